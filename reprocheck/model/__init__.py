@@ -1,0 +1,1 @@
+"""Frozen data types shared by every layer. Standard library only."""

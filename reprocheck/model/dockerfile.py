@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reprocheck.model.install import InstallCommand
+from reprocheck.model.shell import ShellCommand
+
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A base image reference after ARG substitution.
+
+    ``written`` is the text in the file, ``raw`` the text with known ARG defaults substituted.
+    ``unresolved`` names the variables that have no default (the reference cannot be judged).
+    """
+
+    raw: str
+    written: str
+    registry: str | None = None
+    repository: str = ""
+    tag: str | None = None
+    digest: str | None = None
+    is_scratch: bool = False
+    is_stage_ref: bool = False
+    unresolved: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.registry}/{self.repository}" if self.registry else self.repository
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One Dockerfile instruction. ``line``/``end_line`` are 1-based; ``value`` is the argument text
+    with continuation lines joined and flags removed. ``stage`` is -1 before the first FROM."""
+
+    keyword: str
+    line: int
+    end_line: int
+    value: str
+    index: int
+    stage: int
+    flags: Mapping[str, str] = field(default_factory=dict)
+    onbuild: bool = False
+
+
+@dataclass(frozen=True)
+class FromInstruction(Instruction):
+    image: ImageRef = field(default_factory=lambda: ImageRef("", ""))
+    alias: str | None = None
+    platform: str | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class RunInstruction(Instruction):
+    """A RUN. ``script`` is the shell text (here-documents included) or None for exec form (``argv``)."""
+
+    script: str | None = None
+    argv: tuple[str, ...] = ()
+    shell: tuple[str, ...] = DEFAULT_SHELL
+    commands: tuple[ShellCommand, ...] = ()
+    installs: tuple[InstallCommand, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CopyInstruction(Instruction):
+    """COPY or ADD (``keyword`` tells which). ``sources`` are expanded; here-document sources are ``<<NAME``."""
+
+    sources: tuple[str, ...] = ()
+    dest: str = ""
+    from_stage: str | None = None
+    checksum: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyValueInstruction(Instruction):
+    """ARG or ENV: ``pairs`` of name and value (None for an ARG without default)."""
+
+    pairs: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    index: int
+    line: int
+    alias: str | None
+    image: ImageRef
+    parent: int | None  # index of the stage this one builds FROM, if any
+
+
+@dataclass(frozen=True)
+class ParseIssue:
+    """Something in a file that does not parse; becomes an RC900 finding."""
+
+    line: int
+    message: str
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: str
+    instructions: tuple[Instruction, ...]
+    stages: tuple[Stage, ...]
+    comments: tuple[Comment, ...]
+    issues: tuple[ParseIssue, ...]
+    line_count: int
+
+    def in_stage(self, stage: int) -> tuple[Instruction, ...]:
+        return tuple(i for i in self.instructions if i.stage == stage)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+
+from reprocheck.model.location import Location
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is. Ordered: ``ERROR > WARNING > INFO``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse a severity name; raises ValueError naming the accepted values."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            accepted = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {accepted})") from None
+
+
+_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a check, static or dynamic. Every reporter renders these."""
+
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    hint: str | None = None
+    related: tuple[Location, ...] = ()
+    suppressed_by: str | None = None
+
+    def suppressed(self, by: str) -> Finding:
+        return replace(self, suppressed_by=by)
+
+    def with_severity(self, severity: Severity) -> Finding:
+        return replace(self, severity=severity)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column or 0, self.rule, self.message)
