@@ -1,0 +1,92 @@
+"""How a rule is declared: ``@rule(...)`` on a small pure function, subscribed to one model node type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from reprocheck.model.dockerfile import Dockerfile
+from reprocheck.model.finding import Finding, Severity
+from reprocheck.model.location import Location
+from reprocheck.model.rule import Needs, RuleMeta
+
+N = TypeVar("N")
+Check = Callable[[Any, "RuleContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    on: type | None  # None for rules checked outside the static engine (runtime, meta)
+    check: Check | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a check may use besides its node: where it is, the whole file, and the run's options."""
+
+    meta: RuleMeta
+    path: str
+    dockerfile: Dockerfile | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def finding(
+        self,
+        line: int,
+        message: str,
+        hint: str | None = None,
+        column: int | None = None,
+        path: str | None = None,
+    ) -> Finding:
+        return Finding(
+            rule=self.meta.id,
+            severity=self.meta.severity,
+            message=message,
+            location=Location(path or self.path, line, column),
+            hint=hint,
+        )
+
+
+_REGISTERED: list[Rule] = []
+
+
+def rule(
+    id: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    on: type | None,
+    needs: Needs = Needs.STATIC,
+    equivalents: Mapping[str, tuple[str, ...]] | None = None,
+) -> Callable[[Callable[[N, RuleContext], Iterable[Finding]]], Callable[[N, RuleContext], Iterable[Finding]]]:
+    """Register a check. The function must be pure: no I/O, no globals; everything comes from its arguments."""
+    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
+
+    def deco(
+        fn: Callable[[N, RuleContext], Iterable[Finding]],
+    ) -> Callable[[N, RuleContext], Iterable[Finding]]:
+        _REGISTERED.append(Rule(meta, on, fn))
+        return fn
+
+    return deco
+
+
+def declare(
+    id: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    needs: Needs = Needs.STATIC,
+    equivalents: Mapping[str, tuple[str, ...]] | None = None,
+) -> RuleMeta:
+    """Register a rule whose findings are produced elsewhere (parse errors, pragmas, runtime stages)."""
+    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
+    _REGISTERED.append(Rule(meta, None, None))
+    return meta
+
+
+def registered() -> tuple[Rule, ...]:
+    return tuple(_REGISTERED)
