@@ -1,0 +1,190 @@
+"""lint_paths: discover -> parse -> dispatch rules -> severities, pragmas, sorting -> Report."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reprocheck import __version__
+from reprocheck.errors import ConfigError, UsageError
+from reprocheck.model.dockerfile import Dockerfile, RunInstruction
+from reprocheck.model.finding import Finding, Severity
+from reprocheck.model.location import Location
+from reprocheck.model.report import Report
+from reprocheck.model.rule import Needs
+from reprocheck.parsing.dockerfile import parse_dockerfile
+from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
+
+from .config import Config, find_config, load_config
+from .discover import FileKind, Target, discover
+from .pragmas import collect
+from .selection import Selection, unknown_selectors
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    """Everything a lint run takes besides the paths. CLI flags win over the config file."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    failure_threshold: Severity | None = None
+    config: str | None = None
+    isolated: bool = False  # ignore every config file
+    stdin: bytes | None = None
+    stdin_filename: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    debug: bool = False  # let internal errors propagate instead of reporting them on the file
+
+
+def _config(options: LintOptions) -> Config:
+    if options.isolated:
+        return Config()
+    if options.config:
+        path = Path(options.config)
+        if not path.is_file():
+            raise UsageError("config file not found", path=options.config)
+        return load_config(path)
+    return load_config(find_config(Path.cwd()))
+
+
+def _selection(config: Config, options: LintOptions) -> Selection:
+    select = options.select if options.select is not None else (config.select or ("ALL",))
+    select = (*select, *config.extend_select, *options.extend_select)
+    ignore = (*config.ignore, *options.ignore)
+    metas = list(META.values())
+    for where, sels in (("--select", options.select or ()), ("--ignore", options.ignore),
+                        ("--extend-select", options.extend_select)):  # fmt: skip
+        bad = unknown_selectors(sels, metas)
+        if bad:
+            raise UsageError(f"{where}: `{bad[0]}` names no rule (see `reprocheck rules`)")
+    for key, sels in (("select", config.select or ()), ("ignore", config.ignore),
+                      ("extend-select", config.extend_select), ("severity", tuple(config.severity))):  # fmt: skip
+        bad = unknown_selectors(sels, metas)
+        if bad:
+            from .config import key_line
+
+            text = Path(config.path).read_text(encoding="utf-8") if config.path else ""
+            raise ConfigError(f"{key}: `{bad[0]}` names no rule (see `reprocheck rules`)", path=config.path,
+                              line=key_line(text, bad[0]) or key_line(text, key))  # fmt: skip
+    return Selection(tuple(select), tuple(ignore), dict(config.severity))
+
+
+class Dispatcher:
+    """Rules grouped by the node type they subscribe to, built once per run."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.by_type: dict[type, list[Rule]] = defaultdict(list)
+        for r in rules:
+            if r.on is not None and r.check is not None and r.meta.needs is Needs.STATIC:
+                self.by_type[r.on].append(r)
+
+    def rules_for(self, node: object) -> Iterator[Rule]:
+        for cls in type(node).__mro__:
+            yield from self.by_type.get(cls, ())
+
+    def run(self, node: object, path: str, dockerfile: Dockerfile | None, options: dict[str, Any]) -> Iterator[Finding]:
+        for r in self.rules_for(node):
+            assert r.check is not None
+            yield from r.check(node, RuleContext(r.meta, path, dockerfile, options))
+
+
+def _walk_dockerfile(df: Dockerfile) -> Iterator[object]:
+    yield df
+    for ins in df.instructions:
+        yield ins
+        if isinstance(ins, RunInstruction):
+            yield from ins.commands
+            yield from ins.installs
+
+
+def lint_dockerfile(df: Dockerfile, dispatcher: Dispatcher, options: dict[str, Any]) -> list[Finding]:
+    """Raw findings of one parsed Dockerfile (parse issues included), before selection and pragmas."""
+    out = [Finding("RC900", META["RC900"].severity, i.message, Location(df.path, i.line, i.column))
+           for i in df.issues]  # fmt: skip
+    for node in _walk_dockerfile(df):
+        out.extend(dispatcher.run(node, df.path, df, options))
+    pragmas = collect(df.comments, df.instructions, META)
+    out.extend(Finding("RC901", META["RC901"].severity, msg, Location(df.path, line))
+               for line, msg in pragmas.invalid)  # fmt: skip
+    marked = []
+    for f in dict.fromkeys(out):  # the same message twice on one line (if/else branches) is said once
+        why = pragmas.suppression(f.rule, f.location.line)
+        marked.append(f.suppressed(why) if why else f)
+    return marked
+
+
+def _lint_dockerfile_bytes(data: bytes, path: str, dispatcher: Dispatcher, options: dict[str, Any]) -> list[Finding]:
+    return lint_dockerfile(parse_dockerfile(data, path), dispatcher, options)
+
+
+_LINTERS: dict[FileKind, Callable[[bytes, str, Dispatcher, dict[str, Any]], list[Finding]]] = {
+    FileKind.DOCKERFILE: _lint_dockerfile_bytes,
+}
+
+
+def _read(target: Target, options: LintOptions) -> bytes | Finding:
+    if target.fs_path is None:
+        return options.stdin or b""
+    try:
+        return target.fs_path.read_bytes()
+    except OSError as exc:
+        return Finding("RC900", Severity.ERROR, f"cannot read: {exc.strerror or exc}", Location(target.path, 1))
+
+
+def lint_target(
+    target: Target, options: LintOptions, dispatcher: Dispatcher, rule_options: dict[str, Any]
+) -> list[Finding]:
+    data = _read(target, options)
+    if isinstance(data, Finding):
+        return [data]
+    try:
+        return _LINTERS[target.kind](data, target.path, dispatcher, rule_options)
+    except RecursionError:
+        return [Finding("RC900", Severity.ERROR, "too deeply nested to parse", Location(target.path, 1))]
+    except Exception as exc:
+        if options.debug:
+            raise
+        # A bug of ours must not stop a run over hundreds of files: report it on the file and go on.
+        message = f"internal error while linting this file ({type(exc).__name__}: {exc}); please report it"
+        return [Finding("RC900", Severity.ERROR, message, Location(target.path, 1))]
+
+
+def _per_file_ignored(path: str, rule: str, config: Config) -> bool:
+    for glob, sels in config.per_file_ignores.items():
+        matches = fnmatch.fnmatch(path, glob) or fnmatch.fnmatch(os.path.basename(path), glob)
+        if matches and any(s.upper() == "ALL" or rule.startswith(s.upper()) or s == META[rule].name for s in sels):
+            return True
+    return False
+
+
+def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Report:
+    """Lint files and directories (``-`` is stdin) and return the Report."""
+    options = options or LintOptions()
+    config = _config(options)
+    selection = _selection(config, options)
+    enabled = {rid for rid, meta in META.items() if selection.enabled(meta)}
+    dispatcher = Dispatcher(r for r in ALL_RULES if r.meta.id in enabled)
+    rule_options: dict[str, Any] = {"trusted-registries": config.trusted_registries, **options.extra}
+    targets = discover(paths or ["."], config.exclude, options.stdin_filename)
+    findings: list[Finding] = []
+    for target in targets:
+        for f in lint_target(target, options, dispatcher, rule_options):
+            if f.rule not in enabled or _per_file_ignored(f.location.path, f.rule, config):
+                continue
+            sev = selection.severity_of(META[f.rule])
+            findings.append(f.with_severity(sev) if sev is not f.severity else f)
+    findings.sort(key=lambda f: f.sort_key)
+    seen_rules = {f.rule for f in findings}
+    return Report(
+        findings=tuple(findings),
+        rules={rid: META[rid] for rid in sorted(seen_rules)},
+        files=tuple(t.path for t in targets),
+        tool_version=__version__,
+        threshold=options.failure_threshold or config.failure_threshold,
+    )

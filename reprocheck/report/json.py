@@ -1,0 +1,61 @@
+"""Machine-readable: ``{"version": 1, "findings": [...], ...}``. The finding fields are a stable contract."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reprocheck.model.finding import Finding
+from reprocheck.model.report import Report
+
+from ._common import rule_name
+
+VERSION = 1
+
+
+def finding_dict(report: Report, f: Finding) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "rule": f.rule,
+        "name": rule_name(report, f),
+        "severity": f.severity.value,
+        "path": f.location.path,
+        "line": f.location.line,
+        "message": f.message,
+    }
+    if f.location.column is not None:
+        d["column"] = f.location.column
+    if f.hint:
+        d["hint"] = f.hint
+    if f.related:
+        d["related"] = [{"path": r.path, "line": r.line} for r in f.related]
+    if f.suppressed_by:
+        d["suppressed_by"] = f.suppressed_by
+    return d
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "tool": {"name": "reprocheck", "version": report.tool_version},
+        "summary": {
+            "files": len(report.files),
+            "errors": counts_by(report, "error"),
+            "warnings": counts_by(report, "warning"),
+            "info": counts_by(report, "info"),
+            "suppressed": len(report.findings) - len(report.active),
+            "failure_threshold": report.threshold.value,
+            "failed": bool(report.exit_code),
+        },
+        "files": list(report.files),
+        "findings": [finding_dict(report, f) for f in report.active],
+        "suppressed": [finding_dict(report, f) for f in report.findings if f.suppressed_by],
+        "notes": list(report.notes),
+    }
+
+
+def counts_by(report: Report, severity: str) -> int:
+    return sum(1 for f in report.active if f.severity.value == severity)
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,40 @@
+"""A Markdown summary (GitHub step summary, merge-request notes)."""
+
+from __future__ import annotations
+
+from reprocheck.model.finding import Severity
+from reprocheck.model.report import Report
+
+from ._common import rule_name
+
+MAX_ROWS = 50
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    counts = report.counts()
+    verdict = "❌ failed" if report.exit_code else "✅ passed"
+    lines = [
+        f"## reprocheck: {verdict}",
+        "",
+        f"{len(report.files)} files checked; failure threshold `{report.threshold.value}`.",
+        "",
+        "| severity | findings |",
+        "| --- | ---: |",
+        *(f"| {s.value} | {counts[s]} |" for s in Severity),
+        "",
+    ]
+    active = report.active
+    if active:
+        lines += ["| file | line | rule | message |", "| --- | ---: | --- | --- |"]
+        for f in active[:MAX_ROWS]:
+            where = f"`{_cell(f.location.path)}` | {f.location.line}"
+            lines.append(f"| {where} | {f.rule} {rule_name(report, f)} | {_cell(f.message)} |")
+        if len(active) > MAX_ROWS:
+            lines.append(f"\n… and {len(active) - MAX_ROWS} more (see the job log).")
+    for note in report.notes:
+        lines.append(f"\n> {note}")
+    return "\n".join(lines) + "\n"
