@@ -1,0 +1,99 @@
+"""Shared helpers: lint a text with chosen rules, run the real CLI, find the shared corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reprocheck.engine.run import Dispatcher, lint_dockerfile
+from reprocheck.model.finding import Finding
+from reprocheck.parsing.dockerfile import parse_dockerfile
+from reprocheck.rules import RULES_BY_ID
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+SCHEMAS = (ROOT.parent / "shared" / "schemas").resolve()
+
+
+def lint_text(text: str, rules: Iterable[str] | None = None, options: Mapping[str, Any] | None = None,
+              path: str = "Dockerfile") -> list[Finding]:  # fmt: skip
+    """Findings (not suppressed) of ``text`` with only ``rules`` selected (all rules when None)."""
+    ids = list(rules) if rules is not None else list(RULES_BY_ID)
+    dispatcher = Dispatcher(RULES_BY_ID[i] for i in ids)
+    findings = lint_dockerfile(parse_dockerfile(text, path), dispatcher, dict(options or {}))
+    return [f for f in findings if f.suppressed_by is None and (f.rule in ids)]
+
+
+def assert_catches(rule: str, text: str, line: int | None = None, options: Mapping[str, Any] | None = None) -> Finding:
+    """The rule fires on ``text`` (with only that rule selected), at ``line`` when given (hadolint's helper)."""
+    found = lint_text(text, [rule], options)
+    assert found, f"{rule} did not fire on:\n{text}"
+    first = found[0]
+    assert first.location.line > 0
+    if line is not None:
+        assert [f.location.line for f in found] == [line] * len(found) or first.location.line == line, found
+    return first
+
+
+def assert_passes(rule: str, text: str, options: Mapping[str, Any] | None = None) -> None:
+    found = lint_text(text, [rule], options)
+    assert not found, f"{rule} fired unexpectedly: {[f.message for f in found]}"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, stdin: str | None = None,
+            env: Mapping[str, str] | None = None) -> CliResult:  # fmt: skip
+    """Run the real command line in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "reprocheck", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def make_project(tmp_path: Path):
+    """Write a dict of {relative path: content} under tmp_path and return the directory."""
+
+    def make(files: Mapping[str, str | bytes], root: Path | None = None) -> Path:
+        base = root or tmp_path
+        for rel, content in files.items():
+            p = base / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(content, encoding="utf-8")
+        return base
+
+    return make
+
+
+def corpus_or_skip() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS

@@ -1,0 +1,53 @@
+"""The catalogue documents and tests at once: every rule has a file, and every example behaves."""
+
+from __future__ import annotations
+
+import pytest
+
+from reprocheck.catalogue import load_catalogue
+from reprocheck.rules import META
+from tests.conftest import lint_text
+
+DOCS = load_catalogue()
+EXAMPLES = [
+    pytest.param(rid, ex, id=f"{rid}-{ex.label}{ex.number}") for rid, doc in sorted(DOCS.items()) for ex in doc.examples
+]
+
+
+def test_catalogue_and_registry_agree_one_to_one():
+    assert set(DOCS) == set(META)
+    for rid, doc in DOCS.items():
+        meta = META[rid]
+        assert doc.name == meta.name, rid
+        assert doc.severity == meta.severity.value, rid
+        assert doc.needs == meta.needs.value, rid
+        assert doc.equivalents == dict(meta.equivalents), rid
+        assert doc.filename == f"{rid}-{meta.name}.md"
+
+
+@pytest.mark.parametrize("rid", sorted(DOCS))
+def test_every_rule_documents_the_sections_and_has_bad_and_good_examples(rid: str):
+    doc = DOCS[rid]
+    for section in ("What it does", "Why is this bad?", "Example", "Use instead", "How to fix", "References"):
+        assert doc.section(section), f"{rid}: section {section!r} is empty"
+    labels = {ex.label for ex in doc.examples}
+    assert labels == {"bad", "good"}, rid
+
+
+@pytest.mark.parametrize(("rid", "example"), EXAMPLES)
+def test_examples(rid: str, example):
+    doc = DOCS[rid]
+    text = example.files["Dockerfile"]
+    found = [f for f in lint_text(text, [rid], doc.example_options) if f.rule == rid]
+    if example.label == "bad":
+        assert found, f"{rid} bad example {example.number} is not caught"
+        assert all(1 <= f.location.line <= text.count("\n") + 1 for f in found)
+    else:
+        assert not found, f"{rid} good example {example.number} is flagged: {[f.message for f in found]}"
+
+
+def test_names_are_kebab_case_and_ids_are_in_their_family():
+    families = {"1": "base image", "2": "os", "3": "python", "4": "other", "5": "downloads", "9": "meta"}
+    for rid, meta in META.items():
+        assert meta.name == meta.name.lower() and " " not in meta.name and "_" not in meta.name
+        assert rid[2] in families
