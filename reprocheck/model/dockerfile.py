@@ -3,14 +3,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reprocheck.model._node import Node
 from reprocheck.model.install import InstallCommand
 from reprocheck.model.shell import ShellCommand
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-@dataclass(frozen=True)
-class ImageRef:
+@dataclass(frozen=True, repr=False, eq=False)
+class ImageRef(Node):
     """A base image reference after ARG substitution.
 
     ``written`` is the text in the file, ``raw`` the text with known ARG defaults substituted.
@@ -32,8 +33,8 @@ class ImageRef:
         return f"{self.registry}/{self.repository}" if self.registry else self.repository
 
 
-@dataclass(frozen=True)
-class Instruction:
+@dataclass(frozen=True, repr=False, eq=False)
+class Instruction(Node):
     """One Dockerfile instruction. ``line``/``end_line`` are 1-based; ``value`` is the argument text
     with continuation lines joined and flags removed. ``stage`` is -1 before the first FROM."""
 
@@ -47,7 +48,7 @@ class Instruction:
     onbuild: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class FromInstruction(Instruction):
     image: ImageRef = field(default_factory=lambda: ImageRef("", ""))
     alias: str | None = None
@@ -55,7 +56,7 @@ class FromInstruction(Instruction):
     column: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class RunInstruction(Instruction):
     """A RUN. ``script`` is the shell text (here-documents included) or None for exec form (``argv``)."""
 
@@ -67,7 +68,7 @@ class RunInstruction(Instruction):
     env: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class CopyInstruction(Instruction):
     """COPY or ADD (``keyword`` tells which). ``sources`` are expanded; here-document sources are ``<<NAME``."""
 
@@ -77,21 +78,21 @@ class CopyInstruction(Instruction):
     checksum: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class KeyValueInstruction(Instruction):
     """ARG or ENV: ``pairs`` of name and value (None for an ARG without default)."""
 
     pairs: tuple[tuple[str, str | None], ...] = ()
 
 
-@dataclass(frozen=True)
-class Comment:
+@dataclass(frozen=True, repr=False, eq=False)
+class Comment(Node):
     line: int
     text: str
 
 
-@dataclass(frozen=True)
-class Stage:
+@dataclass(frozen=True, repr=False, eq=False)
+class Stage(Node):
     index: int
     line: int
     alias: str | None
@@ -99,8 +100,8 @@ class Stage:
     parent: int | None  # index of the stage this one builds FROM, if any
 
 
-@dataclass(frozen=True)
-class ParseIssue:
+@dataclass(frozen=True, repr=False, eq=False)
+class ParseIssue(Node):
     """Something in a file that does not parse; becomes an RC900 finding."""
 
     line: int
@@ -108,8 +109,8 @@ class ParseIssue:
     column: int | None = None
 
 
-@dataclass(frozen=True)
-class Dockerfile:
+@dataclass(frozen=True, repr=False, eq=False)
+class Dockerfile(Node):
     path: str
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...]

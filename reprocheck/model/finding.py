@@ -30,7 +30,7 @@ class Severity(enum.StrEnum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One result of a check, static or dynamic. Every reporter renders these."""
 

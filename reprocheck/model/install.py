@@ -4,6 +4,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reprocheck.model._node import Node
 from reprocheck.model.shell import ShellCommand
 
 
@@ -15,8 +16,8 @@ class SpecKind(enum.StrEnum):
     VARIABLE = "variable"  # an unresolved $VAR: cannot be judged statically
 
 
-@dataclass(frozen=True, slots=True)
-class PackageSpec:
+@dataclass(frozen=True, repr=False, eq=False)
+class PackageSpec(Node):
     """One package argument of an install command.
 
     ``pinned`` is True when the argument names exactly one version (or one commit, or one file);
@@ -31,8 +32,8 @@ class PackageSpec:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class InstallCommand:
+@dataclass(frozen=True, repr=False, eq=False)
+class InstallCommand(Node):
     """A package-manager command found in a RUN instruction.
 
     ``manager`` is the family (``pip``, ``apt``, ``apk``, ``rpm``, ``zypper``, ``conda``, ``npm``,

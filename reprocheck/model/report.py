@@ -7,7 +7,7 @@ from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.rule import RuleMeta
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Report:
     """The result of a run: sorted findings (suppressed ones marked, not dropped) and the rules behind them."""
 

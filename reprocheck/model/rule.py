@@ -14,7 +14,7 @@ class Needs(enum.StrEnum):
     ENGINE = "engine"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleMeta:
     """What every layer may know about a rule: its identity, default severity and summary."""
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reprocheck.model._node import Node
+
 # Commands that read a script on standard input or as an argument.
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
 INTERPRETERS = frozenset(
@@ -22,8 +24,8 @@ def is_shell_or_interpreter(name: str) -> bool:
     return base.startswith(("python", "pypy", "perl", "ruby"))
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+@dataclass(frozen=True, repr=False, eq=False)
+class Redirect(Node):
     """A redirection such as ``> file`` or a here-document (``op`` is ``<<`` and ``body`` is set)."""
 
     op: str
@@ -31,8 +33,8 @@ class Redirect:
     body: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ShellCommand:
+@dataclass(frozen=True, repr=False, eq=False)
+class ShellCommand(Node):
     """One simple command of a RUN instruction, with variables the Dockerfile defines expanded.
 
     ``downstream`` names the programs that read this command's standard output (the rest of its

@@ -42,14 +42,42 @@ from reprocheck.parsing.shell import (
 from reprocheck.parsing.text import decode
 
 KEYWORDS = frozenset(
-    {"FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
-     "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
-)  # fmt: skip
+    {
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+    }
+)
 # Arguments BuildKit provides without a declaration; FROM lines may use them.
 PLATFORM_ARGS = frozenset(
-    {"BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT", "TARGETPLATFORM", "TARGETOS", "TARGETARCH",
-     "TARGETVARIANT", "TARGETSTAGE", "BUILDKIT_SYNTAX"}
-)  # fmt: skip
+    {
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+        "TARGETSTAGE",
+        "BUILDKIT_SYNTAX",
+    }
+)
 _ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.IGNORECASE)
 _SYNTAX_DIRECTIVE = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*#")
@@ -163,7 +191,8 @@ def _split_flags(value: str) -> tuple[dict[str, str], str]:
         v = m.group(2) or ""
         if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
             v = v[1:-1]
-        flags[m.group(1).lower()] = v
+        key = m.group(1).lower()
+        flags[key] = f"{flags[key]}\n{v}" if key in flags else v  # --mount may repeat: one per line
         rest = rest[m.end() :]
     return flags, rest
 
@@ -246,8 +275,16 @@ class _Builder:
                 return
             self._implicit_stage(line)
         flags, rest = _split_flags(value) if keyword in ("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK") else ({}, value)
-        common = {"keyword": keyword, "line": line, "end_line": end_line, "value": rest.strip(), "index": index,
-                  "stage": self.stage, "flags": flags, "onbuild": onbuild}  # fmt: skip
+        common = {
+            "keyword": keyword,
+            "line": line,
+            "end_line": end_line,
+            "value": rest.strip(),
+            "index": index,
+            "stage": self.stage,
+            "flags": flags,
+            "onbuild": onbuild,
+        }
         node: Instruction | None
         if keyword == "FROM" and not onbuild:
             node = self._from(common, rest, flags, start)

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from reprocheck.model.install import PackageSpec, SpecKind
-from reprocheck.parsing.installers._versions import has_variable, is_commit
+from reprocheck.parsing.versions import has_variable, is_commit, simple_clauses
 
 VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip|egg)$", re.IGNORECASE)
@@ -20,11 +20,6 @@ _SIMPLE = re.compile(
 )
 _EXACT = re.compile(r"(===?)\s*(?P<version>[^\s,;*]+)")
 _VAR_ONLY = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(.*\)|`.*`")
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def vcs_ref(url: str) -> str | None:
@@ -61,9 +56,16 @@ def _name_from_url(url: str) -> str:
     return re.sub(r"\.git$", "", tail)
 
 
-def classify_requirement(text: str) -> PackageSpec:
-    """Classify a requirement argument as pip would read it."""
-    return _classify(text.strip())
+_PIP_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
+
+
+def classify_requirement(text: str, in_file: bool = False) -> PackageSpec:
+    """Classify a requirement argument as pip would read it. In a requirements file (``in_file``) pip
+    expands only ``${NAME}`` variables; any other ``$`` makes the line invalid, as it does for pip."""
+    t = text.strip()
+    if in_file and "$" in t and not _PIP_ENV_VAR.search(t):
+        return _classify_with_packaging(t)
+    return _classify(t)
 
 
 @lru_cache(maxsize=4096)
@@ -104,6 +106,9 @@ def _classify(t: str) -> PackageSpec:
     e = _EXACT.fullmatch(spec)
     if e:
         return PackageSpec(t, name, version=e.group("version"), pinned=True)
+    clauses = simple_clauses(spec)
+    if clauses is not None and ";" not in t:
+        return judge_specifiers(t, name, clauses)
     return _classify_with_packaging(t)
 
 
@@ -141,3 +146,18 @@ def judge_specifiers(raw: str, name: str, specs: list[tuple[str, str]]) -> Packa
     else:
         why = f"`{text}` is a range"
     return PackageSpec(raw, name, reason=why)
+
+
+_SPEC_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$", re.DOTALL)
+
+
+def pep508_specifier(text: str) -> str:
+    """The version specifier of a PEP 508 string (``"numpy[x]>=1.2; python_version<'3.12'"`` -> ``>=1.2``)."""
+    body = text.split(";", 1)[0]
+    m = _SPEC_NAME.match(body)
+    if not m or "@" in m.group(3):
+        return ""
+    spec = m.group(3).strip()
+    if spec.startswith("(") and spec.endswith(")"):
+        spec = spec[1:-1]
+    return spec.replace(" ", "")

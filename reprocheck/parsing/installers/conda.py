@@ -7,15 +7,36 @@ import re
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.installers._versions import has_variable
+from reprocheck.parsing.versions import has_variable
 
 CONDA_TOOLS = frozenset({"conda", "mamba", "micromamba"})
 _CONDA = OptionSpec(
-    with_arg=frozenset({"-n", "--name", "-p", "--prefix", "-c", "--channel", "--file", "-f", "--repodata-fn",
-                        "--solver", "--platform", "--subdir", "-r", "--root-prefix", "--channel-priority",
-                        "--category", "--experimental-solver", "--json-output", "--rc-file", "--env"}),
+    with_arg=frozenset(
+        {
+            "-n",
+            "--name",
+            "-p",
+            "--prefix",
+            "-c",
+            "--channel",
+            "--file",
+            "-f",
+            "--repodata-fn",
+            "--solver",
+            "--platform",
+            "--subdir",
+            "-r",
+            "--root-prefix",
+            "--channel-priority",
+            "--category",
+            "--experimental-solver",
+            "--json-output",
+            "--rc-file",
+            "--env",
+        }
+    ),
     aliases={"-n": "--name", "-p": "--prefix", "-c": "--channel", "-f": "--file", "-y": "--yes"},
-)  # fmt: skip
+)
 _SPEC = re.compile(r"(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<rest>.*)")
 _RANGE_CHARS = frozenset("*<>|,!~")
 
@@ -37,7 +58,9 @@ def judge_conda_spec(raw: str, strict_build: bool = False) -> PackageSpec:
         return PackageSpec(raw, name, reason="no version")
     build: str | None = None
     if rest.startswith("=="):
-        version = rest[2:].strip()
+        parts = rest[2:].split("=", 1)
+        version = parts[0].strip()
+        build = parts[1].strip() if len(parts) > 1 else None
         exact = True
     elif rest.startswith("="):
         parts = rest[1:].split("=", 1)

@@ -7,34 +7,106 @@ import re
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.installers._versions import has_variable
+from reprocheck.parsing.versions import has_variable
 
 _APT = OptionSpec(
-    with_arg=frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release",
-                        "-a", "--host-architecture", "--error-on"}),
+    with_arg=frozenset(
+        {
+            "-o",
+            "--option",
+            "-c",
+            "--config-file",
+            "-t",
+            "--target-release",
+            "--default-release",
+            "-a",
+            "--host-architecture",
+            "--error-on",
+        }
+    ),
     aliases={"-t": "--target-release", "-o": "--option", "-y": "--yes", "-q": "--quiet"},
-)  # fmt: skip
+)
 _APK = OptionSpec(
-    with_arg=frozenset({"-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch", "--keys-dir",
-                        "--repositories-file", "--cache-dir", "--wait", "--cache-max-age", "--timeout"}),
+    with_arg=frozenset(
+        {
+            "-t",
+            "--virtual",
+            "-X",
+            "--repository",
+            "-p",
+            "--root",
+            "--arch",
+            "--keys-dir",
+            "--repositories-file",
+            "--cache-dir",
+            "--wait",
+            "--cache-max-age",
+            "--timeout",
+        }
+    ),
     aliases={"-t": "--virtual", "-X": "--repository", "-U": "--update-cache"},
-)  # fmt: skip
+)
 _RPM = OptionSpec(
-    with_arg=frozenset({"-x", "--exclude", "--installroot", "--releasever", "-c", "--config", "--repo",
-                        "--repoid", "--repofrompath", "--forcearch", "--setopt", "--enablerepo",
-                        "--disablerepo", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity",
-                        "--disableplugin", "--enableplugin", "--downloaddir", "--destdir", "--color",
-                        "--comment", "--advisory", "--advisories", "--bz", "--cve", "--sec-severity",
-                        "--secseverity", "--security-severity"}),
-)  # fmt: skip
+    with_arg=frozenset(
+        {
+            "-x",
+            "--exclude",
+            "--installroot",
+            "--releasever",
+            "-c",
+            "--config",
+            "--repo",
+            "--repoid",
+            "--repofrompath",
+            "--forcearch",
+            "--setopt",
+            "--enablerepo",
+            "--disablerepo",
+            "-d",
+            "--debuglevel",
+            "-e",
+            "--errorlevel",
+            "--rpmverbosity",
+            "--disableplugin",
+            "--enableplugin",
+            "--downloaddir",
+            "--destdir",
+            "--color",
+            "--comment",
+            "--advisory",
+            "--advisories",
+            "--bz",
+            "--cve",
+            "--sec-severity",
+            "--secseverity",
+            "--security-severity",
+        }
+    ),
+)
 _ZYPPER = OptionSpec(
-    with_arg=frozenset({"-r", "--repo", "-t", "--type", "--from", "-R", "--root", "--installroot",
-                        "-D", "--reposd-root", "-C", "--cache-dir", "--download"}),
-)  # fmt: skip
+    with_arg=frozenset(
+        {
+            "-r",
+            "--repo",
+            "-t",
+            "--type",
+            "--from",
+            "-R",
+            "--root",
+            "--installroot",
+            "-D",
+            "--reposd-root",
+            "-C",
+            "--cache-dir",
+            "--download",
+        }
+    ),
+)
 
 _APT_UPGRADES = frozenset({"upgrade", "dist-upgrade", "full-upgrade", "safe-upgrade"})
-_RPM_UPGRADES = frozenset({"update", "upgrade", "distro-sync", "distrosync", "dsync", "update-minimal",
-                           "upgrade-minimal"})  # fmt: skip
+_RPM_UPGRADES = frozenset(
+    {"update", "upgrade", "distro-sync", "distrosync", "dsync", "update-minimal", "upgrade-minimal"}
+)
 _RPM_INSTALLS = frozenset({"install", "in", "localinstall", "reinstall", "groupinstall"})
 _RPM_VERSION = re.compile(r"-(\d+:)?\d+(\.[0-9A-Za-z_+~^]+)+(-[0-9A-Za-z_.+~^]+)?(\.(noarch|x86_64|aarch64|i686))?$")
 

@@ -7,15 +7,35 @@ import re
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.installers._versions import has_variable, is_commit
+from reprocheck.parsing.versions import has_variable, is_commit
 
 _NPM = OptionSpec(
-    with_arg=frozenset({"--prefix", "--registry", "--cache", "--userconfig", "--omit", "--include", "-w",
-                        "--workspace", "--tag", "--loglevel", "--install-strategy", "--cwd", "--filter",
-                        "-C", "--dir", "--network-timeout", "--modules-folder", "--mutex"}),
-)  # fmt: skip
-_NPM_INSTALL = frozenset({"install", "i", "add", "in", "ins", "inst", "insta", "instal", "isnt", "isnta",
-                          "isntal", "isntall"})  # fmt: skip
+    with_arg=frozenset(
+        {
+            "--prefix",
+            "--registry",
+            "--cache",
+            "--userconfig",
+            "--omit",
+            "--include",
+            "-w",
+            "--workspace",
+            "--tag",
+            "--loglevel",
+            "--install-strategy",
+            "--cwd",
+            "--filter",
+            "-C",
+            "--dir",
+            "--network-timeout",
+            "--modules-folder",
+            "--mutex",
+        }
+    ),
+)
+_NPM_INSTALL = frozenset(
+    {"install", "i", "add", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall"}
+)
 _SEMVER_EXACT = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
 
 
@@ -70,10 +90,26 @@ def parse_node(cmd: ShellCommand) -> InstallCommand | None:
 
 
 _GEM = OptionSpec(
-    with_arg=frozenset({"-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "-P",
-                        "--trust-policy", "--platform", "--build-root", "-g", "--file"}),
+    with_arg=frozenset(
+        {
+            "-v",
+            "--version",
+            "-i",
+            "--install-dir",
+            "-n",
+            "--bindir",
+            "--source",
+            "-s",
+            "-P",
+            "--trust-policy",
+            "--platform",
+            "--build-root",
+            "-g",
+            "--file",
+        }
+    ),
     aliases={"-v": "--version", "-s": "--source"},
-)  # fmt: skip
+)
 
 
 def parse_gem(cmd: ShellCommand) -> InstallCommand | None:
@@ -129,11 +165,33 @@ def parse_go(cmd: ShellCommand) -> InstallCommand | None:
 
 
 _CARGO = OptionSpec(
-    with_arg=frozenset({"--version", "--vers", "--git", "--branch", "--tag", "--rev", "--path", "--root",
-                        "--index", "--registry", "--features", "-F", "--target", "--profile", "-j", "--jobs",
-                        "--bin", "--example", "--target-dir", "--config", "-Z"}),
+    with_arg=frozenset(
+        {
+            "--version",
+            "--vers",
+            "--git",
+            "--branch",
+            "--tag",
+            "--rev",
+            "--path",
+            "--root",
+            "--index",
+            "--registry",
+            "--features",
+            "-F",
+            "--target",
+            "--profile",
+            "-j",
+            "--jobs",
+            "--bin",
+            "--example",
+            "--target-dir",
+            "--config",
+            "-Z",
+        }
+    ),
     aliases={"--vers": "--version", "-F": "--features"},
-)  # fmt: skip
+)
 
 
 def parse_cargo(cmd: ShellCommand) -> InstallCommand | None:

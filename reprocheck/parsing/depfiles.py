@@ -1,0 +1,83 @@
+"""Which dependency file a path is, and the one entry point that parses any of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from reprocheck.model.deps import DependencyFile, DepKind
+from reprocheck.model.dockerfile import ParseIssue
+from reprocheck.parsing.text import decode
+
+_REQ_NAME = re.compile(r"(requirements|constraints)[^/]*\.txt$|[^/]*-requirements\.txt$", re.IGNORECASE)
+_REQ_DIR = re.compile(r"(^|/)(requirements|reqs)/[^/]+\.(txt|in)$", re.IGNORECASE)
+_IN_NAME = re.compile(r"requirements[^/]*\.in$", re.IGNORECASE)
+_CONDA_ENV = re.compile(r"(^|/)environment[^/]*\.ya?ml$", re.IGNORECASE)
+_CONDA_LOCK = re.compile(r"(^|/)([^/]*conda-lock[^/]*\.ya?ml|conda-[^/]+\.lock)$", re.IGNORECASE)
+
+
+def dep_kind_of(path: str) -> DepKind | None:
+    """The kind of dependency file a path names, judged by its name (None when it is none)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    fixed = {
+        "pyproject.toml": DepKind.PYPROJECT,
+        "uv.lock": DepKind.UV_LOCK,
+        "poetry.lock": DepKind.POETRY_LOCK,
+        "Pipfile": DepKind.PIPFILE,
+        "Pipfile.lock": DepKind.PIPFILE_LOCK,
+    }
+    if name in fixed:
+        return fixed[name]
+    if _CONDA_LOCK.search(path):
+        return DepKind.CONDA_LOCK
+    if _CONDA_ENV.search(path):
+        return DepKind.CONDA_ENV
+    if _IN_NAME.search(name) or (_REQ_DIR.search(path) and name.endswith(".in")):
+        return DepKind.REQUIREMENTS_IN
+    if _REQ_NAME.search(name) or _REQ_DIR.search(path):
+        return DepKind.REQUIREMENTS
+    return None
+
+
+def guess_kind(path: str) -> DepKind:
+    """For a file the Dockerfile names (``pip install -r deps/prod.lst``): by name, else by extension."""
+    kind = dep_kind_of(path)
+    if kind is not None:
+        return kind
+    if path.endswith((".yml", ".yaml")):
+        return DepKind.CONDA_ENV
+    if path.endswith(".in"):
+        return DepKind.REQUIREMENTS_IN
+    return DepKind.REQUIREMENTS
+
+
+def _parsers() -> dict[DepKind, Callable[[str, str], DependencyFile]]:
+    from reprocheck.parsing.conda_env import parse_conda_env, parse_conda_lock
+    from reprocheck.parsing.pipfile import parse_pipfile, parse_pipfile_lock
+    from reprocheck.parsing.poetry_lock import parse_poetry_lock
+    from reprocheck.parsing.pyproject import parse_pyproject
+    from reprocheck.parsing.requirements_file import parse_requirements_file
+    from reprocheck.parsing.uv_lock import parse_uv_lock
+
+    return {
+        DepKind.REQUIREMENTS: parse_requirements_file,
+        DepKind.REQUIREMENTS_IN: lambda t, p: parse_requirements_file(t, p, DepKind.REQUIREMENTS_IN),
+        DepKind.PYPROJECT: parse_pyproject,
+        DepKind.UV_LOCK: parse_uv_lock,
+        DepKind.POETRY_LOCK: parse_poetry_lock,
+        DepKind.PIPFILE: parse_pipfile,
+        DepKind.PIPFILE_LOCK: parse_pipfile_lock,
+        DepKind.CONDA_ENV: parse_conda_env,
+        DepKind.CONDA_LOCK: parse_conda_lock,
+    }
+
+
+def parse_dependency_file(data: bytes, path: str, kind: DepKind) -> DependencyFile:
+    """Parse any dependency file. Bad input becomes ParseIssues on the result; this never raises."""
+    decoded = decode(data)
+    result = _parsers()[kind](decoded.text, path)
+    if decoded.bad_line is not None:
+        from dataclasses import replace
+
+        result = replace(result, issues=(ParseIssue(decoded.bad_line, "not valid UTF-8"), *result.issues))
+    return result
