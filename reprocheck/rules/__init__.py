@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from reprocheck.model.rule import RuleMeta
 from reprocheck.rules import (  # noqa: F401  (imported for registration)
     base_image,
+    cross_file,
     downloads,
+    drift,
     install_sources,
+    lock_files,
     meta,
     os_packages,
     other_installers,

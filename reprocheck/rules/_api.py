@@ -18,7 +18,7 @@ Check = Callable[[Any, "RuleContext"], Iterable[Finding]]
 @dataclass(frozen=True, slots=True)
 class Rule:
     meta: RuleMeta
-    on: type | None  # None for rules checked outside the static engine (runtime, meta)
+    on: tuple[type, ...]  # empty for rules checked outside the static engine (runtime, meta)
     check: Check | None
 
 
@@ -57,17 +57,20 @@ def rule(
     severity: Severity,
     summary: str,
     *,
-    on: type | None,
+    on: type | tuple[type, ...],
     needs: Needs = Needs.STATIC,
     equivalents: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[[N, RuleContext], Iterable[Finding]]], Callable[[N, RuleContext], Iterable[Finding]]]:
-    """Register a check. The function must be pure: no I/O, no globals; everything comes from its arguments."""
+    """Register a check. The function must be pure: no I/O, no globals; everything comes from its arguments.
+    ``on`` is the model node type it judges (a tuple when one concept spans node types, such as an extra
+    index in a Dockerfile and in a requirements file)."""
     meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
+    types = on if isinstance(on, tuple) else (on,)
 
     def deco(
         fn: Callable[[N, RuleContext], Iterable[Finding]],
     ) -> Callable[[N, RuleContext], Iterable[Finding]]:
-        _REGISTERED.append(Rule(meta, on, fn))
+        _REGISTERED.append(Rule(meta, types, fn))
         return fn
 
     return deco
@@ -84,7 +87,7 @@ def declare(
 ) -> RuleMeta:
     """Register a rule whose findings are produced elsewhere (parse errors, pragmas, runtime stages)."""
     meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
-    _REGISTERED.append(Rule(meta, None, None))
+    _REGISTERED.append(Rule(meta, (), None))
     return meta
 
 

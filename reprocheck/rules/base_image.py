@@ -14,8 +14,14 @@ def _judged(node: FromInstruction) -> bool:
     return not (image.is_scratch or image.is_stage_ref or image.unresolved)
 
 
-@rule("RC101", "unpinned-base-image", Severity.ERROR, "Base image without a tag, or with `latest`",
-      on=FromInstruction, equivalents={"hadolint": ("DL3006", "DL3007")})  # fmt: skip
+@rule(
+    "RC101",
+    "unpinned-base-image",
+    Severity.ERROR,
+    "Base image without a tag, or with `latest`",
+    on=FromInstruction,
+    equivalents={"hadolint": ("DL3006", "DL3007")},
+)
 def unpinned_base_image(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image
     if not _judged(node) or image.digest:
@@ -34,8 +40,13 @@ def unpinned_base_image(node: FromInstruction, ctx: RuleContext) -> Iterator[Fin
     )
 
 
-@rule("RC102", "base-image-without-digest", Severity.WARNING, "Base image pinned by tag only, not by digest",
-      on=FromInstruction)  # fmt: skip
+@rule(
+    "RC102",
+    "base-image-without-digest",
+    Severity.WARNING,
+    "Base image pinned by tag only, not by digest",
+    on=FromInstruction,
+)
 def base_image_without_digest(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image
     if not _judged(node) or image.digest or image.tag in (None, "latest"):
@@ -48,8 +59,13 @@ def base_image_without_digest(node: FromInstruction, ctx: RuleContext) -> Iterat
     )
 
 
-@rule("RC103", "base-image-arg-without-default", Severity.ERROR,
-      "Base image from a build argument that has no default", on=FromInstruction)  # fmt: skip
+@rule(
+    "RC103",
+    "base-image-arg-without-default",
+    Severity.ERROR,
+    "Base image from a build argument that has no default",
+    on=FromInstruction,
+)
 def base_image_arg_without_default(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     names = node.image.unresolved
     if not names:
@@ -64,9 +80,14 @@ def base_image_arg_without_default(node: FromInstruction, ctx: RuleContext) -> I
     )
 
 
-@rule("RC104", "untrusted-base-image-registry", Severity.ERROR,
-      "Base image from a registry outside `trusted-registries`", on=FromInstruction,
-      equivalents={"hadolint": ("DL3026",)})  # fmt: skip
+@rule(
+    "RC104",
+    "untrusted-base-image-registry",
+    Severity.ERROR,
+    "Base image from a registry outside `trusted-registries`",
+    on=FromInstruction,
+    equivalents={"hadolint": ("DL3026",)},
+)
 def untrusted_base_image_registry(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     trusted = ctx.options.get("trusted-registries") or ()
     if not trusted or not _judged(node):

@@ -9,12 +9,25 @@ from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruct
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.shell import ShellCommand, is_shell_or_interpreter
 from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.installers._versions import has_variable, is_commit
+from reprocheck.parsing.versions import has_variable, is_commit
 from reprocheck.rules._api import RuleContext, rule
 
 DOWNLOADERS = frozenset({"curl", "wget", "aria2c", "axel", "fetch"})
-_SUMS = frozenset({"sha256sum", "sha512sum", "sha384sum", "sha224sum", "sha1sum", "md5sum", "b2sum", "shasum",
-                   "cksum", "sha256", "sha512"})  # fmt: skip
+_SUMS = frozenset(
+    {
+        "sha256sum",
+        "sha512sum",
+        "sha384sum",
+        "sha224sum",
+        "sha1sum",
+        "md5sum",
+        "b2sum",
+        "shasum",
+        "cksum",
+        "sha256",
+        "sha512",
+    }
+)
 _COMPARE = frozenset({"grep", "cmp", "diff", "test", "[", "[["})
 _URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
 _GIT_URL = re.compile(r"^(git@|git://|ssh://)|\.git(#|$)|^https?://[^#]*\.git(#|$)")
@@ -32,8 +45,10 @@ def _verifies(cmd: ShellCommand) -> bool:
     """A command that checks a checksum or a signature."""
     name, args = cmd.name, cmd.args
     if name in _SUMS:
-        if any(a in ("-c", "--check", "--status") or (a.startswith("-") and not a.startswith("--") and "c" in a)
-               for a in args):  # fmt: skip
+        if any(
+            a in ("-c", "--check", "--status") or (a.startswith("-") and not a.startswith("--") and "c" in a)
+            for a in args
+        ):
             return True
         # sha256sum f | grep -q <sum>, or [ "$(sha256sum f ...)" = "<sum>" ]
         return cmd.context in ("$()", "`") or any(d in _COMPARE or d == "awk" for d in cmd.downstream)
@@ -52,8 +67,13 @@ def _verifies(cmd: ShellCommand) -> bool:
     return False
 
 
-@rule("RC501", "add-url-without-checksum", Severity.ERROR, "ADD of a URL or git repository without `--checksum`",
-      on=CopyInstruction)  # fmt: skip
+@rule(
+    "RC501",
+    "add-url-without-checksum",
+    Severity.ERROR,
+    "ADD of a URL or git repository without `--checksum`",
+    on=CopyInstruction,
+)
 def add_url_without_checksum(node: CopyInstruction, ctx: RuleContext) -> Iterator[Finding]:
     if node.keyword != "ADD" or node.checksum:
         return
@@ -76,13 +96,17 @@ def add_url_without_checksum(node: CopyInstruction, ctx: RuleContext) -> Iterato
             )
 
 
-@rule("RC502", "download-without-checksum", Severity.WARNING,
-      "curl/wget download without a checksum check in the same RUN", on=RunInstruction)  # fmt: skip
+@rule(
+    "RC502",
+    "download-without-checksum",
+    Severity.WARNING,
+    "curl/wget download without a checksum check in the same RUN",
+    on=RunInstruction,
+)
 def download_without_checksum(node: RunInstruction, ctx: RuleContext) -> Iterator[Finding]:
     downloads = [
-        c for c in node.commands
-        if is_download(c) and not any(is_shell_or_interpreter(d) for d in c.downstream)
-    ]  # fmt: skip
+        c for c in node.commands if is_download(c) and not any(is_shell_or_interpreter(d) for d in c.downstream)
+    ]
     if not downloads or any(_verifies(c) for c in node.commands):
         return
     url = first_url(downloads[0])
@@ -94,8 +118,13 @@ def download_without_checksum(node: RunInstruction, ctx: RuleContext) -> Iterato
     )
 
 
-@rule("RC503", "download-piped-to-shell", Severity.ERROR,
-      "Download piped into a shell or interpreter (`curl ... | sh`)", on=ShellCommand)  # fmt: skip
+@rule(
+    "RC503",
+    "download-piped-to-shell",
+    Severity.ERROR,
+    "Download piped into a shell or interpreter (`curl ... | sh`)",
+    on=ShellCommand,
+)
 def download_piped_to_shell(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Finding]:
     if not is_download(cmd):
         return
@@ -110,12 +139,33 @@ def download_piped_to_shell(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Fin
 
 
 _GIT_CLONE = OptionSpec(
-    with_arg=frozenset({"-b", "--branch", "--depth", "-o", "--origin", "-c", "--config", "--reference",
-                        "--shallow-since", "--shallow-exclude", "-j", "--jobs", "--filter", "--template",
-                        "-u", "--upload-pack", "--separate-git-dir", "--revision", "--bundle-uri",
-                        "--server-option", "--ref-format"}),
+    with_arg=frozenset(
+        {
+            "-b",
+            "--branch",
+            "--depth",
+            "-o",
+            "--origin",
+            "-c",
+            "--config",
+            "--reference",
+            "--shallow-since",
+            "--shallow-exclude",
+            "-j",
+            "--jobs",
+            "--filter",
+            "--template",
+            "-u",
+            "--upload-pack",
+            "--separate-git-dir",
+            "--revision",
+            "--bundle-uri",
+            "--server-option",
+            "--ref-format",
+        }
+    ),
     aliases={"-b": "--branch"},
-)  # fmt: skip
+)
 _GIT_GLOBAL_WITH_ARG = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"})
 
 
@@ -149,12 +199,18 @@ def _moving_checkout(cmd: ShellCommand) -> str | None:
     return refs[0] if refs else None
 
 
-@rule("RC504", "git-clone-without-commit", Severity.WARNING,
-      "git clone not followed by a checkout of a full commit id", on=Dockerfile)  # fmt: skip
+@rule(
+    "RC504",
+    "git-clone-without-commit",
+    Severity.WARNING,
+    "git clone not followed by a checkout of a full commit id",
+    on=Dockerfile,
+)
 def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     for stage in dockerfile.stages:
-        commands = [c for ins in dockerfile.in_stage(stage.index) if isinstance(ins, RunInstruction)
-                    for c in ins.commands]  # fmt: skip
+        commands = [
+            c for ins in dockerfile.in_stage(stage.index) if isinstance(ins, RunInstruction) for c in ins.commands
+        ]
         for k, cmd in enumerate(commands):
             sub = _git_sub(cmd)
             if sub is None or sub[0] != "clone":
@@ -190,14 +246,29 @@ _HUB_CALL = re.compile(r"\b(snapshot_download|hf_hub_download|from_pretrained)\s
 _REVISION_ARG = re.compile(r"""revision\s*=\s*['"]([^'"]+)['"]""")
 _HF_CLI = frozenset({"huggingface-cli", "hf"})
 _HF = OptionSpec(
-    with_arg=frozenset({"--revision", "--repo-type", "--include", "--exclude", "--cache-dir", "--local-dir",
-                        "--token", "--max-workers", "--local-dir-use-symlinks"}),
-)  # fmt: skip
+    with_arg=frozenset(
+        {
+            "--revision",
+            "--repo-type",
+            "--include",
+            "--exclude",
+            "--cache-dir",
+            "--local-dir",
+            "--token",
+            "--max-workers",
+            "--local-dir-use-symlinks",
+        }
+    ),
+)
 
 
-@rule("RC505", "model-download-without-revision", Severity.ERROR,
-      "Model hub download (huggingface-cli/hf, snapshot_download) without a commit revision",
-      on=ShellCommand)  # fmt: skip
+@rule(
+    "RC505",
+    "model-download-without-revision",
+    Severity.ERROR,
+    "Model hub download (huggingface-cli/hf, snapshot_download) without a commit revision",
+    on=ShellCommand,
+)
 def model_download_without_revision(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Finding]:
     if cmd.name in _HF_CLI and cmd.args[:1] == ("download",):
         parsed = split_options(cmd.args[1:], _HF)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from reprocheck.model.deps import DependencyFile
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, KeyValueInstruction, RunInstruction
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import InstallCommand
@@ -36,11 +37,31 @@ def _installs(dockerfile: Dockerfile) -> Iterator[InstallCommand]:
             yield from ins.installs
 
 
-@rule("RC511", "pip-extra-index-url", Severity.WARNING,
-      "`--extra-index-url`: two indexes serve the same names (dependency confusion)", on=Dockerfile)  # fmt: skip
-def pip_extra_index_url(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
-    hint = ("use one index per install: `--index-url <index>` for the packages it owns "
-            "(or uv `[[tool.uv.index]]` with `explicit = true`), and hashes in the lock")  # fmt: skip
+def _file_options(
+    f: DependencyFile, names: tuple[str, ...], ctx: RuleContext, what: str, hint: str
+) -> Iterator[Finding]:
+    for opt in f.options:
+        if opt.name in names:
+            yield ctx.finding(opt.line, f"`{opt.name} {opt.value}` in {f.path}: {what}", hint=hint, path=f.path)
+
+
+@rule(
+    "RC511",
+    "pip-extra-index-url",
+    Severity.WARNING,
+    "`--extra-index-url`: two indexes serve the same names (dependency confusion)",
+    on=(Dockerfile, DependencyFile),
+)
+def pip_extra_index_url(node: Dockerfile | DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
+    hint = (
+        "use one index per install: `--index-url <index>` for the packages it owns "
+        "(or uv `[[tool.uv.index]]` with `explicit = true`), and hashes in the lock"
+    )
+    if isinstance(node, DependencyFile):
+        what = "pip takes the highest version of a name from any index, so a same-named package elsewhere wins"
+        yield from _file_options(node, ("--extra-index-url",), ctx, what, hint)
+        return
+    dockerfile = node
     for inst in _installs(dockerfile):
         urls = inst.values("--extra-index-url") if inst.manager in _PIP_TOOLS else ()
         if not urls and inst.manager == "pip" and inst.action == "config":
@@ -57,10 +78,21 @@ def pip_extra_index_url(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Fi
         yield ctx.finding(line, f"`{name}={value}` adds a second index for every later pip install", hint=hint)
 
 
-@rule("RC512", "pip-trusted-host", Severity.WARNING, "`--trusted-host` turns off TLS verification for an index",
-      on=Dockerfile)  # fmt: skip
-def pip_trusted_host(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+@rule(
+    "RC512",
+    "pip-trusted-host",
+    Severity.WARNING,
+    "`--trusted-host` turns off TLS verification for an index",
+    on=(Dockerfile, DependencyFile),
+)
+def pip_trusted_host(node: Dockerfile | DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     hint = "serve the index over verified HTTPS (add its CA with `--cert`), and install a hashed lock"
+    if isinstance(node, DependencyFile):
+        yield from _file_options(
+            node, ("--trusted-host",), ctx, "packages from this host are accepted without TLS verification", hint
+        )
+        return
+    dockerfile = node
     for inst in _installs(dockerfile):
         hosts = inst.values("--trusted-host", "--allow-insecure-host") if inst.manager in _PIP_TOOLS else ()
         if not hosts and inst.manager == "pip" and inst.action == "config":
@@ -120,8 +152,13 @@ def _not_enforced(inst: InstallCommand, dockerfile: Dockerfile) -> str | None:
     return None
 
 
-@rule("RC513", "lock-not-enforced", Severity.ERROR,
-      "Lock-based install that may re-resolve instead of installing the lock", on=InstallCommand)  # fmt: skip
+@rule(
+    "RC513",
+    "lock-not-enforced",
+    Severity.ERROR,
+    "Lock-based install that may re-resolve instead of installing the lock",
+    on=InstallCommand,
+)
 def lock_not_enforced(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
@@ -146,8 +183,13 @@ _RESOLVERS: dict[str, frozenset[str]] = {
 _CHECK_ONLY = re.compile(r"--(check|locked|dry-run)$")
 
 
-@rule("RC514", "resolve-at-build-time", Severity.ERROR,
-      "Dependencies resolved during the build (poetry lock, uv lock, pip-compile...)", on=InstallCommand)  # fmt: skip
+@rule(
+    "RC514",
+    "resolve-at-build-time",
+    Severity.ERROR,
+    "Dependencies resolved during the build (poetry lock, uv lock, pip-compile...)",
+    on=InstallCommand,
+)
 def resolve_at_build_time(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     actions = _RESOLVERS.get(inst.manager)
     resolving = actions is not None and inst.action in actions

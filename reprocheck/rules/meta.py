@@ -6,9 +6,10 @@ from reprocheck.model.finding import Severity
 from reprocheck.rules._api import declare
 
 PARSE_ERROR = declare(
-    "RC900", "parse-error", Severity.ERROR, "A file or instruction that does not parse",
+    "RC900",
+    "parse-error",
+    Severity.ERROR,
+    "A file or instruction that does not parse",
     equivalents={"hadolint": ("DL1000",)},
-)  # fmt: skip
-INVALID_PRAGMA = declare(
-    "RC901", "invalid-pragma", Severity.WARNING, "An ignore comment that names no known rule"
-)  # fmt: skip
+)
+INVALID_PRAGMA = declare("RC901", "invalid-pragma", Severity.WARNING, "An ignore comment that names no known rule")

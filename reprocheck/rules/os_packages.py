@@ -32,23 +32,40 @@ def _query(manager: str) -> str:
     }.get(manager, "the package index")
 
 
-@rule("RC201", "apt-install-unpinned", Severity.WARNING, "apt-get/apt install without `package=version`",
-      on=InstallCommand, equivalents={"hadolint": ("DL3008",)})  # fmt: skip
+@rule(
+    "RC201",
+    "apt-install-unpinned",
+    Severity.WARNING,
+    "apt-get/apt install without `package=version`",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3008",)},
+)
 def apt_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "apt":
         yield from _report(inst, ctx, "curl=7.88.1-10+deb12u8")
 
 
-@rule("RC202", "apk-add-unpinned", Severity.WARNING, "apk add without `package=version`",
-      on=InstallCommand, equivalents={"hadolint": ("DL3018",)})  # fmt: skip
+@rule(
+    "RC202",
+    "apk-add-unpinned",
+    Severity.WARNING,
+    "apk add without `package=version`",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3018",)},
+)
 def apk_add_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "apk":
         yield from _report(inst, ctx, "curl=8.5.0-r0")
 
 
-@rule("RC203", "rpm-install-unpinned", Severity.WARNING,
-      "yum/dnf/microdnf/zypper install without an exact version", on=InstallCommand,
-      equivalents={"hadolint": ("DL3033", "DL3041", "DL3037")})  # fmt: skip
+@rule(
+    "RC203",
+    "rpm-install-unpinned",
+    Severity.WARNING,
+    "yum/dnf/microdnf/zypper install without an exact version",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3033", "DL3041", "DL3037")},
+)
 def rpm_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "rpm":
         yield from _report(inst, ctx, "curl-7.76.1-26.el9")
@@ -56,9 +73,14 @@ def rpm_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
         yield from _report(inst, ctx, "curl=8.0.1-150400.5.41.1")
 
 
-@rule("RC204", "os-package-upgrade", Severity.WARNING,
-      "Whole-system upgrade (apt-get upgrade, apk upgrade, dnf update...)", on=InstallCommand,
-      equivalents={"hadolint": ("DL3035",)})  # fmt: skip
+@rule(
+    "RC204",
+    "os-package-upgrade",
+    Severity.WARNING,
+    "Whole-system upgrade (apt-get upgrade, apk upgrade, dnf update...)",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3035",)},
+)
 def os_package_upgrade(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager not in ("apt", "apk", "rpm", "zypper") or inst.action != "upgrade":
         return

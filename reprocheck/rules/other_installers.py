@@ -20,8 +20,13 @@ def _report(inst: InstallCommand, ctx: RuleContext, hint: str) -> Iterator[Findi
         )
 
 
-@rule("RC401", "conda-install-unpinned", Severity.ERROR,
-      "conda/mamba/micromamba install without an exact version", on=InstallCommand)  # fmt: skip
+@rule(
+    "RC401",
+    "conda-install-unpinned",
+    Severity.ERROR,
+    "conda/mamba/micromamba install without an exact version",
+    on=InstallCommand,
+)
 def conda_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "conda":
         return
@@ -40,29 +45,52 @@ def conda_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[F
         )
 
 
-@rule("RC402", "npm-install-unpinned", Severity.WARNING, "npm/yarn/pnpm install of a package without `@version`",
-      on=InstallCommand, equivalents={"hadolint": ("DL3016",)})  # fmt: skip
+@rule(
+    "RC402",
+    "npm-install-unpinned",
+    Severity.WARNING,
+    "npm/yarn/pnpm install of a package without `@version`",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3016",)},
+)
 def npm_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "npm" and inst.action == "install":
         yield from _report(inst, ctx, "pin exact versions (`express@4.19.2`), or install from a lock with `npm ci`")
 
 
-@rule("RC403", "gem-install-unpinned", Severity.WARNING, "gem install without a version",
-      on=InstallCommand, equivalents={"hadolint": ("DL3028",)})  # fmt: skip
+@rule(
+    "RC403",
+    "gem-install-unpinned",
+    Severity.WARNING,
+    "gem install without a version",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3028",)},
+)
 def gem_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "gem" and inst.action == "install":
         yield from _report(inst, ctx, "pin versions: `gem install rails:7.1.3` or `gem install rails -v 7.1.3`")
 
 
-@rule("RC404", "go-install-unpinned", Severity.WARNING, "go install/go get without `@version`",
-      on=InstallCommand, equivalents={"hadolint": ("DL3062",)})  # fmt: skip
+@rule(
+    "RC404",
+    "go-install-unpinned",
+    Severity.WARNING,
+    "go install/go get without `@version`",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3062",)},
+)
 def go_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "go":
         yield from _report(inst, ctx, "pin a version: `go install example.com/tool@v1.2.3`")
 
 
-@rule("RC405", "cargo-install-unpinned", Severity.WARNING, "cargo install without `--version` (or `--rev`)",
-      on=InstallCommand)  # fmt: skip
+@rule(
+    "RC405",
+    "cargo-install-unpinned",
+    Severity.WARNING,
+    "cargo install without `--version` (or `--rev`)",
+    on=InstallCommand,
+)
 def cargo_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "cargo":
         yield from _report(inst, ctx, "pin a version and the lock: `cargo install ripgrep --version 14.1.0 --locked`")

@@ -16,8 +16,14 @@ def _local_wheelhouse(inst: InstallCommand) -> bool:
     return inst.has("--no-index") and bool(links) and all("://" not in link for link in links)
 
 
-@rule("RC301", "pip-install-unpinned", Severity.ERROR, "pip install of a package without `==version`",
-      on=InstallCommand, equivalents={"hadolint": ("DL3013",)})  # fmt: skip
+@rule(
+    "RC301",
+    "pip-install-unpinned",
+    Severity.ERROR,
+    "pip install of a package without `==version`",
+    on=InstallCommand,
+    equivalents={"hadolint": ("DL3013",)},
+)
 def pip_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "pip" or inst.action != "install" or _local_wheelhouse(inst) or inst.constraint_files:
         return  # names constrained by a -c file are judged with that file (dependency-file rules)
@@ -35,8 +41,13 @@ def pip_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
     )
 
 
-@rule("RC302", "pip-vcs-ref-not-commit", Severity.ERROR,
-      "pip install from git (or another VCS) without a full commit id", on=InstallCommand)  # fmt: skip
+@rule(
+    "RC302",
+    "pip-vcs-ref-not-commit",
+    Severity.ERROR,
+    "pip install from git (or another VCS) without a full commit id",
+    on=InstallCommand,
+)
 def pip_vcs_ref_not_commit(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "pip" or inst.action != "install":
         return
