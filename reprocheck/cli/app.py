@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import typer
 
@@ -51,6 +52,20 @@ def _register() -> None:
 _register()
 
 
+def run() -> NoReturn:
+    """Console entry point: run, flush, and leave without tearing the interpreter down.
+
+    Finalising the ~300 modules a run imports takes ~13 ms, an eighth of the start-up budget of
+    ``reprocheck lint``; nothing of ours needs it (reports are written and closed before this point)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or EXIT_FATAL
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 clean, 1 findings, 2 usage or fatal error, 130 interrupted)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -75,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if STATE["debug"]:
             raise
-        print(f"reprocheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"reprocheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FATAL
     return int(rv or 0)

@@ -28,6 +28,7 @@ class Config:
     trusted_registries: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    platform: str = "linux/amd64"
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -88,7 +89,7 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(message, path=where, line=key_line(text, key))
 
-    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", *_OTHER_SECTIONS}
+    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", *_OTHER_SECTIONS}
     for key in table:
         if key not in known:
             raise fail(key, f"unknown key `{key}` (known keys: {', '.join(sorted(known))})")
@@ -122,6 +123,9 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
             raise fail(glob, f"per-file-ignores for `{glob}` must be a list of rule selectors")
         pfi[glob] = tuple(rules)
+    platform = table.get("platform", "linux/amd64")
+    if not isinstance(platform, str) or not platform.startswith("linux/"):
+        raise fail("platform", '`platform` must be a linux platform such as "linux/amd64" or "linux/arm64"')
     sections: dict[str, Mapping[str, Any]] = {}
     for name in _OTHER_SECTIONS:
         if name in table:
@@ -138,5 +142,6 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         trusted_registries=lists.get("trusted-registries", ()),
         exclude=lists.get("exclude", ()),
         per_file_ignores=pfi,
+        platform=platform,
         sections=sections,
     )

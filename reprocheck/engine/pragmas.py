@@ -55,8 +55,7 @@ def _hadolint(codes: Sequence[str], metas: Mapping[str, RuleMeta]) -> list[str]:
     return [m.id for m in metas.values() if wanted & set(m.equivalents.get("hadolint", ()))]
 
 
-def collect(comments: Sequence[Comment], instructions: Sequence[Instruction],
-            metas: Mapping[str, RuleMeta]) -> Pragmas:  # fmt: skip
+def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta]) -> Pragmas:
     """Attach each pragma comment to the instruction that follows it (only comments in between)."""
     out = Pragmas()
     starts = sorted(i.line for i in instructions)
