@@ -62,13 +62,20 @@ def reprocheck_cmd() -> list[str]:
 def bench_corpus() -> dict[str, object]:
     files = corpus_dockerfiles()
     lint_wall, lint_cpu = timed([*reprocheck_cmd(), "lint", "--isolated", "--format", "json", *files])
-    result: dict[str, object] = {"files": len(files), "reprocheck_wall_s": round(lint_wall, 3),
-                                 "reprocheck_cpu_s": round(lint_cpu, 3)}  # fmt: skip
+    result: dict[str, object] = {
+        "files": len(files),
+        "reprocheck_wall_s": round(lint_wall, 3),
+        "reprocheck_cpu_s": round(lint_cpu, 3),
+    }
     hadolint = shutil.which("hadolint")
     if hadolint:
         h_wall, h_cpu = timed([hadolint, "--no-fail", "--format", "json", *files])
-        result |= {"hadolint_wall_s": round(h_wall, 3), "hadolint_cpu_s": round(h_cpu, 3),
-                   "speedup_wall": round(h_wall / lint_wall, 1), "speedup_cpu": round(h_cpu / lint_cpu, 1)}  # fmt: skip
+        result |= {
+            "hadolint_wall_s": round(h_wall, 3),
+            "hadolint_cpu_s": round(h_cpu, 3),
+            "speedup_wall": round(h_wall / lint_wall, 1),
+            "speedup_cpu": round(h_cpu / lint_cpu, 1),
+        }
     return result
 
 

@@ -23,8 +23,9 @@ CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 SCHEMAS = (ROOT.parent / "shared" / "schemas").resolve()
 
 
-def lint_text(text: str, rules: Iterable[str] | None = None, options: Mapping[str, Any] | None = None,
-              path: str = "Dockerfile") -> list[Finding]:  # fmt: skip
+def lint_text(
+    text: str, rules: Iterable[str] | None = None, options: Mapping[str, Any] | None = None, path: str = "Dockerfile"
+) -> list[Finding]:
     """Findings (not suppressed) of ``text`` with only ``rules`` selected (all rules when None)."""
     ids = list(rules) if rules is not None else list(RULES_BY_ID)
     dispatcher = Dispatcher(RULES_BY_ID[i] for i in ids)
@@ -58,8 +59,9 @@ class CliResult:
         return json.loads(self.out)
 
 
-def run_cli(*args: str, cwd: Path | str | None = None, stdin: str | None = None,
-            env: Mapping[str, str] | None = None) -> CliResult:  # fmt: skip
+def run_cli(
+    *args: str, cwd: Path | str | None = None, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> CliResult:
     """Run the real command line in a subprocess."""
     full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     full_env.update(env or {})

@@ -10,8 +10,16 @@ import pytest
 
 from tests.conftest import ROOT
 
-HEAVY = ("docker", "testcontainers", "piptools", "pip", "reprocheck.backend", "reprocheck.smoke",
-         "reprocheck.verify", "reprocheck.rebuild")  # fmt: skip
+HEAVY = (
+    "docker",
+    "testcontainers",
+    "piptools",
+    "pip",
+    "reprocheck.backend",
+    "reprocheck.smoke",
+    "reprocheck.verify",
+    "reprocheck.rebuild",
+)
 
 
 def test_lint_command_does_not_import_the_docker_side(tmp_path):

@@ -13,8 +13,11 @@ from tests.conftest import corpus_or_skip
 
 pytestmark = pytest.mark.corpus
 
-# Files that `docker build` itself rejects; each with the reason. Anything else with RC900 is our bug.
+# Files that `docker build` (or pip, or conda) itself rejects; each with the reason. Anything else with RC900
+# is our bug.
 NOT_BUILDABLE = {
+    "bmaltais__kohya_ss/requirements_macos_amd64.txt": "two requirements on one line (pip rejects it)",
+    "jupyterhub__repo2docker/tests/conda/py35-binder-dir/environment.yml": "invalid YAML, on purpose (a test input)",
     "Kaggle__docker-python/Dockerfile.tmpl": "Jinja template ({{ }} lines)",
     "iot-salzburg__gpu-jupyter/custom/gpulibs.Dockerfile": "fragment without FROM, concatenated by a script",
     "iot-salzburg__gpu-jupyter/custom/usefulpackages.Dockerfile": "fragment without FROM",
@@ -55,12 +58,34 @@ def test_whole_corpus_lints_without_crash_or_parser_errors(monkeypatch):
     files = corpus_dockerfiles()
     assert len(files) == 715
     report = lint_paths(["."], LintOptions(isolated=True))
-    assert len(report.files) == len(files)
+    dockerfiles = [p for p in report.files if DOCKERFILE_NAME.search(p.rsplit("/", 1)[-1])]
+    assert len(dockerfiles) == len(files)
     internal = [f for f in report.findings if "internal error" in f.message]
     assert internal == []
     with_parse_errors = {f.location.path for f in report.findings if f.rule == "RC900"}
     assert with_parse_errors == set(NOT_BUILDABLE)
     assert all(f.location.line >= 1 for f in report.findings)
+
+
+def test_every_dependency_file_parses_without_crash():
+    root = corpus_or_skip()
+    from reprocheck.parsing.depfiles import dep_kind_of, parse_dependency_file
+
+    count = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            kind = dep_kind_of(rel)
+            if kind is None:
+                continue
+            with open(path, "rb") as fh:
+                parsed = parse_dependency_file(fh.read(), rel, kind)
+            count += 1
+            assert all(i.line >= 1 for i in parsed.issues)
+            if rel not in NOT_BUILDABLE:
+                assert parsed.issues == (), (rel, parsed.issues)
+    assert count > 450
 
 
 def test_crlf_and_edge_files_lint_like_their_lf_twins(monkeypatch):

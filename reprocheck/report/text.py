@@ -35,11 +35,16 @@ def render(report: Report, *, color: bool = False) -> str:
     suppressed = len(report.findings) - len(active)
     files_with = len({f.location.path for f in active})
     if active:
-        parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
-                 for s in Severity if counts[s]]  # fmt: skip
+        parts = [
+            f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
+            for s in Severity
+            if counts[s]
+        ]
         total = len(active)
-        summary = (f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files_with} of "
-                   f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}")  # fmt: skip
+        summary = (
+            f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files_with} of "
+            f"{len(report.files)} file{'s' if len(report.files) != 1 else ''}"
+        )
     else:
         summary = f"No problems in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
     if suppressed:

@@ -50,10 +50,18 @@ def test_parse_config_validates_with_line_numbers():
 
 def test_parse_config_values():
     cfg = parse_config(
-        {"select": ["RC1"], "ignore": ["RC102"], "severity": {"RC101": "warning"}, "failure-threshold": "error",
-         "trusted-registries": ["r.example"], "exclude": ["vendor/*"], "per-file-ignores": {"test/*": ["RC3"]}},
-        "", "x.toml",
-    )  # fmt: skip
+        {
+            "select": ["RC1"],
+            "ignore": ["RC102"],
+            "severity": {"RC101": "warning"},
+            "failure-threshold": "error",
+            "trusted-registries": ["r.example"],
+            "exclude": ["vendor/*"],
+            "per-file-ignores": {"test/*": ["RC3"]},
+        },
+        "",
+        "x.toml",
+    )
     assert cfg.select == ("RC1",) and cfg.ignore == ("RC102",)
     assert cfg.severity == {"RC101": Severity.WARNING}
     assert cfg.failure_threshold is Severity.ERROR
@@ -61,12 +69,21 @@ def test_parse_config_values():
 
 
 def test_discover_finds_dockerfiles_and_skips_venvs_and_git(make_project):
-    root = make_project({
-        "Dockerfile": "FROM a\n", "svc/api.Dockerfile": "FROM a\n", "svc/Dockerfile.gpu": "FROM a\n",
-        "svc/Containerfile": "FROM a\n", "lower/dockerfile-cli": "FROM a\n", "README.md": "x",
-        ".git/Dockerfile": "FROM a\n", "venv/pyvenv.cfg": "", "venv/Dockerfile": "FROM a\n",
-        "node_modules/x/Dockerfile": "FROM a\n", "vendor/Dockerfile": "FROM a\n",
-    })  # fmt: skip
+    root = make_project(
+        {
+            "Dockerfile": "FROM a\n",
+            "svc/api.Dockerfile": "FROM a\n",
+            "svc/Dockerfile.gpu": "FROM a\n",
+            "svc/Containerfile": "FROM a\n",
+            "lower/dockerfile-cli": "FROM a\n",
+            "README.md": "x",
+            ".git/Dockerfile": "FROM a\n",
+            "venv/pyvenv.cfg": "",
+            "venv/Dockerfile": "FROM a\n",
+            "node_modules/x/Dockerfile": "FROM a\n",
+            "vendor/Dockerfile": "FROM a\n",
+        }
+    )
     found = [t.path for t in discover([str(root)], exclude=["vendor"])]
     rel = sorted(p[len(str(root)) + 1 :] for p in found)
     assert rel == [
@@ -109,10 +126,12 @@ def test_lint_paths_marks_suppressed_instead_of_dropping(make_project, monkeypat
 
 
 def test_config_file_is_found_upwards_and_applied(make_project, monkeypatch):
-    root = make_project({
-        "pyproject.toml": '[tool.reprocheck]\nignore = ["RC102"]\nfailure-threshold = "error"\n',
-        "sub/Dockerfile": "FROM python:3.11\n",
-    })  # fmt: skip
+    root = make_project(
+        {
+            "pyproject.toml": '[tool.reprocheck]\nignore = ["RC102"]\nfailure-threshold = "error"\n',
+            "sub/Dockerfile": "FROM python:3.11\n",
+        }
+    )
     monkeypatch.chdir(root / "sub")
     report = lint_paths(["Dockerfile"], LintOptions())
     assert report.findings == ()
@@ -120,10 +139,13 @@ def test_config_file_is_found_upwards_and_applied(make_project, monkeypatch):
 
 
 def test_per_file_ignores(make_project, monkeypatch):
-    root = make_project({
-        ".reprocheck.toml": '[per-file-ignores]\n"dev/*" = ["RC1"]\n',
-        "dev/Dockerfile": "FROM python\n", "prod/Dockerfile": "FROM python\n",
-    })  # fmt: skip
+    root = make_project(
+        {
+            ".reprocheck.toml": '[per-file-ignores]\n"dev/*" = ["RC1"]\n',
+            "dev/Dockerfile": "FROM python\n",
+            "prod/Dockerfile": "FROM python\n",
+        }
+    )
     monkeypatch.chdir(root)
     report = lint_paths(["."], LintOptions(select=("RC101",)))
     assert [f.location.path for f in report.findings] == ["prod/Dockerfile"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reprocheck.catalogue import load_catalogue
+from reprocheck.engine.run import LintOptions, lint_paths
 from reprocheck.rules import META
-from tests.conftest import lint_text
 
 DOCS = load_catalogue()
 EXAMPLES = [
@@ -35,19 +35,35 @@ def test_every_rule_documents_the_sections_and_has_bad_and_good_examples(rid: st
 
 
 @pytest.mark.parametrize(("rid", "example"), EXAMPLES)
-def test_examples(rid: str, example):
+def test_examples(rid: str, example, tmp_path, monkeypatch):
+    """Each example project is written out and linted with only its rule selected, through the engine."""
     doc = DOCS[rid]
-    text = example.files["Dockerfile"]
-    found = [f for f in lint_text(text, [rid], doc.example_options) if f.rule == rid]
+    for name, text in example.files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()  # the example is a repository of its own: contexts stop here
+    monkeypatch.chdir(tmp_path)
+    options = LintOptions(isolated=True, select=(rid,), extra=dict(doc.example_options))
+    found = [f for f in lint_paths(["."], options).active if f.rule == rid]
     if example.label == "bad":
         assert found, f"{rid} bad example {example.number} is not caught"
-        assert all(1 <= f.location.line <= text.count("\n") + 1 for f in found)
+        for f in found:
+            lines = example.files[f.location.path].count("\n") + 1
+            assert 1 <= f.location.line <= lines
     else:
         assert not found, f"{rid} good example {example.number} is flagged: {[f.message for f in found]}"
 
 
 def test_names_are_kebab_case_and_ids_are_in_their_family():
-    families = {"1": "base image", "2": "os", "3": "python", "4": "other", "5": "downloads", "9": "meta"}
+    families = {
+        "1": "base image",
+        "2": "os",
+        "3": "python",
+        "4": "other",
+        "5": "downloads",
+        "6": "deps",
+        "7": "dockerfile vs lock",
+        "9": "meta",
+    }
     for rid, meta in META.items():
         assert meta.name == meta.name.lower() and " " not in meta.name and "_" not in meta.name
         assert rid[2] in families

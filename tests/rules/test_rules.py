@@ -30,9 +30,15 @@ def test_rc101_catches(text: str):
 
 @pytest.mark.parametrize(
     "text",
-    ["FROM scratch\n", f"FROM python@{D}\n", f"FROM python:latest@{D}\n", "FROM python:3.11\n",
-     "FROM python:3.11 AS build\nFROM build\n", "ARG B\nFROM $B\n"],
-)  # fmt: skip
+    [
+        "FROM scratch\n",
+        f"FROM python@{D}\n",
+        f"FROM python:latest@{D}\n",
+        "FROM python:3.11\n",
+        "FROM python:3.11 AS build\nFROM build\n",
+        "ARG B\nFROM $B\n",
+    ],
+)
 def test_rc101_passes(text: str):
     assert_passes("RC101", text)
 
@@ -87,20 +93,38 @@ def test_rc204():
 # ---- RC3 Python
 @pytest.mark.parametrize(
     "cmd",
-    ["pip install numpy", "pip install 'numpy>=1.24'", "pip install numpy~=1.24", "pip install -U pip",
-     "python -m pip install --upgrade pip setuptools", "uv pip install --system torch", "pip3 install numpy==1.*",
-     "pipx install ruff", "sh -c 'pip install x'", "conda run -n base pip install y"],
-)  # fmt: skip
+    [
+        "pip install numpy",
+        "pip install 'numpy>=1.24'",
+        "pip install numpy~=1.24",
+        "pip install -U pip",
+        "python -m pip install --upgrade pip setuptools",
+        "uv pip install --system torch",
+        "pip3 install numpy==1.*",
+        "pipx install ruff",
+        "sh -c 'pip install x'",
+        "conda run -n base pip install y",
+    ],
+)
 def test_rc301_catches_what_hadolint_accepts_too(cmd: str):
     assert_catches("RC301", BASE + f"RUN {cmd}\n", line=2)
 
 
 @pytest.mark.parametrize(
     "cmd",
-    ["pip install numpy==1.26.4", "pip install -r requirements.txt", "pip install .", "pip install ./x.whl",
-     "pip install --no-index --find-links /wheels numpy", "pip install numpy==${V}", "pip install $PKGS",
-     "pip install https://h/x-1.0-py3-none-any.whl", "pip uninstall -y numpy", "pip install -e ."],
-)  # fmt: skip
+    [
+        "pip install numpy==1.26.4",
+        "pip install -r requirements.txt",
+        "pip install .",
+        "pip install ./x.whl",
+        "pip install --no-index --find-links /wheels numpy",
+        "pip install numpy==${V}",
+        "pip install $PKGS",
+        "pip install https://h/x-1.0-py3-none-any.whl",
+        "pip uninstall -y numpy",
+        "pip install -e .",
+    ],
+)
 def test_rc301_passes(cmd: str):
     assert_passes("RC301", BASE + f"ARG V=1.0\nRUN {cmd}\n")
 
@@ -152,30 +176,40 @@ def test_rc501():
 
 @pytest.mark.parametrize(
     "run",
-    ["curl -fsSLo /m.bin https://e.com/m.bin", "wget https://e.com/m.tgz && tar xzf m.tgz",
-     "curl -sL https://e.com/a.tgz | tar xz"],
-)  # fmt: skip
+    [
+        "curl -fsSLo /m.bin https://e.com/m.bin",
+        "wget https://e.com/m.tgz && tar xzf m.tgz",
+        "curl -sL https://e.com/a.tgz | tar xz",
+    ],
+)
 def test_rc502_catches(run: str):
     assert_catches("RC502", BASE + f"RUN {run}\n", line=2)
 
 
 @pytest.mark.parametrize(
     "run",
-    ['curl -fsSLo /m.bin https://e.com/m.bin && echo "$S  /m.bin" | sha256sum -c -',
-     "wget -q https://e.com/m.tgz https://e.com/m.tgz.asc && gpg --verify m.tgz.asc m.tgz",
-     '[ "$(sha256sum m.bin | cut -d" " -f1)" = "$S" ] || exit 1; curl -o m.bin https://e.com/m',
-     "curl -fsSL https://e.com/i.sh | sh", "curl --version"],
-)  # fmt: skip
+    [
+        'curl -fsSLo /m.bin https://e.com/m.bin && echo "$S  /m.bin" | sha256sum -c -',
+        "wget -q https://e.com/m.tgz https://e.com/m.tgz.asc && gpg --verify m.tgz.asc m.tgz",
+        '[ "$(sha256sum m.bin | cut -d" " -f1)" = "$S" ] || exit 1; curl -o m.bin https://e.com/m',
+        "curl -fsSL https://e.com/i.sh | sh",
+        "curl --version",
+    ],
+)
 def test_rc502_passes(run: str):
     assert_passes("RC502", BASE + f"RUN {run}\n")
 
 
 @pytest.mark.parametrize(
     "run",
-    ["curl -fsSL https://e.com/i.sh | sh", "wget -qO- https://e.com/i.sh | sudo bash -s --",
-     'sh -c "$(curl -fsSL https://e.com/i.sh)"', "bash <(curl -s https://e.com/i.sh)",
-     "curl -sSL https://e.com/get-pip.py | python3 -"],
-)  # fmt: skip
+    [
+        "curl -fsSL https://e.com/i.sh | sh",
+        "wget -qO- https://e.com/i.sh | sudo bash -s --",
+        'sh -c "$(curl -fsSL https://e.com/i.sh)"',
+        "bash <(curl -s https://e.com/i.sh)",
+        "curl -sSL https://e.com/get-pip.py | python3 -",
+    ],
+)
 def test_rc503(run: str):
     assert_catches("RC503", BASE + f"RUN {run}\n", line=2)
 
@@ -222,29 +256,45 @@ def test_rc511_rc512():
 
 @pytest.mark.parametrize(
     "text",
-    ["COPY pyproject.toml uv.lock ./\nRUN uv sync\n", "RUN uv run python app.py\n",
-     "COPY Pipfile Pipfile.lock ./\nRUN pipenv install --system\n", "COPY pyproject.toml ./\nRUN poetry install\n",
-     "COPY package.json package-lock.json ./\nRUN npm install\n", "RUN yarn install\n"],
-)  # fmt: skip
+    [
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync\n",
+        "RUN uv run python app.py\n",
+        "COPY Pipfile Pipfile.lock ./\nRUN pipenv install --system\n",
+        "COPY pyproject.toml ./\nRUN poetry install\n",
+        "COPY package.json package-lock.json ./\nRUN npm install\n",
+        "RUN yarn install\n",
+    ],
+)
 def test_rc513_catches(text: str):
     assert_catches("RC513", BASE + text)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["COPY pyproject.toml uv.lock ./\nRUN uv sync --locked\n", "RUN uv run --frozen python app.py\n",
-     "RUN pipenv install --deploy --system\n", "COPY pyproject.toml poetry.lock ./\nRUN poetry install\n",
-     "COPY . /app\nRUN poetry install\n",
-     "RUN --mount=type=bind,source=poetry.lock,target=poetry.lock poetry install\n",
-     "RUN npm ci\n", "RUN yarn install --frozen-lockfile\n"],
-)  # fmt: skip
+    [
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync --locked\n",
+        "RUN uv run --frozen python app.py\n",
+        "RUN pipenv install --deploy --system\n",
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install\n",
+        "COPY . /app\nRUN poetry install\n",
+        "RUN --mount=type=bind,source=poetry.lock,target=poetry.lock poetry install\n",
+        "RUN npm ci\n",
+        "RUN yarn install --frozen-lockfile\n",
+    ],
+)
 def test_rc513_passes(text: str):
     assert_passes("RC513", BASE + text)
 
 
 def test_rc514():
-    for cmd in ("poetry lock", "uv lock", "pipenv lock", "pip-compile requirements.in", "poetry add numpy",
-                "pipenv install numpy"):  # fmt: skip
+    for cmd in (
+        "poetry lock",
+        "uv lock",
+        "pipenv lock",
+        "pip-compile requirements.in",
+        "poetry add numpy",
+        "pipenv install numpy",
+    ):
         assert_catches("RC514", BASE + f"RUN {cmd}\n", line=2)
     for cmd in ("poetry check --lock", "uv lock --check", "uv lock --locked", "poetry install"):
         assert_passes("RC514", BASE + f"RUN {cmd}\n")
@@ -264,8 +314,11 @@ def test_one_finding_per_command_lists_packages():
 @pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed")
 def test_stricter_than_hadolint_on_pins_it_accepts(tmp_path):
     """hadolint accepts these as pinned; reprocheck does not."""
-    for cmd in ("pip install 'numpy>=1.24'", "pip install numpy~=1.24",
-                "pip install git+https://github.com/o/r.git@main"):  # fmt: skip
+    for cmd in (
+        "pip install 'numpy>=1.24'",
+        "pip install numpy~=1.24",
+        "pip install git+https://github.com/o/r.git@main",
+    ):
         text = BASE + f"RUN {cmd}\n"
         path = tmp_path / "Dockerfile"
         path.write_text(text)
