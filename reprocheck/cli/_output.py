@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from reprocheck.errors import UsageError
+from reprocheck.files import write_atomic
 from reprocheck.model.report import Report
 from reprocheck.report import FORMATS, renderer
 
@@ -33,31 +33,6 @@ def pair_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[s
     if sum(1 for _, o in pairs if o is None) > 1:
         raise UsageError("only one format can go to standard output; give the others an --output file")
     return pairs
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write the whole file or nothing: a temporary file in the same directory, then rename."""
-    import tempfile
-
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise UsageError("the output's directory does not exist", path=path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def use_color(mode: str) -> bool:

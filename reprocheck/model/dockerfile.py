@@ -46,6 +46,7 @@ class Instruction(Node):
     stage: int
     flags: Mapping[str, str] = field(default_factory=dict)
     onbuild: bool = False
+    heredocs: tuple[str, ...] = ()  # delimiters of BuildKit here-documents (RUN, COPY, ADD)
 
 
 @dataclass(frozen=True, repr=False, eq=False)

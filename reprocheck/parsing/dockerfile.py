@@ -275,6 +275,7 @@ class _Builder:
                 return
             self._implicit_stage(line)
         flags, rest = _split_flags(value) if keyword in ("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK") else ({}, value)
+        docs = tuple(d.delimiter for d in self.prep.heredocs.get(start, ())) if not onbuild else ()
         common = {
             "keyword": keyword,
             "line": line,
@@ -284,6 +285,7 @@ class _Builder:
             "stage": self.stage,
             "flags": flags,
             "onbuild": onbuild,
+            "heredocs": docs,
         }
         node: Instruction | None
         if keyword == "FROM" and not onbuild:

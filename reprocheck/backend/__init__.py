@@ -1,0 +1,1 @@
+"""The container engine: one interface, the Docker implementation, cleanup by label."""
