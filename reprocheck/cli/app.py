@@ -43,9 +43,12 @@ def _main(
 
 
 def _register() -> None:
-    from . import lint, rules
+    from . import clean, lint, record, rules, smoke
 
     app.command("lint")(lint.lint)
+    app.command("smoke")(smoke.smoke)
+    app.command("record")(record.record)
+    app.command("clean")(clean.clean)
     app.command("rules")(rules.rules)
 
 

@@ -29,7 +29,9 @@ def render(report: Report, *, color: bool = False) -> str:
             if title:
                 lines.append(c(_DIM, f"{'':>11}rule: {title}"))
             if f.hint:
-                lines.append(f"{'':>11}hint: {f.hint}")
+                first, *rest = f.hint.splitlines()
+                lines.append(f"{'':>11}hint: {first}")
+                lines.extend(f"{'':>17}{line}" for line in rest)
         lines.append("")
     counts = report.counts()
     suppressed = len(report.findings) - len(active)

@@ -16,6 +16,7 @@ from reprocheck.rules import (  # noqa: F401  (imported for registration)
     os_packages,
     other_installers,
     python_install,
+    runtime,
 )
 from reprocheck.rules._api import Rule, RuleContext, registered
 

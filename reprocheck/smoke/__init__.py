@@ -1,0 +1,1 @@
+"""Build the image, run the prediction sandboxed, compare with the golden output."""
