@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import RULES_BY_ID
 
 ROOT = Path(__file__).resolve().parents[1]
+# the file-digest cache of smoke runs goes to a scratch directory, not the developer's ~/.cache
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="reprocheck-tests-cache-"))
 CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
 SCHEMAS = (ROOT.parent / "shared" / "schemas").resolve()
 
@@ -99,3 +102,19 @@ def corpus_or_skip() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_left_behind():
+    """After the suite: no container reprocheck made may remain; cached smoke images are then removed too."""
+    yield
+    if not os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
+        return
+    from reprocheck.backend.base import LABEL
+    from reprocheck.backend.docker_sdk import DockerBackend
+
+    backend = DockerBackend()
+    leftover = backend.client.api.containers(all=True, filters={"label": LABEL})
+    backend.cleanup(LABEL)
+    assert leftover == [], f"containers left behind: {[c['Names'] for c in leftover]}"
+    assert backend.client.api.images(filters={"label": LABEL}) == []

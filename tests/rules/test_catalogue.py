@@ -34,10 +34,54 @@ def test_every_rule_documents_the_sections_and_has_bad_and_good_examples(rid: st
     assert labels == {"bad", "good"}, rid
 
 
+def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
+    """Runtime rules' examples go through the same pure judges the smoke runner uses (and RC801 through a
+    real build)."""
+    import tomllib
+
+    from reprocheck.smoke.compare import compare
+    from reprocheck.smoke.explain import explain
+    from reprocheck.smoke.spec import Tolerance
+
+    if rid == "RC805":
+        spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
+        tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
+        return not compare(files["golden.json"].encode(), files["actual.json"].encode(), spec["compare"], tol).equal
+    if rid in ("RC802", "RC803", "RC804"):
+        run = tomllib.loads(files["run.toml"])
+        failed = run.get("exit_code", 0) != 0 or run.get("timed_out", False) or run.get("oom_killed", False)
+        if not failed:
+            return False
+        why = explain(
+            run.get("exit_code"),
+            files.get("stderr.txt", "").encode(),
+            run.get("timed_out", False),
+            run.get("oom_killed", False),
+        )
+        return why.rule == rid
+    if rid == "RC801":
+        from reprocheck.backend.base import BuildRequest
+        from tests.support.engine import engine_or_skip
+
+        backend = engine_or_skip()
+        (tmp_path / "Dockerfile").write_text(files["Dockerfile"])
+        result = backend.build(
+            BuildRequest(tmp_path, tmp_path / "Dockerfile", "reprocheck/catalogue-example:rc801"), lambda _: None
+        )
+        if result.ok:
+            backend.remove_image("reprocheck/catalogue-example:rc801")
+        return not result.ok
+    raise AssertionError(f"no example runner for runtime rule {rid}")
+
+
 @pytest.mark.parametrize(("rid", "example"), EXAMPLES)
 def test_examples(rid: str, example, tmp_path, monkeypatch):
     """Each example project is written out and linted with only its rule selected, through the engine."""
     doc = DOCS[rid]
+    if META[rid].needs.value == "engine":
+        fires = _runtime_fires(rid, example.files, tmp_path)
+        assert fires is (example.label == "bad"), f"{rid} {example.label} example {example.number}"
+        return
     for name, text in example.files.items():
         (tmp_path / name).write_text(text)
     (tmp_path / ".git").mkdir()  # the example is a repository of its own: contexts stop here
@@ -62,6 +106,7 @@ def test_names_are_kebab_case_and_ids_are_in_their_family():
         "5": "downloads",
         "6": "deps",
         "7": "dockerfile vs lock",
+        "8": "runtime",
         "9": "meta",
     }
     for rid, meta in META.items():

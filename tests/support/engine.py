@@ -1,0 +1,111 @@
+"""Test support for the Docker side: the engine, the base image, fixtures staged with their wheels."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.support.wheels import make_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_IMAGE = "reprocheck-fixture/python:3.11-bookworm"
+WHEELHOUSE = Path(os.environ.get("REPROCHECK_WHEELHOUSE", Path.home() / ".cache" / "reprocheck-tests" / "wheels"))
+
+
+def engine_or_skip():  # -> DockerBackend
+    """The real engine; skipped when none runs, unless REPROCHECK_REQUIRE_ENGINE is set (CI sets it)."""
+    from reprocheck.backend.docker_sdk import DockerBackend
+    from reprocheck.errors import EngineUnavailable
+
+    backend = DockerBackend()
+    try:
+        backend.ping()
+    except EngineUnavailable as exc:
+        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
+            pytest.fail(f"REPROCHECK_REQUIRE_ENGINE is set and {exc}")
+        pytest.skip(f"no Docker engine: {exc}")
+    if backend.inspect(BASE_IMAGE) is None:
+        message = f"base image {BASE_IMAGE} is missing: run ci/base_images.sh"
+        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return backend
+
+
+def download_locked_wheels(requirements: Path) -> None:
+    """Fill the wheelhouse with the lock's wheels (pip download --require-hashes): hermetic builds later."""
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    marker = WHEELHOUSE / f".done-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
+    if marker.exists():
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_CONSTRAINT")}
+    env["PIP_CONSTRAINT"] = ""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--implementation",
+            "cp",
+            "-r",
+            str(requirements),
+            "-d",
+            str(WHEELHOUSE),
+        ],
+        check=True,
+        env=env,
+        timeout=900,
+    )
+    marker.touch()
+
+
+def stage(name: str, dest: Path) -> Path:
+    """Copy fixtures/smoke/<name> to ``dest`` and put the wheels its Dockerfile installs into ``wheels/``."""
+    src = ROOT / "fixtures" / "smoke" / name
+    project = dest / name
+    shutil.copytree(src, project, ignore=shutil.ignore_patterns("wheels", "__pycache__"))
+    if "COPY wheels/" not in (project / "Dockerfile").read_text():
+        return project
+    wheels = project / "wheels"
+    wheels.mkdir()
+    kit = project / "featurekit"
+    if kit.is_dir():
+        for source in sorted(kit.glob("v*.py")):
+            make_wheel(wheels, "featurekit", source.stem[1:], code=source.read_text())
+    requirements = project / "requirements.txt"
+    if requirements.is_file() and "--hash" in requirements.read_text():
+        download_locked_wheels(requirements)
+        names = {
+            line.split("==")[0].strip().replace("-", "_").lower()
+            for line in requirements.read_text().splitlines()
+            if "==" in line and not line.startswith(("#", " "))
+        }
+        for wheel in WHEELHOUSE.glob("*.whl"):
+            if wheel.name.split("-")[0].lower() in names:
+                os.link(wheel, wheels / wheel.name) if _same_fs(wheel, wheels) else shutil.copy(wheel, wheels)
+    return project
+
+
+def _same_fs(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
+
+
+def expected(project: Path) -> dict[str, object]:
+    return tomllib.loads((project / "expect.toml").read_text()) if (project / "expect.toml").is_file() else {}
