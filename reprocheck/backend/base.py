@@ -117,6 +117,7 @@ class FileEntry:
 class CleanupReport:
     containers: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
 
 
 class ContainerBackend(Protocol):
@@ -135,6 +136,10 @@ class ContainerBackend(Protocol):
     def inspect(self, image: str) -> ImageInfo | None: ...
 
     def find_images(self, labels: Mapping[str, str]) -> list[ImageInfo]: ...
+
+    def registry_digest(self, ref: str) -> str | None:
+        """The digest ``ref`` (name:tag) has on its registry now; None when unknown."""
+        ...
 
     def export_files(self, image: str) -> Iterator[FileEntry]: ...
 

@@ -172,7 +172,9 @@ class DockerBackend:
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
         container = self.client.containers.create(
             image,
-            command=list(argv) if argv else None,
+            # argv is the whole command: the image's ENTRYPOINT must not prefix it
+            entrypoint=[argv[0]] if argv else None,
+            command=list(argv[1:]) if argv else None,
             user=user,
             working_dir=sandbox.workdir,
             environment=dict(sandbox.env),
@@ -190,7 +192,12 @@ class DockerBackend:
         )
         started = time.monotonic()
         try:
-            container.start()
+            try:
+                container.start()
+            except APIError as exc:  # e.g. the executable is not in the image
+                files = {p: data for p in read_files if (data := _read_file(container, p)) is not None}
+                message = str(getattr(exc, "explanation", None) or exc)
+                return RunResult(127, b"", message.encode(), False, False, time.monotonic() - started, files)
             timed_out = False
             exit_code: int | None = None
             try:
@@ -244,6 +251,14 @@ class DockerBackend:
                 out.append(info)
         return out
 
+    def registry_digest(self, ref: str) -> str | None:
+        """The digest a tag has on its registry now (None when the registry does not answer or lacks it)."""
+        try:
+            data = self.client.images.get_registry_data(ref)
+        except (APIError, DockerException, requests.exceptions.RequestException):
+            return None
+        return str(data.id) if data.id else None
+
     def tag(self, image_id: str, ref: str) -> None:
         repo, _, tag = ref.rpartition(":")
         self.client.api.tag(image_id, repo, tag)
@@ -268,6 +283,7 @@ class DockerBackend:
         """Remove every container and image that carries ``label`` (what interrupted runs left)."""
         containers = self.client.api.containers(all=True, filters={"label": label})
         images = self.client.api.images(filters={"label": label})
+        networks = self.client.api.networks(filters={"label": label})
         if not dry_run:
             for c in containers:
                 try:
@@ -279,7 +295,16 @@ class DockerBackend:
                     self.client.api.remove_image(i["Id"], force=True)
                 except (NotFound, APIError):
                     continue
-        return CleanupReport(tuple(str(c["Id"])[:12] for c in containers), tuple(str(i["Id"]) for i in images))
+            for n in networks:  # serve mode's per-run networks
+                try:
+                    self.client.api.remove_network(n["Id"])
+                except (NotFound, APIError):
+                    continue
+        return CleanupReport(
+            tuple(str(c["Id"])[:12] for c in containers),
+            tuple(str(i["Id"]) for i in images),
+            tuple(str(n["Name"]) for n in networks),
+        )
 
 
 class _Chunks(io.RawIOBase):

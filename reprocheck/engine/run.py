@@ -166,6 +166,7 @@ class _Run:
         self.loader = DepLoader()
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
+        self.projects: list[Project] = []
 
     def guarded(self, path: str, work: Callable[[], list[Finding]]) -> None:
         try:
@@ -195,6 +196,7 @@ class _Run:
         if target.fs_path is not None:
             platform = str(self.rule_options.get("platform") or "linux/amd64")
             project = build_project(df, target.fs_path, self.loader, target.root, platform)
+            self.projects.append(project)
         return lint_dockerfile(df, self.dispatcher, self.rule_options, project)
 
     def _dependency(self, target: Target, data: bytes) -> list[Finding]:
@@ -248,8 +250,40 @@ class _Run:
         return tuple(shown + extra)
 
 
-def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Report:
-    """Lint files and directories (``-`` is stdin) and return the Report."""
+def judged(
+    findings: Iterable[Finding],
+    files: Sequence[str],
+    options: LintOptions | None = None,
+    notes: Sequence[str] = (),
+) -> Report:
+    """A Report of findings made elsewhere (smoke, verify, rebuild), with the configuration's selection,
+    severities, per-file ignores and threshold applied as for lint."""
+    options = options or LintOptions()
+    config = _config(options)
+    selection = _selection(config, options)
+    out: list[Finding] = []
+    for f in dict.fromkeys(findings):
+        meta = META[f.rule]
+        if not selection.enabled(meta) or _per_file_ignored(f.location.path, f.rule, config):
+            continue
+        sev = selection.severity_of(meta)
+        out.append(f.with_severity(sev) if sev is not f.severity else f)
+    out.sort(key=lambda f: f.sort_key)
+    return Report(
+        findings=tuple(out),
+        rules={rid: META[rid] for rid in sorted({f.rule for f in out})},
+        files=tuple(files),
+        tool_version=__version__,
+        threshold=options.failure_threshold or config.failure_threshold,
+        notes=tuple(notes),
+    )
+
+
+def lint_paths(
+    paths: Sequence[str], options: LintOptions | None = None, projects: list[Project] | None = None
+) -> Report:
+    """Lint files and directories (``-`` is stdin) and return the Report; ``projects`` collects the
+    Dockerfiles followed into their contexts."""
     options = options or LintOptions()
     config = _config(options)
     selection = _selection(config, options)
@@ -265,6 +299,8 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None) -> Repo
     for target in targets:
         run.target(target)
     run.finish()
+    if projects is not None:
+        projects.extend(run.projects)
     findings: list[Finding] = []
     for f in dict.fromkeys(run.findings):
         if f.rule not in enabled or _per_file_ignored(f.location.path, f.rule, config):

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from reprocheck.backend.buildkit_cli import buildkit_reasons
+from reprocheck.backend.inputs import inputs_digest
 from reprocheck.errors import ConfigError
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.smoke.compare import compare
 from reprocheck.smoke.explain import explain
-from reprocheck.smoke.inputs import inputs_digest
 from reprocheck.smoke.spec import Tolerance, load_spec, memory_bytes
 
 SPEC = """[tool.reprocheck.smoke]
@@ -164,15 +164,15 @@ def test_explain(stderr, exit_code, timed_out, oom, cause, rule):
 def test_inputs_digest_follows_what_the_build_reads(make_project):
     root = project(make_project, files={".dockerignore": "notes/\n", "app.py": "print(1)\n", "notes/todo.txt": "x"})
     spec = load_spec(None, root)
-    first = inputs_digest(spec)
+    first = inputs_digest(spec.source)
     (root / "notes" / "todo.txt").write_text("changed")  # ignored by .dockerignore: same inputs
-    assert inputs_digest(spec) == first
+    assert inputs_digest(spec.source) == first
     (root / "app.py").write_text("print(2)\n")
-    assert inputs_digest(spec) != first
+    assert inputs_digest(spec.source) != first
     (root / "app.py").write_text("print(1)\n")
-    assert inputs_digest(spec) == first
+    assert inputs_digest(spec.source) == first
     (root / "app.py").chmod(0o755)  # the executable bit reaches the image too
-    assert inputs_digest(spec) != first
+    assert inputs_digest(spec.source) != first
 
 
 def test_buildkit_reasons():

@@ -76,19 +76,20 @@ def download_locked_wheels(requirements: Path) -> None:
     marker.touch()
 
 
-def stage(name: str, dest: Path) -> Path:
-    """Copy fixtures/smoke/<name> to ``dest`` and put the wheels its Dockerfile installs into ``wheels/``."""
-    src = ROOT / "fixtures" / "smoke" / name
+def stage(name: str, dest: Path, group: str = "smoke") -> Path:
+    """Copy fixtures/<group>/<name> to ``dest`` and put the wheels its Dockerfile installs into ``wheels/``:
+    the lock's wheels from the wheelhouse, and wheels built from ``pkgsrc/<name>/v<version>.py``."""
+    src = ROOT / "fixtures" / group / name
     project = dest / name
     shutil.copytree(src, project, ignore=shutil.ignore_patterns("wheels", "__pycache__"))
     if "COPY wheels/" not in (project / "Dockerfile").read_text():
         return project
     wheels = project / "wheels"
     wheels.mkdir()
-    kit = project / "featurekit"
-    if kit.is_dir():
-        for source in sorted(kit.glob("v*.py")):
-            make_wheel(wheels, "featurekit", source.stem[1:], code=source.read_text())
+    kits = [project / "featurekit", *sorted((project / "pkgsrc").glob("*"))]
+    for kit in kits:
+        for source in sorted(kit.glob("v*.py")) if kit.is_dir() else ():
+            make_wheel(wheels, kit.name, source.stem[1:], code=source.read_text())
     requirements = project / "requirements.txt"
     if requirements.is_file() and "--hash" in requirements.read_text():
         download_locked_wheels(requirements)

@@ -8,9 +8,12 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reprocheck.engine.dockerignore import DockerIgnore
-from reprocheck.smoke.spec import SmokeSpec
+
+if TYPE_CHECKING:
+    from reprocheck.backend.images import ImageSource
 
 DIGEST_VERSION = "1"
 
@@ -35,7 +38,7 @@ def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]
     return sorted(out)
 
 
-def inputs_digest(spec: SmokeSpec) -> str:
+def inputs_digest(spec: ImageSource) -> str:
     h = hashlib.sha256()
     h.update(f"reprocheck-inputs-{DIGEST_VERSION}\n".encode())
     h.update(
@@ -51,6 +54,7 @@ def inputs_digest(spec: SmokeSpec) -> str:
     return h.hexdigest()
 
 
-def image_name(spec: SmokeSpec) -> str:
-    name = re.sub(r"[^a-z0-9._-]+", "-", spec.root.name.lower()).strip("-._") or "project"
+def image_name(project: str) -> str:
+    """``reprocheck/<project>``: a repository name Docker accepts, made from a directory name."""
+    name = re.sub(r"[^a-z0-9._-]+", "-", project.lower()).strip("-._") or "project"
     return f"reprocheck/{name}"

@@ -1,0 +1,185 @@
+"""What an image holds, as plain data: the Python distributions its interpreter sees (importlib.metadata, so it
+works without pip), the interpreter's version and marker environment, and the OS packages of dpkg or apk.
+
+``SNIPPET`` runs inside the image with no network; the package databases are read from the stopped container,
+so an image without Python still gets its OS packages checked. Parsing is pure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DPKG_STATUS = "/var/lib/dpkg/status"
+APK_INSTALLED = "/lib/apk/db/installed"
+
+# Runs under the image's own interpreter (3.8+); prints one JSON document. Kept free of anything but the
+# standard library, and of f-strings with nested quotes, so old interpreters can run it.
+SNIPPET = r"""
+import json, os, platform, sys
+out = {"python": platform.python_version(), "implementation": sys.implementation.name,
+       "executable": sys.executable, "prefix": sys.prefix, "dists": [], "error": None}
+out["markers"] = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": platform.python_version(),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+try:
+    from importlib import metadata
+except ImportError:
+    out["error"] = "this Python has no importlib.metadata (3.8+ needed)"
+else:
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if not name:
+            continue
+        try:
+            where = str(dist.locate_file(""))
+        except Exception:
+            where = ""
+        installer = (dist.read_text("INSTALLER") or "").strip()
+        direct = dist.read_text("direct_url.json")
+        out["dists"].append({"name": name, "version": dist.version, "location": where,
+                             "installer": installer, "direct_url": bool(direct)})
+print(json.dumps(out))
+"""
+
+
+@dataclass(frozen=True)
+class Dist:
+    name: str
+    version: str
+    location: str = ""
+    installer: str = ""
+    direct_url: bool = False
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the probe found. ``python`` is None when the image has no usable interpreter (``python_error``)."""
+
+    python: str | None = None
+    python_command: str | None = None
+    implementation: str = "cpython"
+    markers: Mapping[str, str] = field(default_factory=dict)
+    dists: tuple[Dist, ...] = ()
+    shadowed: tuple[Dist, ...] = ()  # a second copy of a name, later on sys.path (never imported)
+    os_manager: str | None = None  # "dpkg" | "apk" | None
+    os_packages: Mapping[str, str] = field(default_factory=dict)
+    python_error: str | None = None
+    user: str = ""  # the image's configured user ("" = root)
+
+
+def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
+    """The snippet's JSON document, or an error in words."""
+    for line in reversed(stdout.decode("utf-8", "replace").splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                break
+            if isinstance(doc, dict):
+                return doc, None
+    return None, "the probe printed no inventory"
+
+
+def dists_from(doc: Mapping[str, object]) -> tuple[tuple[Dist, ...], tuple[Dist, ...]]:
+    """(first copy of each distribution on sys.path, later copies)."""
+    from reprocheck.model.names import canonical
+
+    first: dict[str, Dist] = {}
+    later: list[Dist] = []
+    raw = doc.get("dists")
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        d = Dist(
+            str(item.get("name", "")),
+            str(item.get("version", "")),
+            str(item.get("location", "")),
+            str(item.get("installer", "")),
+            bool(item.get("direct_url", False)),
+        )
+        key = canonical(d.name)
+        if key in first:
+            later.append(d)
+        else:
+            first[key] = d
+    return tuple(first.values()), tuple(later)
+
+
+def parse_dpkg_status(text: str) -> dict[str, str]:
+    """Package -> version of the installed packages of a dpkg status file."""
+    out: dict[str, str] = {}
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t") or ":" not in line:
+                continue
+            key, _, value = line.partition(":")
+            fields[key.strip().lower()] = value.strip()
+        name, version, status = fields.get("package"), fields.get("version"), fields.get("status", "")
+        if name and version and status.endswith(" installed"):
+            arch = fields.get("architecture", "")
+            out[name] = version
+            if arch and arch != "all":
+                out.setdefault(f"{name}:{arch}", version)
+    return out
+
+
+def parse_apk_installed(text: str) -> dict[str, str]:
+    """Package -> version of apk's installed database (``P:`` and ``V:`` lines)."""
+    out: dict[str, str] = {}
+    name = version = None
+    for line in [*text.splitlines(), ""]:
+        if not line.strip():
+            if name and version:
+                out[name] = version
+            name = version = None
+        elif line.startswith("P:"):
+            name = line[2:].strip()
+        elif line.startswith("V:"):
+            version = line[2:].strip()
+    return out
+
+
+def inventory(
+    doc: Mapping[str, object] | None,
+    python_command: str | None,
+    files: Mapping[str, bytes],
+    user: str = "",
+    python_error: str | None = None,
+) -> Inventory:
+    """Put the probe's output and the package databases together."""
+    os_manager: str | None = None
+    os_packages: dict[str, str] = {}
+    if DPKG_STATUS in files:
+        os_manager, os_packages = "dpkg", parse_dpkg_status(files[DPKG_STATUS].decode("utf-8", "replace"))
+    elif APK_INSTALLED in files:
+        os_manager, os_packages = "apk", parse_apk_installed(files[APK_INSTALLED].decode("utf-8", "replace"))
+    if doc is None:
+        return Inventory(python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user)
+    dists, shadowed = dists_from(doc)
+    markers = doc.get("markers")
+    return Inventory(
+        python=str(doc.get("python") or "") or None,
+        python_command=python_command,
+        implementation=str(doc.get("implementation") or "cpython"),
+        markers={str(k): str(v) for k, v in markers.items()} if isinstance(markers, dict) else {},
+        dists=dists,
+        shadowed=shadowed,
+        os_manager=os_manager,
+        os_packages=os_packages,
+        python_error=str(doc["error"]) if doc.get("error") else python_error,
+        user=user,
+    )

@@ -1,0 +1,100 @@
+"""Look inside an image (sandboxed, no network) and judge it against the Dockerfile and its locks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from reprocheck.backend.base import RUN_LABEL, ContainerBackend, Progress, Sandbox
+from reprocheck.backend.images import ImageSource
+from reprocheck.model.finding import Finding
+from reprocheck.verify.expect import Expectation, expectation
+from reprocheck.verify.match import Verdict, judge_base_digest, verify
+from reprocheck.verify.probe import APK_INSTALLED, DPKG_STATUS, SNIPPET, Inventory, inventory, parse_probe
+from reprocheck.verify.spec import VerifySpec
+
+PROBE_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    inventory: Inventory
+    expectation: Expectation
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+
+def load_expectation(source: ImageSource, spec: VerifySpec) -> Expectation:
+    """Parse the Dockerfile, follow it into its context, and read the locks (config's, else the installed ones)."""
+    from reprocheck.engine.project import DepLoader, build_project, display
+    from reprocheck.parsing.dockerfile import parse_dockerfile
+
+    loader = DepLoader()
+    shown = display(source.dockerfile)
+    df = parse_dockerfile(source.dockerfile.read_bytes(), shown)
+    project = build_project(df, source.dockerfile, loader, limit=source.context.resolve())
+    locks = [f for f in (loader.load(p) for p in spec.locks) if f is not None]
+    return expectation(df, project, locks, source.target)
+
+
+class VerifyRunner:
+    def __init__(self, backend: ContainerBackend, spec: VerifySpec, progress: Progress) -> None:
+        self.backend = backend
+        self.spec = spec
+        self.progress = progress
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def probe(self, image: str) -> Inventory:
+        info = self.backend.inspect(image)
+        user = info.user if info else ""
+        files_wanted = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
+        sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2)
+        errors: list[str] = []
+        files: dict[str, bytes] = {}
+        for python in self.spec.python:
+            self.progress(f"listing what {image} holds ({python}, no network)")
+            result = self.backend.run(image, (python, "-c", SNIPPET), sandbox, PROBE_TIMEOUT, files_wanted)
+            files = dict(result.files) or files
+            if result.exit_code == 0:
+                doc, error = parse_probe(result.stdout)
+                if doc is not None:
+                    return inventory(doc, python, files, user)
+                errors.append(f"{python}: {error}")
+                continue
+            last = (result.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+            errors.append(f"{python}: {'timed out' if result.timed_out else last[:200]}")
+        return inventory(None, None, files, user, python_error="; ".join(errors) or "no interpreter to try")
+
+    def base_digests(self, exp: Expectation) -> list[Finding]:
+        """RC816: a base image whose registry digest differs from the pin, or from the engine's copy."""
+        out: list[Finding] = []
+        for ref, line in exp.bases:
+            if ref.unresolved or (ref.digest and not ref.tag):
+                continue  # a variable, or a digest without a tag: nothing to ask the registry
+            name = ref.raw.split("@", 1)[0]
+            if ":" not in name.rsplit("/", 1)[-1]:
+                name += ":latest"
+            self.progress(f"asking the registry for {name}")
+            remote = self.backend.registry_digest(name)
+            if remote is None:
+                continue
+            local: set[str] = set()
+            if not ref.digest:
+                info = self.backend.inspect(name)
+                local = {d.split("@", 1)[1] for d in info.repo_digests if "@" in d} if info else set()
+            finding = judge_base_digest(name, ref.digest, remote, local, exp.dockerfile, line)
+            if finding is not None:
+                out.append(finding)
+        return out
+
+    def run(self, image: str, source: ImageSource) -> VerifyOutcome:
+        exp = load_expectation(source, self.spec)
+        inv = self.probe(image)
+        verdict: Verdict = verify(exp, inv, self.spec.ignore)
+        findings = list(verdict.findings)
+        notes = list(verdict.notes)
+        if self.spec.online:
+            findings += self.base_digests(exp)
+        else:
+            notes.append("base images not compared with their registries (set online = true or pass --online)")
+        return VerifyOutcome(inv, exp, tuple(findings), tuple(notes))
