@@ -115,6 +115,8 @@ def _nothing_left_behind():
 
     backend = DockerBackend()
     leftover = backend.client.api.containers(all=True, filters={"label": LABEL})
+    networks = backend.client.api.networks(filters={"label": LABEL})
     backend.cleanup(LABEL)
     assert leftover == [], f"containers left behind: {[c['Names'] for c in leftover]}"
+    assert networks == [], f"networks left behind: {[n['Name'] for n in networks]}"
     assert backend.client.api.images(filters={"label": LABEL}) == []

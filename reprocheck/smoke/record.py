@@ -93,9 +93,92 @@ def installed_versions(python: str, names: list[str], cwd: Path, env: dict[str, 
     return data
 
 
+def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
+    """Start the server command on this machine, wait for readiness, send the request, stop the server."""
+    import re
+    import signal
+    import tempfile
+    import time
+
+    from reprocheck.smoke.http import http_ready, port_open, send_request
+
+    serve = spec.serve
+    assert serve is not None
+    if not spec.command:
+        raise RecordError(
+            "serve mode records by starting the server on this machine: set `command` to the server command",
+            path=spec.config_path,
+            line=spec.line_of("serve"),
+        )
+    if port_open(serve.port):
+        raise RecordError(
+            f"port {serve.port} is already in use on this machine: stop what listens there, then record",
+            path=spec.config_path,
+            line=spec.line_of("serve"),
+        )
+    with tempfile.TemporaryFile() as log:
+        try:
+            proc = subprocess.Popen(list(spec.command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        except FileNotFoundError:
+            raise RecordError(
+                f"`{spec.command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
+            ) from None
+        try:
+            deadline = time.monotonic() + serve.ready_timeout
+            pattern = re.compile(serve.ready_log, re.MULTILINE) if serve.ready_log else None
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    tail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no output)"]
+                    raise RecordError(
+                        f"the server exited on the host (code {proc.returncode}) before it was ready: {tail[0]}",
+                        path=spec.config_path,
+                        line=spec.line_of("command"),
+                    )
+                if pattern is not None:
+                    log.seek(0)
+                    ready = bool(pattern.search(log.read().decode("utf-8", "replace")))
+                elif serve.ready_http:
+                    ready = http_ready(serve.port, serve.ready_http)
+                else:
+                    ready = port_open(serve.port)
+                if ready:
+                    break
+                if time.monotonic() > deadline:
+                    raise RecordError(
+                        f"the server was not ready on the host after ready-timeout = {serve.ready_timeout:g} s "
+                        f"(waiting for {serve.readiness})",
+                        path=spec.config_path,
+                        line=spec.line_of("serve"),
+                    )
+                time.sleep(0.1)
+            status, body, error, _ = send_request(serve.port, serve, spec.timeout)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    if status is None or body is None:
+        raise RecordError(f"{serve.method} {serve.path} failed on the host: {error}", path=spec.config_path)
+    if status != serve.status:
+        raise RecordError(
+            f"{serve.method} {serve.path} answered HTTP {status} on the host, expected {serve.status}",
+            path=spec.config_path,
+            line=spec.line_of("serve"),
+        )
+    return body
+
+
 def record(spec: SmokeSpec) -> RecordResult:
     env = {**os.environ, **spec.env}
     started = datetime.now(UTC)
+    if spec.serve is not None:
+        output = serve_on_host(spec, env)
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        return _write(spec, output, env, started, seconds)
     output_path = spec.root / spec.output if spec.output != "stdout" else None
     try:
         proc = subprocess.run(
@@ -127,6 +210,10 @@ def record(spec: SmokeSpec) -> RecordResult:
         output = output_path.read_bytes()
     else:
         output = proc.stdout
+    return _write(spec, output, env, started, seconds)
+
+
+def _write(spec: SmokeSpec, output: bytes, env: dict[str, str], started: datetime, seconds: float) -> RecordResult:
     spec.golden.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(spec.golden, output)
     names = lock_names(spec)

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reprocheck.backend.base import (
-    DIGEST_LABEL,
     RUN_LABEL,
     BindMount,
-    BuildRequest,
     BuildResult,
     ContainerBackend,
     Progress,
     RunResult,
     Sandbox,
 )
+from reprocheck.backend.images import build_finding, obtain_image
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.rules import META
 from reprocheck.smoke.compare import Comparison, compare
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.inputs import image_name, inputs_digest
 from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
-_STEP = re.compile(r"^Step (\d+)/\d+ : ")
+if TYPE_CHECKING:
+    from reprocheck.smoke.http import ServeResult
 
 
 @dataclass(frozen=True)
@@ -65,40 +64,13 @@ class SmokeRunner:
 
     # ---- image
 
-    def buildkit_reasons(self) -> list[str]:
-        from reprocheck.backend.buildkit_cli import buildkit_reasons
-        from reprocheck.parsing.dockerfile import parse_dockerfile
-
-        df = parse_dockerfile(self.spec.dockerfile.read_bytes(), str(self.spec.dockerfile))
-        return buildkit_reasons(df)
-
-    def image(self, no_cache: bool = False, rebuild: bool = False) -> tuple[str | None, BuildResult | None, bool]:
-        """(image reference, build result, reused). A build whose inputs digest is already on the engine
-        is reused; otherwise the image is built, with BuildKit when the Dockerfile needs it."""
-        spec = self.spec
-        digest = inputs_digest(spec)
-        tag = f"{image_name(spec)}:{digest[:16]}"
-        if not (no_cache or rebuild):
-            for info in self.backend.find_images({DIGEST_LABEL: digest}):
-                self.notes.append(f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged")
-                return (tag if tag in info.tags else info.id), None, True
-        reasons = self.buildkit_reasons()
-        if reasons:
-            self.notes.append(f"built with BuildKit through the docker CLI: {', '.join(reasons[:3])} need it")
-        request = BuildRequest(
-            context=spec.context,
-            dockerfile=spec.dockerfile,
-            tag=tag,
-            build_args=spec.build_args,
-            target=spec.target,
-            labels={DIGEST_LABEL: digest},  # no run id: an unchanged build stays fully cached
-            no_cache=no_cache,
-            buildkit=bool(reasons),
-        )
-        result = self.backend.build(request, self.progress)
-        if result.ok:
-            self.notes.append(f"built {tag} with the {result.builder} builder in {result.seconds:.1f} s")
-        return (tag if result.ok else None), result, False
+    def image(
+        self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False
+    ) -> tuple[str | None, BuildResult | None, bool]:
+        """(image reference, build result, reused): see ``obtain_image``."""
+        got = obtain_image(self.backend, self.spec.source, self.progress, image_ref, no_cache, rebuild)
+        self.notes.extend(got.notes)
+        return got.image, got.build, got.reused
 
     # ---- run
 
@@ -142,6 +114,124 @@ class SmokeRunner:
     # ---- judge
 
     def run(self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False) -> SmokeOutcome:
+        self.check_golden()
+        image, build, reused = self.image(image_ref, no_cache, rebuild)
+        if image is None:
+            assert build is not None
+            return SmokeOutcome(
+                None,
+                build,
+                False,
+                None,
+                None,
+                None,
+                None,
+                (build_finding(build, self.spec.dockerfile),),
+                tuple(self.notes),
+            )
+        return self.run_on(image, build, reused)
+
+    def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
+        """Run the prediction in an image already at hand and judge it."""
+        self.check_golden()
+        if self.spec.serve is not None:
+            return self.serve_on(image, build, reused)
+        result, output = self.execute(image)
+        findings, comparison, explanation = self.judge(result, output, image)
+        return SmokeOutcome(
+            image, build, reused, result, output, comparison, explanation, tuple(findings), tuple(self.notes)
+        )
+
+    def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
+        """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        from reprocheck.smoke.serve import ServeRunner
+
+        serve = self.spec.serve
+        assert serve is not None
+        client = getattr(self.backend, "client", None)
+        if client is None:
+            raise ConfigError("serve mode needs the Docker backend")
+        result = ServeRunner(client, self.progress).run(
+            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout
+        )
+        run = RunResult(
+            result.exit_code,
+            result.stdout,
+            result.stderr,
+            not result.ready and not result.exited,
+            result.oom_killed,
+            result.seconds,
+        )
+        findings, comparison, explanation = self.judge_serve(result, image)
+        return SmokeOutcome(
+            image, build, reused, run, result.body, comparison, explanation, tuple(findings), tuple(self.notes)
+        )
+
+    def judge_serve(
+        self, result: ServeResult, image: str
+    ) -> tuple[list[Finding], Comparison | None, Explanation | None]:
+        spec = self.spec
+        serve = spec.serve
+        assert serve is not None
+        serve_line = Location(spec.config_path, spec.line_of("serve"))
+        logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
+        tail = "\n".join(logs) or "(no output)"
+        if result.exited or result.oom_killed:
+            why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
+            message = (
+                f"the server was killed: out of memory (limit {spec.memory})"
+                if why.rule == "RC804"
+                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {why.cause}"
+            )
+            return [_finding(why.rule, message, serve_line, hint=f"{why.hint}\nend of its output:\n{tail}")], None, why
+        if not result.ready:
+            return (
+                [
+                    _finding(
+                        "RC806",
+                        f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
+                        f"(waiting for {serve.readiness})",
+                        Location(spec.config_path, spec.line_of("serve")),
+                        hint="check that it listens on 0.0.0.0:"
+                        f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
+                    )
+                ],
+                None,
+                None,
+            )
+        if result.status is None:
+            rule = "RC803" if result.request_timed_out else "RC802"
+            return (
+                [
+                    _finding(
+                        rule,
+                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
+                        serve_line,
+                        hint=f"end of its output:\n{tail}",
+                    )
+                ],
+                None,
+                None,
+            )
+        body = result.body or b""
+        if result.status != serve.status:
+            snippet = body[:300].decode("utf-8", "replace")
+            return (
+                [
+                    _finding(
+                        "RC805",
+                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
+                        serve_line,
+                        hint=f"response body: {snippet}\nend of its output:\n{tail}",
+                    )
+                ],
+                None,
+                None,
+            )
+        ok = RunResult(0, body, result.stderr, False, False, result.seconds)
+        return self.judge(ok, body, image)
+
+    def check_golden(self) -> None:
         spec = self.spec
         if not spec.golden.is_file():
             raise ConfigError(
@@ -149,42 +239,9 @@ class SmokeRunner:
                 path=spec.config_path,
                 line=spec.line_of("golden"),
             )
-        build: BuildResult | None = None
-        reused = False
-        if image_ref is not None:
-            if self.backend.inspect(image_ref) is None:
-                raise ConfigError(f"image `{image_ref}` is not on the engine (reprocheck never pulls)")
-            image: str | None = image_ref
-            self.notes.append(f"checked image {image_ref} as given (not built)")
-        else:
-            image, build, reused = self.image(no_cache, rebuild)
-        if image is None:
-            assert build is not None
-            return SmokeOutcome(
-                None, build, False, None, None, None, None, (self._build_finding(build),), tuple(self.notes)
-            )
-        result, output = self.execute(image)
-        findings, comparison, explanation = self.judge(result, output, image)
-        return SmokeOutcome(
-            image, build, reused, result, output, comparison, explanation, tuple(findings), tuple(self.notes)
-        )
 
     def _command_location(self) -> Location:
         return Location(self.spec.config_path, self.spec.line_of("command"))
-
-    def _build_finding(self, build: BuildResult) -> Finding:
-        line = 1
-        m = _STEP.match(build.failed_step or "")
-        if m:
-            line = _instruction_line(self.spec.dockerfile, int(m.group(1)))
-        tail = "\n".join(build.log_tail[-12:])
-        where = f" at `{build.failed_step}`" if build.failed_step else ""
-        return _finding(
-            "RC801",
-            f"the image does not build{where}: {build.error}",
-            Location(str(self.spec.dockerfile), line),
-            hint=f"end of the build log:\n{tail}",
-        )
 
     def judge(
         self, result: RunResult, output: bytes | None, image: str
@@ -272,12 +329,3 @@ class SmokeRunner:
         from reprocheck.engine.project import display
 
         return display(path)
-
-
-def _instruction_line(dockerfile: Path, step: int) -> int:
-    """The line of the N-th instruction (the classic builder's ``Step N/M``)."""
-    from reprocheck.parsing.dockerfile import parse_dockerfile
-
-    df = parse_dockerfile(dockerfile.read_bytes(), str(dockerfile))
-    instructions = df.instructions  # ARG before FROM and ONBUILD lines are steps too
-    return instructions[step - 1].line if 0 < step <= len(instructions) else 1

@@ -10,9 +10,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reprocheck.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reprocheck.backend.images import ImageSource
 
 MODES = ("exact", "text", "json")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgKMG]i?[bB]?|[bB])?$")
@@ -27,11 +30,28 @@ class Tolerance:
 
 @dataclass(frozen=True)
 class ServeSpec:
-    """A model server instead of a command (filled in by the serve-mode issue)."""
+    """A model server instead of a command: where it listens, how to know it is ready, what to ask it.
+
+    Readiness is ``ready_http`` (a GET on that path answers 2xx), ``ready_log`` (a regular expression in the
+    server's output), or else the port listening inside the container."""
 
     port: int
-    request_path: str = "/"
+    path: str = "/"
     method: str = "POST"
+    body: Path | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    status: int = 200
+    ready_http: str | None = None
+    ready_log: str | None = None
+    ready_timeout: float = 60.0
+
+    @property
+    def readiness(self) -> str:
+        if self.ready_http:
+            return f"HTTP GET {self.ready_http} answering 2xx"
+        if self.ready_log:
+            return f"a log line matching `{self.ready_log}`"
+        return f"port {self.port} listening"
 
 
 @dataclass(frozen=True)
@@ -58,10 +78,17 @@ class SmokeSpec:
     user: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     lock: Path | None = None
+    serve: ServeSpec | None = None
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the config file
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
+
+    @property
+    def source(self) -> ImageSource:
+        from reprocheck.backend.images import ImageSource
+
+        return ImageSource(self.root.name, self.context, self.dockerfile, self.target, self.build_args)
 
 
 _KNOWN = {
@@ -199,6 +226,18 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
     if not dockerfile.is_file():
         raise fail("dockerfile", f"`{dockerfile}` does not exist")
     lock = string("lock")
+    serve = None
+    if "serve" in table:
+        m_serve = re.search(r"^\s*\[(tool\.reprocheck\.)?smoke\.serve\]", text, re.MULTILINE)
+        find_serve = _line_finder(text, m_serve.start()) if m_serve else find
+
+        def fail_serve(key: str, message: str) -> ConfigError:
+            line = find_serve(key) or (text.count("\n", 0, m_serve.start()) + 1 if m_serve else section_line)
+            return ConfigError(f"smoke.serve.{key}: {message}", path=config_path, line=line)
+
+        serve = _parse_serve(table["serve"], root, fail_serve)
+    if serve is not None and output != "stdout":
+        raise fail("output", "a server's output is its response: leave `output` out in serve mode")
     lines = {k: find(k) or section_line for k in _KNOWN}
     lines[""] = section_line
     return SmokeSpec(
@@ -224,7 +263,68 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         user=string("user"),
         env=str_table("env"),
         lock=root / lock if lock else None,
+        serve=serve,
         lines=lines,
+    )
+
+
+_SERVE_KNOWN = {"port", "path", "method", "body", "headers", "status", "ready-http", "ready-log", "ready-timeout"}
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _parse_serve(table: object, root: Path, fail: Any) -> ServeSpec:
+    if not isinstance(table, dict):
+        raise fail("port", "`serve` must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
+    for key in table:
+        if key not in _SERVE_KNOWN:
+            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_SERVE_KNOWN))})")
+    port = table.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise fail("port", "is required: the port the server listens on inside the container (1-65535)")
+    for key in ("path", "method", "body", "ready-http", "ready-log"):
+        if key in table and not (isinstance(table[key], str) and table[key]):
+            raise fail(key, "must be a non-empty string")
+    path = str(table.get("path", "/"))
+    if not path.startswith("/"):
+        raise fail("path", "must start with /")
+    method = str(table.get("method", "POST")).upper()
+    if method not in _METHODS:
+        raise fail("method", f"must be one of {', '.join(_METHODS)}")
+    body = None
+    if "body" in table:
+        body = root / str(table["body"])
+        if not body.is_file():
+            raise fail("body", f"`{table['body']}` does not exist")
+    headers = table.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise fail("headers", "must be a table of header names to strings")
+    status = table.get("status", 200)
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status < 600:
+        raise fail("status", "must be an HTTP status code")
+    if "ready-http" in table and "ready-log" in table:
+        raise fail("ready-log", "give one readiness check: `ready-http` or `ready-log` (neither: the port listening)")
+    ready_http = table.get("ready-http")
+    if ready_http is not None and not str(ready_http).startswith("/"):
+        raise fail("ready-http", "must be a path starting with /")
+    ready_log = table.get("ready-log")
+    if ready_log is not None:
+        try:
+            re.compile(str(ready_log))
+        except re.error as exc:
+            raise fail("ready-log", f"is not a regular expression: {exc}") from None
+    timeout = table.get("ready-timeout", 60)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise fail("ready-timeout", "must be a number of seconds > 0")
+    return ServeSpec(
+        port=port,
+        path=path,
+        method=method,
+        body=body,
+        headers={str(k): v for k, v in headers.items()},
+        status=status,
+        ready_http=str(ready_http) if ready_http else None,
+        ready_log=str(ready_log) if ready_log else None,
+        ready_timeout=float(timeout),
     )
 
 
@@ -244,3 +344,54 @@ def load_spec(config: Path | None, start: Path) -> SmokeSpec:
     if not isinstance(smoke, dict):
         raise ConfigError("no [smoke] table in this configuration", path=str(path))
     return parse_spec(smoke, path.parent.resolve(), str(path), text)
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """What to build when a command needs an image: from the smoke table when there is one, else the
+    Dockerfile given (or ./Dockerfile) with its context."""
+
+    config: Path | None
+    source: ImageSource
+
+
+def load_build(
+    config: Path | None, start: Path, dockerfile: str | None = None, context: str | None = None
+) -> BuildTarget:
+    from reprocheck.backend.images import ImageSource
+    from reprocheck.engine.config import _load_toml, find_config
+
+    path = config or find_config(start)
+    table: dict[str, Any] = {}
+    if path is not None:
+        data, _ = _load_toml(path)
+        top = data.get("tool", {}).get("reprocheck", {}) if path.name == "pyproject.toml" else data
+        smoke = top.get("smoke") if isinstance(top, dict) else None
+        table = smoke if isinstance(smoke, dict) else {}
+    if dockerfile is None and (table.get("command") or table.get("serve")) and path is not None:
+        spec = load_spec(path, start)
+        return BuildTarget(path, spec.source)
+    root = path.parent.resolve() if path is not None and dockerfile is None else start.resolve()
+    df = Path(dockerfile).resolve() if dockerfile else root / str(table.get("dockerfile", "Dockerfile"))
+    if not df.is_file():
+        raise ConfigError(f"no Dockerfile at `{df}` (give one with --dockerfile)")
+    if context:
+        ctx = Path(context).resolve()
+    elif "context" in table and dockerfile is None:
+        ctx = root / str(table["context"])
+    else:
+        from reprocheck.engine.project import choose_context
+        from reprocheck.parsing.dockerfile import parse_dockerfile
+
+        ctx, _ = choose_context(df, parse_dockerfile(df.read_bytes(), str(df)), None)
+    if not ctx.is_dir():
+        raise ConfigError(f"the build context `{ctx}` is not a directory")
+    target = table.get("target") if dockerfile is None else None
+    args = table.get("build-args", {}) if dockerfile is None else {}
+    name = (ctx if ctx.name else df.parent).name or "project"
+    return BuildTarget(
+        path,
+        ImageSource(
+            name, ctx, df, target if isinstance(target, str) else None, {str(k): str(v) for k, v in args.items()}
+        ),
+    )
