@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -10,15 +11,28 @@ from reprocheck.engine.discover import kind_of
 from tests.conftest import ROOT
 
 
+def _hooks() -> dict[str, Any]:
+    return {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+
+
 def test_hook_definition():
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "reprocheck-lint"
+    hook = _hooks()["reprocheck-lint"]
     assert hook["entry"] == "reprocheck lint"
     assert hook["language"] == "python"  # `system` is deprecated (unsupported since pre-commit 4.4)
+    assert "stages" not in hook  # runs on every commit
+
+
+def test_check_hook_runs_only_when_asked():
+    """The full check needs an engine and minutes: manual stage, once per run, on the whole project."""
+    hook = _hooks()["reprocheck-check"]
+    assert hook["entry"] == "reprocheck check"
+    assert hook["language"] == "python"
+    assert hook["stages"] == ["manual"]
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
 
 
 def test_hook_files_pattern_agrees_with_discovery():
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = _hooks()["reprocheck-lint"]
     pattern = re.compile(hook["files"])
     paths = [p.relative_to(ROOT).as_posix() for p in (ROOT / "fixtures").rglob("*") if p.is_file()]
     paths += ["requirements/dev.in", "svc/api.Dockerfile", "Containerfile", "conda-linux-64.lock", "notes.txt"]

@@ -43,7 +43,14 @@ def use_color(mode: str) -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def emit(report: Report, pairs: Sequence[tuple[str, str | None]], color_mode: str = "auto") -> None:
+def emit(
+    report: Report,
+    pairs: Sequence[tuple[str, str | None]],
+    color_mode: str = "auto",
+    step_summary: bool | None = None,
+) -> None:
+    """Write each format; append the Markdown summary to ``$GITHUB_STEP_SUMMARY`` when it is set and
+    ``step_summary`` is True (None: when the github format is among the outputs)."""
     for fmt, out in pairs:
         text = renderer(fmt)(report, color=use_color(color_mode) if out is None else False)
         if out is None:
@@ -52,6 +59,7 @@ def emit(report: Report, pairs: Sequence[tuple[str, str | None]], color_mode: st
         else:
             write_atomic(out, text)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary and any(fmt == "github" for fmt, _ in pairs):
+    wanted = step_summary if step_summary is not None else any(fmt == "github" for fmt, _ in pairs)
+    if summary and wanted:
         with open(summary, "a", encoding="utf-8") as fh:
             fh.write(renderer("markdown")(report))

@@ -43,10 +43,13 @@ def _main(
 
 
 def _register() -> None:
-    from . import clean, lint, record, rules, smoke
+    from . import audit, check, clean, lint, record, rules, smoke, verify
 
     app.command("lint")(lint.lint)
+    app.command("check")(check.check)
+    app.command("audit")(audit.audit)
     app.command("smoke")(smoke.smoke)
+    app.command("verify")(verify.verify)
     app.command("record")(record.record)
     app.command("clean")(clean.clean)
     app.command("rules")(rules.rules)

@@ -18,5 +18,8 @@ def clean(
     backend.ping()
     report = backend.cleanup(LABEL, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
-    typer.echo(f"{verb} {len(report.containers)} containers and {len(report.images)} images labelled {LABEL}")
+    typer.echo(
+        f"{verb} {len(report.containers)} containers, {len(report.images)} images and {len(report.networks)} "
+        f"networks labelled {LABEL}"
+    )
     return 0

@@ -6,6 +6,20 @@ from dataclasses import dataclass, field
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.rule import RuleMeta
 
+EXIT_INCOMPLETE = 3
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One stage of ``reprocheck check``: lint, build, smoke, verify (and rebuild)."""
+
+    name: str
+    status: str  # "passed" | "failed" | "skipped"
+    seconds: float = 0.0
+    detail: str = ""  # one line: what it did, or why it did not run
+    findings: int = 0
+    required: bool = True  # a skipped required stage makes the verdict "incomplete"
+
 
 @dataclass(frozen=True)
 class Report:
@@ -17,6 +31,7 @@ class Report:
     tool_version: str
     threshold: Severity = Severity.WARNING
     notes: tuple[str, ...] = field(default=())
+    stages: tuple[StageResult, ...] = field(default=())
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -30,8 +45,19 @@ class Report:
         return tuple(f for f in self.active if f.severity.rank >= rank)
 
     @property
+    def verdict(self) -> str:
+        """``failed`` (findings at the threshold or a failed stage), ``incomplete`` (a required stage could not
+        run), else ``passed``."""
+        if self.failing or any(s.status == "failed" for s in self.stages):
+            return "failed"
+        if any(s.status == "skipped" and s.required for s in self.stages):
+            return "incomplete"
+        return "passed"
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failing else 0
+        """0 passed, 1 failed, 3 incomplete (``reprocheck check`` without an engine)."""
+        return {"passed": 0, "failed": 1, "incomplete": EXIT_INCOMPLETE}[self.verdict]
 
     def counts(self) -> dict[Severity, int]:
         out = dict.fromkeys(Severity, 0)

@@ -44,8 +44,19 @@ def as_dict(report: Report) -> dict[str, Any]:
             "info": counts_by(report, "info"),
             "suppressed": len(report.findings) - len(report.active),
             "failure_threshold": report.threshold.value,
-            "failed": bool(report.exit_code),
+            "failed": report.verdict == "failed",
+            "verdict": report.verdict,
         },
+        "stages": [
+            {
+                "name": s.name,
+                "status": s.status,
+                "seconds": round(s.seconds, 3),
+                "findings": s.findings,
+                "detail": s.detail,
+            }
+            for s in report.stages
+        ],
         "files": list(report.files),
         "findings": [finding_dict(report, f) for f in report.active],
         "suppressed": [finding_dict(report, f) for f in report.findings if f.suppressed_by],

@@ -45,6 +45,27 @@ def render(report: Report, *, color: bool = False) -> str:
         suite.set("skipped", str(sum(1 for c in suite if c.find("skipped") is not None)))
         total += tests
         failures += n_fail
+    if report.stages:
+        suite = ET.SubElement(root, "testsuite", name="reprocheck check")
+        n_fail = n_skip = 0
+        for s in report.stages:
+            case = ET.SubElement(suite, "testcase", classname="reprocheck.check", name=s.name, time=f"{s.seconds:.3f}")
+            if s.status == "failed":
+                fail = ET.SubElement(case, "failure", message=s.detail or f"{s.name} failed", type="stage")
+                fail.text = f"{s.name}: {s.detail} ({s.findings} findings)"
+                n_fail += 1
+            elif s.status == "skipped":
+                ET.SubElement(case, "skipped", message=s.detail or "skipped")
+                n_skip += 1
+            else:
+                out = ET.SubElement(case, "system-out")
+                out.text = s.detail
+        suite.set("tests", str(len(report.stages)))
+        suite.set("failures", str(n_fail))
+        suite.set("errors", "0")
+        suite.set("skipped", str(n_skip))
+        total += len(report.stages)
+        failures += n_fail
     root.set("tests", str(total))
     root.set("failures", str(failures))
     ET.indent(root)

@@ -6,6 +6,7 @@ from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
 
 from ._common import rule_name
+from .stages import markdown_table
 
 MAX_ROWS = 50
 
@@ -16,12 +17,13 @@ def _cell(s: str) -> str:
 
 def render(report: Report, *, color: bool = False) -> str:
     counts = report.counts()
-    verdict = "❌ failed" if report.exit_code else "✅ passed"
+    verdict = {"passed": "✅ passed", "failed": "❌ failed", "incomplete": "⚠️ incomplete"}[report.verdict]
     lines = [
         f"## reprocheck: {verdict}",
         "",
         f"{len(report.files)} files checked; failure threshold `{report.threshold.value}`.",
         "",
+        *markdown_table(report),
         "| severity | findings |",
         "| --- | ---: |",
         *(f"| {s.value} | {counts[s]} |" for s in Severity),

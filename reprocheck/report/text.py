@@ -8,6 +8,7 @@ from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
 
 from ._common import rule_name, rule_summary
+from .stages import text_table
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -51,8 +52,9 @@ def render(report: Report, *, color: bool = False) -> str:
         summary = f"No problems in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
     if suppressed:
         summary += f"; {suppressed} suppressed by pragmas"
-    verdict = "fail" if report.exit_code else "pass"
+    verdict = {"passed": "pass", "failed": "fail", "incomplete": "incomplete"}[report.verdict]
     summary += f". Failure threshold: {report.threshold.value} -> {verdict}."
     lines.extend(f"note: {note}" for note in report.notes)
+    lines.extend(text_table(report))
     lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -31,3 +31,55 @@ DIFFERS = declare(
     "The container's prediction differs from the one recorded on the developer's machine",
     needs=ENGINE,
 )
+SERVER_NOT_READY = declare(
+    "RC806",
+    "server-not-ready",
+    Severity.ERROR,
+    "The model server does not become ready (readiness check) within its time limit",
+    needs=ENGINE,
+)
+
+# verify: the image against its lock and its Dockerfile
+PACKAGE_MISSING = declare(
+    "RC810",
+    "image-package-missing",
+    Severity.ERROR,
+    "A package of the lock is not installed in the image",
+    needs=ENGINE,
+)
+PACKAGE_UNEXPECTED = declare(
+    "RC811",
+    "image-package-unexpected",
+    Severity.WARNING,
+    "The image holds a Python package the lock does not name",
+    needs=ENGINE,
+)
+PACKAGE_VERSION = declare(
+    "RC812",
+    "image-package-version-mismatch",
+    Severity.ERROR,
+    "A package in the image has another version than the lock says",
+    needs=ENGINE,
+)
+PYTHON_VERSION = declare(
+    "RC813",
+    "image-python-mismatch",
+    Severity.ERROR,
+    "The image's Python is not the one the lock was made for",
+    needs=ENGINE,
+)
+OS_PACKAGE_VERSION = declare(
+    "RC814",
+    "image-os-package-mismatch",
+    Severity.ERROR,
+    "An OS package the Dockerfile pins has another version in the image",
+    needs=ENGINE,
+)
+RUNS_AS_ROOT = declare("RC815", "image-runs-as-root", Severity.WARNING, "The image runs as root", needs=ENGINE)
+BASE_DIGEST = declare(
+    "RC816",
+    "base-image-digest-differs",
+    Severity.WARNING,
+    "The base image's digest on its registry differs from the one the Dockerfile pins",
+    needs=ENGINE,
+)

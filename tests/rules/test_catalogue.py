@@ -59,6 +59,24 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             run.get("oom_killed", False),
         )
         return why.rule == rid
+    if rid == "RC806":
+        from reprocheck.smoke.http import ServeResult
+        from reprocheck.smoke.runner import SmokeRunner
+        from reprocheck.smoke.spec import load_spec
+
+        for name, text in files.items():
+            (tmp_path / name).write_text(text)
+        (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+        spec = load_spec(tmp_path / "pyproject.toml", tmp_path)
+        state = tomllib.loads(files["server.toml"])
+        out = state["output"].encode()
+        result = ServeResult(state["ready"], state["exited"], None, False, out, b"", 200 if state["ready"] else None)
+        if state["ready"]:
+            return False  # ready: the response is compared next (RC805's business)
+        findings, _, _ = SmokeRunner(None, spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
+        return [f.rule for f in findings] == [rid]
+    if rid.startswith("RC81"):
+        return _verify_fires(rid, files, tmp_path)
     if rid == "RC801":
         from reprocheck.backend.base import BuildRequest
         from tests.support.engine import engine_or_skip
@@ -72,6 +90,41 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             backend.remove_image("reprocheck/catalogue-example:rc801")
         return not result.ok
     raise AssertionError(f"no example runner for runtime rule {rid}")
+
+
+def _verify_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
+    """Verify rules' examples: the Dockerfile and lock are read as ``reprocheck verify`` reads them; the image
+    is described by image.json (what the probe would find), the registry by registry.json."""
+    import json
+
+    from reprocheck.backend.images import ImageSource
+    from reprocheck.verify.match import judge_base_digest, verify
+    from reprocheck.verify.probe import Dist, Inventory
+    from reprocheck.verify.runner import load_expectation
+    from reprocheck.verify.spec import VerifySpec
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    exp = load_expectation(ImageSource("example", tmp_path, tmp_path / "Dockerfile"), VerifySpec())
+    if rid == "RC816":
+        registry = json.loads(files["registry.json"])
+        found = [
+            judge_base_digest(name, ref.digest, registry[name], set(), exp.dockerfile, line)
+            for ref, line in exp.bases
+            for name in [ref.raw.split("@", 1)[0]]
+        ]
+        return any(f is not None and f.rule == rid for f in found)
+    image = json.loads(files["image.json"])
+    inv = Inventory(
+        python=image.get("python"),
+        python_command="python3",
+        markers={"python_version": ".".join((image.get("python") or "3.11").split(".")[:2]), "sys_platform": "linux"},
+        dists=tuple(Dist(d["name"], d["version"]) for d in image.get("dists", [])),
+        os_manager="dpkg" if "os" in image else None,
+        os_packages=image.get("os", {}),
+        user=image.get("user", ""),
+    )
+    return any(f.rule == rid for f in verify(exp, inv).findings)
 
 
 @pytest.mark.parametrize(("rid", "example"), EXAMPLES)

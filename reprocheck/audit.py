@@ -1,0 +1,166 @@
+"""``audit``: every project (a Dockerfile with its build context) under some folders, linted in parallel
+processes, optionally built, smoke-tested and verified a few at a time; one row per project.
+
+The lint half never imports the Docker side; ``--check`` imports it in the parent only, and the engine is
+whatever DOCKER_HOST names (a build farm works as the local engine does)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from reprocheck.engine.config import find_config
+from reprocheck.engine.discover import FileKind, discover
+from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.errors import ReprocheckError
+from reprocheck.model.audit import Row
+from reprocheck.model.finding import Severity
+from reprocheck.model.install import SpecKind
+from reprocheck.model.project import Project
+
+
+def find_projects(roots: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
+    """Every Dockerfile under the roots (virtualenvs, .git and node_modules skipped), sorted, as shown."""
+    found = [
+        Path(t.path) for t in discover(list(roots), exclude) if t.kind is FileKind.DOCKERFILE and t.fs_path is not None
+    ]
+    return sorted(dict.fromkeys(found))
+
+
+def pin_counts(project: Project) -> tuple[int, int]:
+    """(installs, pinned): package arguments of the Dockerfile's installs, and entries of the dependency files
+    they read (a lock's packages are pinned by definition)."""
+    total = pinned = 0
+    seen_files: set[str] = set()
+    for ins in project.dockerfile.instructions:
+        for cmd in getattr(ins, "installs", ()):
+            for spec in cmd.packages:
+                if spec.kind in (SpecKind.VARIABLE, SpecKind.PATH):
+                    continue
+                total += 1
+                pinned += spec.pinned
+    for item in project.installed:
+        for f in (item.lock, item.file):
+            if f is None or f.path in seen_files:
+                continue
+            seen_files.add(f.path)
+            if f.locked:
+                total += len(f.locked)
+                pinned += len(f.locked)
+                break  # the lock stands for its source
+            judged = [d for d in f.dependencies if d.spec.kind not in (SpecKind.VARIABLE, SpecKind.PATH)]
+            total += len(judged)
+            pinned += sum(d.spec.pinned for d in judged)
+    return total, pinned
+
+
+def audit_one(dockerfile: str, failure_threshold: Severity | None = None) -> Row:
+    """Lint one project with its own configuration (found from the Dockerfile's directory)."""
+    started = time.monotonic()
+    path = Path(dockerfile)
+    try:
+        config = find_config(path.parent)
+        options = LintOptions(config=str(config) if config else None, failure_threshold=failure_threshold)
+        projects: list[Project] = []
+        report = lint_paths([dockerfile], options, projects)
+    except ReprocheckError as exc:
+        return Row(dockerfile, "?", verdict="error", error=str(exc), seconds=time.monotonic() - started)
+    counts = report.counts()
+    rules: dict[str, int] = {}
+    for f in report.active:
+        rules[f.rule] = rules.get(f.rule, 0) + 1
+    installs, pinned = pin_counts(projects[0]) if projects else (0, 0)
+    return Row(
+        project=report.files[0] if report.files else dockerfile,
+        context=projects[0].context or "?" if projects else "?",
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        info=counts[Severity.INFO],
+        installs=installs,
+        pinned=pinned,
+        verdict="fail" if report.exit_code else "pass",
+        rules=dict(sorted(rules.items())),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _chunks(n_items: int, workers: int) -> int:
+    return max(1, min(32, n_items // (workers * 8) or 1))
+
+
+def lint_all(dockerfiles: Sequence[Path], workers: int, failure_threshold: Severity | None = None) -> Iterator[Row]:
+    """Rows in the order of ``dockerfiles``; ``workers`` processes (1: in this process)."""
+    paths = [str(p) for p in dockerfiles]
+    if workers <= 1 or len(paths) < 2:
+        for p in paths:
+            yield audit_one(p, failure_threshold)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the workers inherit the imported engine instead of importing it again (the parent has no threads)
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        thresholds = [failure_threshold] * len(paths)
+        yield from pool.map(audit_one, paths, thresholds, chunksize=_chunks(len(paths), workers))
+
+
+def check_all(
+    rows: Iterable[Row],
+    jobs: int,
+    progress: Callable[[str], None],
+    rebuild: bool = False,
+) -> list[Row]:
+    """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names."""
+    from reprocheck.check import CheckOptions, dynamic_stages, settle_stages
+
+    def one(row: Row) -> Row:
+        if row.verdict == "error":
+            return row
+        progress(f"checking {row.project}")
+        findings: list = []  # type: ignore[type-arg]
+        notes: list[str] = []
+        files: list[str] = []
+        dockerfile = Path(row.project)
+        config = find_config(dockerfile.parent)
+        options = CheckOptions(
+            project=dockerfile.parent,
+            dockerfile=str(dockerfile),
+            rebuild=rebuild,
+            lint=LintOptions(config=str(config) if config else None),
+        )
+        try:
+            stages = dynamic_stages(options, progress, findings, notes, files)
+        except ReprocheckError as exc:
+            return replace(row, verdict="error", error=str(exc))
+        from reprocheck.engine.run import judged
+
+        report = judged(findings, files, options.lint)
+        counts = report.counts()
+        statuses = {s.name: s.status for s in settle_stages(stages, report.findings, report.threshold.rank)}
+        failed = report.exit_code or any(v == "failed" for v in statuses.values())
+        incomplete = any(s.status == "skipped" and s.required for s in stages)
+        notes = [n for n in notes if "skipped" in n]
+        rules = dict(row.rules)
+        for f in report.active:
+            rules[f.rule] = rules.get(f.rule, 0) + 1
+        verdict = "fail" if failed or row.verdict == "fail" else ("incomplete" if incomplete else "pass")
+        return replace(
+            row,
+            errors=row.errors + counts[Severity.ERROR],
+            warnings=row.warnings + counts[Severity.WARNING],
+            info=row.info + counts[Severity.INFO],
+            stages=statuses,
+            rules=dict(sorted(rules.items())),
+            verdict=verdict,
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, rows))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

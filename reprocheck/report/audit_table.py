@@ -1,0 +1,110 @@
+"""Audit reports: one row per project as a text table, JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from reprocheck.model.audit import Row
+
+FORMATS = ("table", "json", "csv", "markdown")
+STAGES = ("build", "smoke", "verify")
+
+
+def _share(row: Row) -> str:
+    share = row.pinned_share
+    return "-" if share is None else f"{share:.0%}"
+
+
+def _columns(rows: Sequence[Row]) -> list[str]:
+    cols = ["project", "context", "errors", "warnings", "info", "pinned", "verdict"]
+    if any(r.stages for r in rows):
+        cols[-1:-1] = list(STAGES)
+    return cols
+
+
+def _cells(row: Row, cols: Sequence[str]) -> list[str]:
+    values = {
+        "project": row.project,
+        "context": row.context,
+        "errors": str(row.errors),
+        "warnings": str(row.warnings),
+        "info": str(row.info),
+        "pinned": f"{_share(row)} ({row.pinned}/{row.installs})",
+        "verdict": row.verdict,
+        **{s: row.stages.get(s, "-") for s in STAGES},
+    }
+    return [values[c] for c in cols]
+
+
+def as_dict(rows: Sequence[Row], seconds: float, workers: int) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "summary": {
+            "projects": len(rows),
+            "passed": sum(r.verdict == "pass" for r in rows),
+            "failed": sum(r.verdict == "fail" for r in rows),
+            "errors": sum(r.verdict == "error" for r in rows),
+            "incomplete": sum(r.verdict == "incomplete" for r in rows),
+            "installs": sum(r.installs for r in rows),
+            "pinned": sum(r.pinned for r in rows),
+            "seconds": round(seconds, 3),
+            "workers": workers,
+        },
+        "projects": [
+            {
+                "project": r.project,
+                "context": r.context,
+                "findings": {"error": r.errors, "warning": r.warnings, "info": r.info},
+                "installs": r.installs,
+                "pinned": r.pinned,
+                "pinned_share": None if r.pinned_share is None else round(r.pinned_share, 4),
+                "verdict": r.verdict,
+                "stages": r.stages,
+                "rules": r.rules,
+                **({"error": r.error} if r.error else {}),
+            }
+            for r in rows
+        ],
+    }
+
+
+def render(rows: Sequence[Row], fmt: str, seconds: float = 0.0, workers: int = 1) -> str:
+    cols = _columns(rows)
+    if fmt == "json":
+        return json.dumps(as_dict(rows, seconds, workers), indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([*cols[:5], "installs", "pinned", "pinned_share", *cols[6:], "error"])
+        for r in rows:
+            cells = _cells(r, cols)
+            share = "" if r.pinned_share is None else f"{r.pinned_share:.4f}"
+            writer.writerow([*cells[:5], r.installs, r.pinned, share, *cells[6:], r.error or ""])
+        return buf.getvalue()
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
+        lines.extend("| " + " | ".join(c.replace("|", "\\|") for c in _cells(r, cols)) + " |" for r in rows)
+        lines.append("")
+        lines.append(_summary(rows, seconds, workers))
+        return "\n".join(lines) + "\n"
+    table = [cols, *(_cells(r, cols) for r in rows)]
+    widths = [max(len(row[k]) for row in table) for k in range(len(cols))]
+    out = ["  ".join(cell.ljust(widths[k]) for k, cell in enumerate(row)).rstrip() for row in table]
+    out.extend(f"error: {r.project}: {r.error}" for r in rows if r.error)
+    out.append(_summary(rows, seconds, workers))
+    return "\n".join(out) + "\n"
+
+
+def _summary(rows: Sequence[Row], seconds: float, workers: int) -> str:
+    installs = sum(r.installs for r in rows)
+    pinned = sum(r.pinned for r in rows)
+    share = f"{pinned / installs:.0%}" if installs else "-"
+    failed = sum(r.verdict != "pass" for r in rows)
+    return (
+        f"{len(rows)} projects, {failed} not passing; {pinned} of {installs} installs pinned ({share}); "
+        f"{seconds:.1f} s with {workers} worker{'s' if workers != 1 else ''}"
+    )

@@ -1,0 +1,52 @@
+"""reprocheck audit --check: build, smoke and verify each project a few at a time, on the engine DOCKER_HOST
+names (here a TCP endpoint in front of the local engine, as a build farm would be)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.support.engine import engine_or_skip, stage
+from tests.support.tcp_proxy import engine_over_tcp
+
+pytestmark = pytest.mark.engine
+
+
+def test_audit_check_runs_every_stage_on_the_engine_docker_host_names(tmp_path: Path):
+    engine_or_skip()
+    root = tmp_path / "projects"
+    root.mkdir()
+    stage("iris-clean", root)
+    stage("drifted", root, group="verify")
+    shutil.rmtree(root / "iris-clean" / "golden")  # no golden: the smoke spec cannot run -> the row says error
+    stage("version-drift", root)
+    with engine_over_tcp() as (host, connections):
+        r = run_cli(
+            "audit",
+            ".",
+            "--check",
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+            "--progress",
+            "plain",
+            cwd=root,
+            env={"DOCKER_HOST": host},
+        )
+        assert connections, "nothing went through DOCKER_HOST"
+    data = json.loads(r.out)
+    rows = {p["project"]: p for p in data["projects"]}
+    assert r.code == 1, r.err
+    assert rows["drifted/Dockerfile"]["verdict"] == "fail"
+    assert rows["drifted/Dockerfile"]["stages"] == {"build": "passed", "smoke": "skipped", "verify": "failed"}
+    assert {"RC811", "RC812", "RC815"} <= set(rows["drifted/Dockerfile"]["rules"])
+    assert rows["version-drift/Dockerfile"]["stages"]["smoke"] == "failed"
+    assert rows["version-drift/Dockerfile"]["rules"]["RC805"] == 1
+    assert rows["iris-clean/Dockerfile"]["verdict"] == "error"
+    assert "record" in rows["iris-clean/Dockerfile"]["error"]
+    assert f"at {host}" in r.err

@@ -1,0 +1,152 @@
+"""reprocheck check: one verdict, exit codes, and every report format validated the way CI reads it."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.support.engine import engine_or_skip, stage
+
+pytestmark = pytest.mark.engine
+REPORT_SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+SARIF_SCHEMA_PATH = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return engine_or_skip()
+
+
+def _stages(data: dict[str, Any]) -> dict[str, str]:
+    return {s["name"]: s["status"] for s in data["stages"]}
+
+
+def test_a_good_project_passes_every_stage_and_every_report_is_valid(backend, tmp_path: Path):
+    project = stage("iris-clean", tmp_path)
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step\n")
+    r = run_cli(
+        "check",
+        "--progress",
+        "plain",
+        "--format",
+        "json",
+        "--junit",
+        str(tmp_path / "out.xml"),
+        "--sarif",
+        str(tmp_path / "out.sarif"),
+        cwd=project,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert r.code == 0, r.err[-3000:]
+    data = json.loads(r.out)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert _stages(data) == {"lint": "passed", "build": "passed", "smoke": "passed", "verify": "passed"}
+    assert data["summary"]["verdict"] == "passed"
+    assert [f["rule"] for f in data["findings"]] == ["RC102"]  # info: the locally built base has no digest
+
+    suites = ET.parse(tmp_path / "out.xml").getroot()
+    check_suite = next(s for s in suites if s.get("name") == "reprocheck check")
+    assert [c.get("name") for c in check_suite] == ["lint", "build", "smoke", "verify"]
+    assert check_suite.get("failures") == "0"
+    finding_cases = [c for s in suites if s.get("name") != "reprocheck check" for c in s]
+    assert any("RC102" in (c.get("name") or "") for c in finding_cases)
+
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    if SARIF_SCHEMA_PATH.is_file():
+        jsonschema.validate(sarif, json.loads(SARIF_SCHEMA_PATH.read_text()))
+    assert [res["ruleId"] for res in sarif["runs"][0]["results"]] == ["RC102"]
+
+    md = summary.read_text()
+    assert md.startswith("earlier step\n") and "## reprocheck: ✅ passed" in md
+    assert "| smoke | ✅ passed |" in md
+
+
+def test_verify_failures_fail_the_gate_and_reach_sarif_and_junit(backend, tmp_path: Path):
+    project = stage("drifted", tmp_path, group="verify")
+    r = run_cli(
+        "check",
+        "--progress",
+        "quiet",
+        "--format",
+        "json",
+        "--junit",
+        str(tmp_path / "out.xml"),
+        "--sarif",
+        str(tmp_path / "out.sarif"),
+        cwd=project,
+    )
+    assert r.code == 1, r.err
+    data = json.loads(r.out)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert _stages(data) == {"lint": "failed", "build": "passed", "smoke": "skipped", "verify": "failed"}
+    verify_rules = {f["rule"] for f in data["findings"] if f["rule"].startswith("RC81")}
+    assert verify_rules == {"RC811", "RC812", "RC815"}
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    if SARIF_SCHEMA_PATH.is_file():
+        jsonschema.validate(sarif, json.loads(SARIF_SCHEMA_PATH.read_text()))
+    sarif_rules = {res["ruleId"] for res in sarif["runs"][0]["results"]}
+    assert {"RC811", "RC812", "RC815", "RC702"} <= sarif_rules
+    failures = [c for c in ET.parse(tmp_path / "out.xml").getroot().iter("testcase") if c.find("failure") is not None]
+    names = {c.get("name") for c in failures}
+    assert {"lint", "verify"} <= names
+    assert any((n or "").startswith("RC812 ") for n in names)
+
+
+def test_smoke_failures_stay_out_of_sarif(backend, tmp_path: Path):
+    project = stage("version-drift", tmp_path)
+    r = run_cli("check", "--progress", "quiet", "--format", "json", "--sarif", str(tmp_path / "o.sarif"), cwd=project)
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert _stages(data)["smoke"] == "failed"
+    assert "RC805" in {f["rule"] for f in data["findings"]}
+    sarif_rules = {res["ruleId"] for res in json.loads((tmp_path / "o.sarif").read_text())["runs"][0]["results"]}
+    assert "RC805" not in sarif_rules
+
+
+def test_a_build_failure_skips_what_needs_the_image(backend, tmp_path: Path):
+    project = stage("file-excluded", tmp_path)
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("COPY . ./", "COPY . ./\nRUN python3 -c 'import numpy'"))
+    r = run_cli("check", "--progress", "quiet", "--format", "json", cwd=project)
+    assert r.code == 1
+    data = json.loads(r.out)
+    assert _stages(data) == {"lint": "passed", "build": "failed", "smoke": "skipped", "verify": "skipped"}
+    (finding,) = [f for f in data["findings"] if f["rule"] == "RC801"]
+    assert finding["path"] == "Dockerfile" and finding["line"] == 5
+
+
+def test_without_an_engine_lint_still_runs_and_the_verdict_says_incomplete(tmp_path: Path):
+    project = stage("iris-clean", tmp_path)
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    r = run_cli("check", "--progress", "quiet", "--format", "json", cwd=project, env=env)
+    assert r.code == 3, r.err
+    data = json.loads(r.out)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert data["summary"]["verdict"] == "incomplete"
+    assert _stages(data) == {"lint": "passed", "build": "skipped", "smoke": "skipped", "verify": "skipped"}
+    assert any("no Docker engine" in n and "--static-only" in n for n in data["notes"])
+    text = run_cli("check", "--progress", "quiet", cwd=project, env=env)
+    assert text.code == 3 and "verdict: incomplete" in text.out
+    static = run_cli("check", "--static-only", "--progress", "quiet", "--format", "json", cwd=project, env=env)
+    assert static.code == 0
+    assert json.loads(static.out)["summary"]["verdict"] == "passed"
+    dirty = tmp_path / "dirty"
+    dirty.mkdir()
+    (dirty / "Dockerfile").write_text("FROM python:3.11\nRUN pip install numpy\n")
+    assert run_cli("check", "--static-only", cwd=dirty, env=env).code == 1
+
+
+def test_check_usage_errors(tmp_path: Path):
+    r = run_cli("check", str(tmp_path / "missing"))
+    assert r.code == 2 and "is not a directory" in r.err
+    (tmp_path / "pyproject.toml").write_text("[tool.reprocheck.smoke]\ncommand = 'python x.py'\ngolden = 'g.json'\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    bad = run_cli("check", "--progress", "quiet", cwd=tmp_path)
+    assert bad.code == 2 and "pyproject.toml:2" in bad.err and "Traceback" not in bad.err
