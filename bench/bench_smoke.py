@@ -1,6 +1,6 @@
 """Smoke benchmarks (issue 4): `python bench/bench_smoke.py` on a machine with a Docker engine and the base image.
 
-(a) overhead: `reprocheck smoke --rebuild` (build through the SDK with the engine's warm layer cache, sandboxed
+(a) overhead: `reprocheck smoke --no-reuse` (build through the SDK with the engine's warm layer cache, sandboxed
     run, compare) against a bare `docker build` + `docker run` of the same clean fixture, same warm cache.
     Goal: a ratio of at most 1.10.
 (b) reuse: a second `reprocheck smoke` with nothing changed reuses the image (no build). Goal: under 2 s plus
@@ -54,7 +54,7 @@ def main() -> int:
         run = timed(bare_run, project)
         bare.append(build + run)
         predict.append(run)
-        ours.append(timed([*reprocheck, "smoke", "--rebuild", "--progress", "quiet"], project))
+        ours.append(timed([*reprocheck, "smoke", "--no-reuse", "--progress", "quiet"], project))
         reuse.append(timed([*reprocheck, "smoke", "--progress", "quiet"], project))
     subprocess.run([DOCKER, "rmi", "-f", bare_tag], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([*reprocheck, "clean"], check=False, stdout=subprocess.DEVNULL, env=os.environ)

@@ -112,7 +112,7 @@ def check_all(
     rows: Iterable[Row],
     jobs: int,
     progress: Callable[[str], None],
-    rebuild: bool = False,
+    no_reuse: bool = False,
 ) -> list[Row]:
     """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names."""
     from reprocheck.check import CheckOptions, dynamic_stages, settle_stages
@@ -129,7 +129,7 @@ def check_all(
         options = CheckOptions(
             project=dockerfile.parent,
             dockerfile=str(dockerfile),
-            rebuild=rebuild,
+            no_reuse=no_reuse,
             lint=LintOptions(config=str(config) if config else None),
         )
         try:

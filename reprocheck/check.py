@@ -17,9 +17,10 @@ from reprocheck.errors import EngineUnavailable
 from reprocheck.model.finding import Finding
 from reprocheck.model.report import Report, StageResult
 
-DYNAMIC = ("build", "smoke", "verify")
+DYNAMIC = ("build", "smoke", "verify", "rebuild")
 BUILD_RULES = ("RC801",)
 SMOKE_RULES = ("RC802", "RC803", "RC804", "RC805", "RC806")
+REBUILD_RULES = ("RC820", "RC821", "RC822", "RC823", "RC824", "RC825")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class CheckOptions:
     dockerfile: str | None = None
     static_only: bool = False
     image: str | None = None
-    rebuild: bool = False
+    no_reuse: bool = False
+    rebuild: bool = False  # the rebuild stage
     no_cache: bool = False
     online: bool = False
     lint: LintOptions = field(default_factory=LintOptions)
@@ -46,7 +48,8 @@ def settle_stages(stages: Sequence[StageResult], findings: Sequence[Finding], th
     by_stage = {
         "build": [f for f in findings if f.rule in BUILD_RULES],
         "smoke": [f for f in findings if f.rule in SMOKE_RULES],
-        "verify": [f for f in findings if f.rule not in BUILD_RULES + SMOKE_RULES],
+        "rebuild": [f for f in findings if f.rule in REBUILD_RULES],
+        "verify": [f for f in findings if f.rule not in BUILD_RULES + SMOKE_RULES + REBUILD_RULES],
     }
     out: list[StageResult] = []
     for s in stages:
@@ -56,6 +59,17 @@ def settle_stages(stages: Sequence[StageResult], findings: Sequence[Finding], th
         fresh = _stage(s.name, by_stage[s.name], threshold, s.seconds, s.detail)
         out.append(replace(fresh, status="failed") if s.status == "failed" else fresh)
     return out
+
+
+def _rebuild_not_asked(stages: list[StageResult], options: CheckOptions) -> list[StageResult]:
+    if options.rebuild:
+        return stages
+    return [
+        replace(s, detail="not asked for (--rebuild)", required=False)
+        if s.name == "rebuild" and s.status == "skipped"
+        else s
+        for s in stages
+    ]
 
 
 def check_project(options: CheckOptions, progress: Callable[[str], None] = lambda _: None) -> Report:
@@ -76,8 +90,10 @@ def check_project(options: CheckOptions, progress: Callable[[str], None] = lambd
     dynamic: list[Finding] = []
     if options.static_only:
         stages += [StageResult(s, "skipped", detail="--static-only", required=False) for s in DYNAMIC]
+        stages = _rebuild_not_asked(stages, options)
     else:
         stages += dynamic_stages(options, progress, dynamic, notes, files)
+        stages = _rebuild_not_asked(stages, options)
     judged_dynamic = judged(dynamic, files, options.lint)
     final = settle_stages(stages, judged_dynamic.findings, threshold)
     findings = sorted((*lint_report.findings, *judged_dynamic.findings), key=lambda f: f.sort_key)
@@ -122,7 +138,7 @@ def dynamic_stages(
     progress(f"Docker engine {version} at {backend.host}")
     out: list[StageResult] = []
     t0 = time.monotonic()
-    got = obtain_image(backend, target.source, progress, options.image, options.no_cache, options.rebuild)
+    got = obtain_image(backend, target.source, progress, options.image, options.no_cache, options.no_reuse)
     notes.extend(got.notes)
     if got.image is None:
         assert got.build is not None
@@ -166,4 +182,17 @@ def dynamic_stages(
     files.extend(p for p in (display(target.source.dockerfile), *verified.expectation.locks) if p not in files)
     locks = ", ".join(verified.expectation.locks) or "no lock"
     out.append(StageResult("verify", "passed", time.monotonic() - t2, f"image against {locks}"))
+    if not options.rebuild:
+        out.append(StageResult("rebuild", "skipped", detail="not asked for (--rebuild)", required=False))
+        return out
+    from reprocheck.rebuild.runner import RebuildRunner
+    from reprocheck.rebuild.spec import load_rebuild
+
+    t3 = time.monotonic()
+    rebuilt = RebuildRunner(backend, load_rebuild(target.config), progress).run(target.source)
+    findings.extend(rebuilt.findings)
+    notes.extend(f"rebuild: {n}" for n in rebuilt.notes)
+    same, total = rebuilt.layers
+    detail = "identical layers" if rebuilt.identical else f"{same} of {total} layers identical"
+    out.append(StageResult("rebuild", "passed", time.monotonic() - t3, detail))
     return out

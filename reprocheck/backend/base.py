@@ -114,6 +114,15 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class SavedLayers:
+    """From ``docker save``: the image's history (oldest first: created_by, empty_layer) and, per layer (base
+    first), which of the paths asked about it writes or deletes."""
+
+    history: tuple[tuple[str, bool], ...]
+    layer_paths: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
 class CleanupReport:
     containers: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
@@ -142,6 +151,10 @@ class ContainerBackend(Protocol):
         ...
 
     def export_files(self, image: str) -> Iterator[FileEntry]: ...
+
+    def save_layers(self, image: str, wanted: frozenset[str]) -> SavedLayers:
+        """Stream ``docker save`` and say which layer touches which of ``wanted``."""
+        ...
 
     def remove_image(self, ref: str) -> None: ...
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import tarfile
 import time
@@ -35,6 +36,7 @@ from reprocheck.backend.base import (
     Progress,
     RunResult,
     Sandbox,
+    SavedLayers,
 )
 from reprocheck.errors import EngineUnavailable
 
@@ -279,6 +281,45 @@ class DockerBackend:
             with contextlib.suppress(NotFound, APIError):
                 container.remove(force=True)
 
+    def save_layers(self, image: str, wanted: frozenset[str]) -> SavedLayers:
+        """Which layer writes (or deletes) which of the ``wanted`` paths, streamed from ``docker save``."""
+        found: dict[str, set[str]] = {}
+        manifest: list[dict[str, Any]] = []
+        configs: dict[str, dict[str, Any]] = {}
+        stream = _Chunks(self.client.api.get_image(image, chunk_size=1024 * 1024))
+        with tarfile.open(fileobj=stream, mode="r|") as outer:
+            for member in outer:
+                if member.name.endswith("layer.tar") and member.isfile():
+                    handle = outer.extractfile(member)
+                    if handle is None:
+                        continue
+                    hits: set[str] = set()
+                    with tarfile.open(fileobj=handle, mode="r|") as inner:
+                        for m in inner:
+                            path = "/" + _relative(m.name).rstrip("/")
+                            base = path.rsplit("/", 1)[-1]
+                            if base.startswith(".wh."):
+                                path = path[: len(path) - len(base)] + base[4:]
+                            if path in wanted:
+                                hits.add(path)
+                    found[member.name] = hits
+                elif member.name == "manifest.json" or member.name.endswith(".json"):
+                    handle = outer.extractfile(member)
+                    if handle is None:
+                        continue
+                    data = json.loads(handle.read())
+                    if member.name == "manifest.json":
+                        manifest = data
+                    else:
+                        configs[member.name] = data
+        entry = manifest[0] if manifest else {}
+        config = configs.get(str(entry.get("Config", "")), {})
+        history = tuple(
+            (str(h.get("created_by", "")), bool(h.get("empty_layer", False))) for h in config.get("history", [])
+        )
+        layers = tuple(frozenset(found.get(str(name), set())) for name in entry.get("Layers", []))
+        return SavedLayers(history, layers)
+
     def cleanup(self, label: str = LABEL, dry_run: bool = False) -> CleanupReport:
         """Remove every container and image that carries ``label`` (what interrupted runs left)."""
         containers = self.client.api.containers(all=True, filters={"label": label})
@@ -330,7 +371,7 @@ class _Chunks(io.RawIOBase):
 
 
 def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> FileEntry:
-    path = "/" + member.name.lstrip("./")
+    path = "/" + _relative(member.name)
     digest = None
     kind = "other"
     if member.isfile():
@@ -350,6 +391,13 @@ def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> FileEntry:
     return FileEntry(
         path, kind, member.mode, member.uid, member.gid, member.size, int(member.mtime), digest, member.linkname or None
     )
+
+
+def _relative(name: str) -> str:
+    """A tar member's name without its leading ``./`` or ``/`` (``./.dockerenv`` -> ``.dockerenv``)."""
+    while name.startswith("./"):
+        name = name[2:]
+    return name.lstrip("/") if name != "." else ""
 
 
 def _read_file(container: Any, path: str) -> bytes | None:

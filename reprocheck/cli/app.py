@@ -43,13 +43,14 @@ def _main(
 
 
 def _register() -> None:
-    from . import audit, check, clean, lint, record, rules, smoke, verify
+    from . import audit, check, clean, lint, rebuild, record, rules, smoke, verify
 
     app.command("lint")(lint.lint)
     app.command("check")(check.check)
     app.command("audit")(audit.audit)
     app.command("smoke")(smoke.smoke)
     app.command("verify")(verify.verify)
+    app.command("rebuild")(rebuild.rebuild)
     app.command("record")(record.record)
     app.command("clean")(clean.clean)
     app.command("rules")(rules.rules)

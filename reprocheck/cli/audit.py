@@ -20,8 +20,8 @@ def audit(
         bool, typer.Option("--check", help="Also build, smoke-test and verify each project (needs an engine).")
     ] = False,
     jobs: Annotated[int, typer.Option(help="Projects built at a time with --check.", min=1)] = 2,
-    rebuild: Annotated[
-        bool, typer.Option(help="With --check: build even if an image of the same inputs exists.")
+    no_reuse: Annotated[
+        bool, typer.Option("--no-reuse", help="With --check: build even if an image of the same inputs exists.")
     ] = False,
     exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")] = None,
     failure_threshold: Annotated[
@@ -58,7 +58,7 @@ def audit(
         printer = ProgressPrinter(progress)
         try:
             with interruptible():
-                rows = check_all(rows, jobs, printer, rebuild)
+                rows = check_all(rows, jobs, printer, no_reuse)
         finally:
             printer.done()
     text = render(rows, fmt, time.monotonic() - started, n)

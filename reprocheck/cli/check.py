@@ -22,7 +22,12 @@ def check(
     ] = False,
     dockerfile: Annotated[str | None, typer.Option(help="Dockerfile to build (default: the smoke spec's).")] = None,
     image: Annotated[str | None, typer.Option(help="Check this image instead of building one.")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Build even if an image of the same inputs exists.")] = False,
+    no_reuse: Annotated[
+        bool, typer.Option("--no-reuse", help="Build even if an image of the same inputs exists.")
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="Add the rebuild stage: build twice without cache and compare (slow).")
+    ] = False,
     no_cache: Annotated[bool, typer.Option(help="Build from scratch (no layer cache, no reuse).")] = False,
     online: Annotated[bool, typer.Option(help="Compare base images with their registries' digests.")] = False,
     fmt: Annotated[
@@ -76,6 +81,7 @@ def check(
         dockerfile=dockerfile,
         static_only=static_only,
         image=image,
+        no_reuse=no_reuse,
         rebuild=rebuild,
         no_cache=no_cache,
         online=online,

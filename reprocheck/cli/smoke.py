@@ -13,8 +13,11 @@ from ._output import emit, pair_outputs
 def smoke(
     config: Annotated[str | None, typer.Option(help="Config file with the smoke spec (default: nearest one).")] = None,
     image: Annotated[str | None, typer.Option(help="Check this image (built elsewhere) instead of building.")] = None,
-    rebuild: Annotated[
-        bool, typer.Option(help="Build even if an image of the same inputs exists (the engine's layer cache is used).")
+    no_reuse: Annotated[
+        bool,
+        typer.Option(
+            "--no-reuse", help="Build even if an image of the same inputs exists (the engine's layer cache is used)."
+        ),
     ] = False,
     no_cache: Annotated[
         bool, typer.Option(help="Build from scratch, and do not reuse an image of the same inputs.")
@@ -45,7 +48,7 @@ def smoke(
     printer(f"Docker engine {backend.ping()} at {backend.host}")
     try:
         with interruptible():
-            outcome = SmokeRunner(backend, spec, printer).run(image, no_cache=no_cache, rebuild=rebuild)
+            outcome = SmokeRunner(backend, spec, printer).run(image, no_cache=no_cache, rebuild=no_reuse)
     finally:
         printer.done()
     notes = list(outcome.notes)

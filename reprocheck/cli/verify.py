@@ -18,7 +18,9 @@ def verify(
     context: Annotated[str | None, typer.Option(help="Build context (default: found from the COPY lines).")] = None,
     config: Annotated[str | None, typer.Option(help="Config file (default: the nearest one).")] = None,
     online: Annotated[bool, typer.Option(help="Also compare base images with their registries' digests.")] = False,
-    rebuild: Annotated[bool, typer.Option(help="Build even if an image of the same inputs exists.")] = False,
+    no_reuse: Annotated[
+        bool, typer.Option("--no-reuse", help="Build even if an image of the same inputs exists.")
+    ] = False,
     fmt: Annotated[
         list[str] | None, typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown.")
     ] = None,
@@ -53,7 +55,7 @@ def verify(
     options = LintOptions(config=str(target.config) if target.config else None, debug=debug_enabled())
     try:
         with interruptible():
-            got = obtain_image(backend, target.source, printer, image, rebuild=rebuild)
+            got = obtain_image(backend, target.source, printer, image, rebuild=no_reuse)
             notes = list(got.notes)
             files = [display(target.source.dockerfile)]
             if got.image is None:

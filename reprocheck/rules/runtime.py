@@ -83,3 +83,47 @@ BASE_DIGEST = declare(
     "The base image's digest on its registry differs from the one the Dockerfile pins",
     needs=ENGINE,
 )
+
+# rebuild: two builds of the same inputs, compared
+REBUILD_CONTENT = declare(
+    "RC820",
+    "rebuild-content-differs",
+    Severity.ERROR,
+    "Two builds of the same inputs hold files with different content",
+    needs=ENGINE,
+)
+REBUILD_PYC = declare(
+    "RC821",
+    "rebuild-bytecode-differs",
+    Severity.WARNING,
+    "Two builds differ in byte-compiled Python files (.pyc)",
+    needs=ENGINE,
+)
+REBUILD_CACHES = declare(
+    "RC822",
+    "rebuild-caches-differ",
+    Severity.WARNING,
+    "Two builds differ in package lists, caches or logs left in the image",
+    needs=ENGINE,
+)
+REBUILD_METADATA = declare(
+    "RC823",
+    "rebuild-metadata-differs",
+    Severity.WARNING,
+    "Two builds differ in file modes, owners or link targets",
+    needs=ENGINE,
+)
+REBUILD_MTIME = declare(
+    "RC824",
+    "rebuild-mtime-only",
+    Severity.INFO,
+    "Two builds differ only in file modification times",
+    needs=ENGINE,
+)
+REBUILD_CONFIG = declare(
+    "RC825",
+    "rebuild-config-differs",
+    Severity.ERROR,
+    "Two builds of the same inputs have different image configs",
+    needs=ENGINE,
+)

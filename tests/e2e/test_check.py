@@ -23,8 +23,10 @@ def backend():
     return engine_or_skip()
 
 
-def _stages(data: dict[str, Any]) -> dict[str, str]:
-    return {s["name"]: s["status"] for s in data["stages"]}
+def _stages(data: dict[str, Any]) -> tuple[str, ...]:
+    """The statuses of lint, build, smoke, verify, rebuild, in that order."""
+    assert [s["name"] for s in data["stages"]] == ["lint", "build", "smoke", "verify", "rebuild"]
+    return tuple(s["status"] for s in data["stages"])
 
 
 def test_a_good_project_passes_every_stage_and_every_report_is_valid(backend, tmp_path: Path):
@@ -47,14 +49,16 @@ def test_a_good_project_passes_every_stage_and_every_report_is_valid(backend, tm
     assert r.code == 0, r.err[-3000:]
     data = json.loads(r.out)
     jsonschema.validate(data, REPORT_SCHEMA)
-    assert _stages(data) == {"lint": "passed", "build": "passed", "smoke": "passed", "verify": "passed"}
+    assert _stages(data) == ("passed", "passed", "passed", "passed", "skipped")
     assert data["summary"]["verdict"] == "passed"
     assert [f["rule"] for f in data["findings"]] == ["RC102"]  # info: the locally built base has no digest
 
     suites = ET.parse(tmp_path / "out.xml").getroot()
     check_suite = next(s for s in suites if s.get("name") == "reprocheck check")
-    assert [c.get("name") for c in check_suite] == ["lint", "build", "smoke", "verify"]
+    assert [c.get("name") for c in check_suite] == ["lint", "build", "smoke", "verify", "rebuild"]
     assert check_suite.get("failures") == "0"
+    (rebuild_case,) = [c for c in check_suite if c.get("name") == "rebuild"]
+    assert rebuild_case.find("skipped") is not None  # not asked for: skipped, not passed
     finding_cases = [c for s in suites if s.get("name") != "reprocheck check" for c in s]
     assert any("RC102" in (c.get("name") or "") for c in finding_cases)
 
@@ -85,7 +89,7 @@ def test_verify_failures_fail_the_gate_and_reach_sarif_and_junit(backend, tmp_pa
     assert r.code == 1, r.err
     data = json.loads(r.out)
     jsonschema.validate(data, REPORT_SCHEMA)
-    assert _stages(data) == {"lint": "failed", "build": "passed", "smoke": "skipped", "verify": "failed"}
+    assert _stages(data) == ("failed", "passed", "skipped", "failed", "skipped")
     verify_rules = {f["rule"] for f in data["findings"] if f["rule"].startswith("RC81")}
     assert verify_rules == {"RC811", "RC812", "RC815"}
     sarif = json.loads((tmp_path / "out.sarif").read_text())
@@ -104,7 +108,7 @@ def test_smoke_failures_stay_out_of_sarif(backend, tmp_path: Path):
     r = run_cli("check", "--progress", "quiet", "--format", "json", "--sarif", str(tmp_path / "o.sarif"), cwd=project)
     assert r.code == 1
     data = json.loads(r.out)
-    assert _stages(data)["smoke"] == "failed"
+    assert _stages(data)[2] == "failed"
     assert "RC805" in {f["rule"] for f in data["findings"]}
     sarif_rules = {res["ruleId"] for res in json.loads((tmp_path / "o.sarif").read_text())["runs"][0]["results"]}
     assert "RC805" not in sarif_rules
@@ -117,7 +121,7 @@ def test_a_build_failure_skips_what_needs_the_image(backend, tmp_path: Path):
     r = run_cli("check", "--progress", "quiet", "--format", "json", cwd=project)
     assert r.code == 1
     data = json.loads(r.out)
-    assert _stages(data) == {"lint": "passed", "build": "failed", "smoke": "skipped", "verify": "skipped"}
+    assert _stages(data) == ("passed", "failed", "skipped", "skipped", "skipped")
     (finding,) = [f for f in data["findings"] if f["rule"] == "RC801"]
     assert finding["path"] == "Dockerfile" and finding["line"] == 5
 
@@ -130,7 +134,7 @@ def test_without_an_engine_lint_still_runs_and_the_verdict_says_incomplete(tmp_p
     data = json.loads(r.out)
     jsonschema.validate(data, REPORT_SCHEMA)
     assert data["summary"]["verdict"] == "incomplete"
-    assert _stages(data) == {"lint": "passed", "build": "skipped", "smoke": "skipped", "verify": "skipped"}
+    assert _stages(data) == ("passed", "skipped", "skipped", "skipped", "skipped")
     assert any("no Docker engine" in n and "--static-only" in n for n in data["notes"])
     text = run_cli("check", "--progress", "quiet", cwd=project, env=env)
     assert text.code == 3 and "verdict: incomplete" in text.out

@@ -75,6 +75,22 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             return False  # ready: the response is compared next (RC805's business)
         findings, _, _ = SmokeRunner(None, spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
         return [f.rule for f in findings] == [rid]
+    if rid.startswith("RC82"):
+        from reprocheck.rebuild.diff import ConfigDiff, FileChange
+        from reprocheck.rebuild.explain import config_findings, group
+        from reprocheck.rebuild.explain import findings as rebuild_findings
+
+        if rid == "RC825":
+            diffs = tomllib.loads(files["config.toml"]).get("config", [])
+            found = config_findings([ConfigDiff(d["key"], d["before"], d["after"]) for d in diffs], "Dockerfile", {})
+        else:
+            changes = [
+                FileChange(c["path"], c["change"], c.get("before", ""), c.get("after", ""))
+                for c in tomllib.loads(files["diff.toml"]).get("change", [])
+            ]
+            groups, _ = group(changes, lambda _path: None)
+            found = rebuild_findings(groups, "Dockerfile")
+        return any(f.rule == rid for f in found)
     if rid.startswith("RC81"):
         return _verify_fires(rid, files, tmp_path)
     if rid == "RC801":

@@ -1,0 +1,73 @@
+"""``[tool.reprocheck.rebuild]``: what differences are allowed, and how the second build may vary. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reprocheck.errors import ConfigError
+from reprocheck.rebuild.explain import CAUSES
+
+_KNOWN = {"allow-paths", "allow-causes", "vary", "source-date-epoch", "network"}
+
+
+@dataclass(frozen=True)
+class RebuildSpec:
+    allow_paths: tuple[str, ...] = ()  # globs of image paths whose differences are accepted
+    allow_causes: tuple[str, ...] = ()  # causes accepted: content, pyc, apt, cache, metadata, mtime
+    vary: bool = False  # second build from a renamed copy of the context with group-writable modes
+    source_date_epoch: str | None = None  # "git" (the last commit's time) or seconds since the epoch
+    network: str | None = None  # "host": the build reaches servers on this machine
+
+
+def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> RebuildSpec:
+    from reprocheck.engine.config import key_line
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"rebuild.{key}: {message}", path=where, line=key_line(text, key) or 1)
+
+    for key in table:
+        if key not in _KNOWN:
+            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_KNOWN))})")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(key, "must be a list of strings")
+        return tuple(value)
+
+    causes = strings("allow-causes")
+    for cause in causes:
+        if cause not in CAUSES:
+            raise fail("allow-causes", f"`{cause}` is not a cause (causes: {', '.join(CAUSES)})")
+    vary = table.get("vary", False)
+    if not isinstance(vary, bool):
+        raise fail("vary", "must be true or false")
+    sde = table.get("source-date-epoch")
+    if sde is not None:
+        sde = check_source_date_epoch(str(sde), lambda m: fail("source-date-epoch", m))
+    network = table.get("network")
+    if network is not None and network != "host":
+        raise fail("network", 'can only be "host" (the default bridge otherwise)')
+    return RebuildSpec(strings("allow-paths"), causes, vary, sde, network)
+
+
+def check_source_date_epoch(value: str, fail: Any) -> str:
+    if value != "git" and not value.isdigit():
+        raise fail('must be "git" (the last commit\'s time) or a number of seconds')
+    return value
+
+
+def load_rebuild(config: Path | None) -> RebuildSpec:
+    if config is None:
+        return RebuildSpec()
+    from reprocheck.engine.config import _load_toml
+
+    data, text = _load_toml(config)
+    table = data.get("tool", {}).get("reprocheck", {}) if config.name == "pyproject.toml" else data
+    section = table.get("rebuild", {})
+    if not isinstance(section, dict):
+        raise ConfigError("`rebuild` must be a table", path=str(config))
+    return parse_rebuild(section, str(config), text)
