@@ -20,9 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "reprocheck-fixture/python:3.11-bookworm"
 
+# the same bytes and mtimes in both builds: the only file that differs is /build-info
 WRITE = (
-    "import random; "
-    "[open(f'/data{{i:03d}}.bin', 'wb').write(random.Random(i).randbytes({chunk})) for i in range({files})]"
+    "import os, random; os.mkdir('/data'); "
+    "[open(f'/data/{{i:03d}}.bin', 'wb').write(random.Random(i).randbytes({chunk})) for i in range({files})]; "
+    "[os.utime(f'/data/{{i:03d}}.bin', (0, 0)) for i in range({files})]; os.utime('/data', (0, 0))"
 )
 DOCKERFILE = 'FROM {base}\nRUN python3 -c "' + WRITE + '"\nRUN date +%s%N > /build-info\n'
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 import time
 from collections import deque
@@ -84,6 +85,7 @@ class DockerBackend:
             return build_with_cli(request, progress)
         before = self._image_ids()
         started = time.monotonic()
+        steps: list[str] = []  # the short ids of the images this build's steps made (` ---> 1a2b3c4d5e6f`)
         log: deque[str] = deque(maxlen=LOG_TAIL)
         step: str | None = None
         image_id: str | None = None
@@ -110,6 +112,8 @@ class DockerBackend:
                         if not line.strip():
                             continue
                         log.append(line)
+                        if (made := _STEP_IMAGE.match(line)) is not None:
+                            steps.append(made.group(1))
                         if line.startswith("Step "):
                             step = line
                             log.clear()
@@ -125,11 +129,14 @@ class DockerBackend:
         except (APIError, requests.exceptions.RequestException) as exc:
             error = _first(exc)
         except BaseException:
-            self._remove_new_images(before)  # interrupted: leave nothing half-built behind
+            # interrupted: hang up, so that the engine cancels the build, then leave nothing half-built behind
+            with contextlib.suppress(Exception):
+                self.client.api.close()
+            self._remove_new_images(before, steps, wait=15.0)
             raise
         seconds = time.monotonic() - started
         if error or image_id is None:
-            created = self._remove_new_images(before)
+            created = self._remove_new_images(before, steps, wait=5.0)
             return BuildResult(
                 False,
                 None,
@@ -146,20 +153,30 @@ class DockerBackend:
     def _image_ids(self) -> set[str]:
         return {str(i["Id"]) for i in self.client.api.images(all=True)}
 
-    def _remove_new_images(self, before: set[str]) -> tuple[str, ...]:
-        """Remove the images (intermediate layers included) that a failed or interrupted build made."""
-        removed = []
-        try:
-            new = self._image_ids() - before
-        except (APIError, requests.exceptions.RequestException):
-            return ()
-        for image_id in sorted(new):
+    def _remove_new_images(self, before: set[str], steps: list[str], wait: float = 0.0) -> tuple[str, ...]:
+        """Remove the images (intermediate layers included) that a failed or interrupted build made: new since
+        the build began and named in its log, so that a build running beside it keeps its own. An image whose
+        step container the engine is still tearing down cannot be removed yet: retried for ``wait`` seconds."""
+        removed: list[str] = []
+        deadline = time.monotonic() + wait
+        while True:
             try:
-                self.client.api.remove_image(image_id, force=True)
-                removed.append(image_id)
-            except (NotFound, APIError):
-                continue
-        return tuple(removed)
+                new = {_short(i): i for i in self._image_ids() - before}
+            except (APIError, requests.exceptions.RequestException):
+                return tuple(removed)
+            left = False
+            # the last step first: an image with children cannot be removed, even by force
+            for image_id in [new[short] for short in reversed(steps) if short in new]:
+                try:
+                    self.client.api.remove_image(image_id, force=True)
+                    removed.append(image_id)
+                except NotFound:
+                    continue
+                except APIError:
+                    left = True
+            if not left or time.monotonic() >= deadline:
+                return tuple(removed)
+            time.sleep(0.25)
 
     # ---- run
 
@@ -391,6 +408,13 @@ def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> FileEntry:
     return FileEntry(
         path, kind, member.mode, member.uid, member.gid, member.size, int(member.mtime), digest, member.linkname or None
     )
+
+
+_STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12})$")
+
+
+def _short(image_id: str) -> str:
+    return image_id.removeprefix("sha256:")[:12]
 
 
 def _relative(name: str) -> str:

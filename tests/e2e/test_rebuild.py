@@ -57,6 +57,11 @@ def changing_server() -> Iterator[str]:
         server.server_close()
 
 
+def _all_images(backend) -> set[str]:
+    """Every image on the engine, intermediate ones included (what a failed classic build leaves)."""
+    return {i["Id"] for i in backend.client.api.images(all=True)}
+
+
 def _copy(name: str, tmp_path: Path) -> Path:
     project = tmp_path / name
     shutil.copytree(FIXTURES / name, project)
@@ -128,11 +133,13 @@ def test_build_failure_is_reported_and_nothing_is_left(backend, tmp_path: Path):
     project = _copy("reproducible", tmp_path)
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("COPY app.py ./", "COPY app.py ./\nRUN exit 3"))
+    images_before = _all_images(backend)
     r = run_cli("rebuild", "--progress", "quiet", "--format", "json", cwd=project)
     assert r.code == 1
     (finding,) = json.loads(r.out)["findings"]
     assert finding["rule"] == "RC801" and finding["line"] == 7
     assert backend.client.api.images(filters=RUN_LABEL) == []
+    assert _all_images(backend) == images_before  # the steps before the failing one too
 
 
 def test_usage_errors(tmp_path: Path):
@@ -150,6 +157,7 @@ def test_interrupted_rebuild_leaves_no_image_or_container(backend, tmp_path: Pat
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("COPY app.py ./", "COPY app.py ./\nRUN sleep 10"))
     containers_before = {c["Id"] for c in backend.client.api.containers(all=True)}
+    images_before = _all_images(backend)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reprocheck", "rebuild", "--progress", "plain"],
         cwd=project,
@@ -177,3 +185,4 @@ def test_interrupted_rebuild_leaves_no_image_or_container(backend, tmp_path: Pat
             break
         time.sleep(0.5)
     assert not left
+    assert _all_images(backend) == images_before  # the steps the interrupted build had made are gone too
