@@ -57,15 +57,48 @@ def _name_from_url(url: str) -> str:
 
 
 _PIP_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
+_VCS = ("git", "hg", "svn", "bzr")
+_VCS_TRANSPORTS = ("http", "https", "ssh", "git", "file", "svn", "sftp", "ftp", "lp", "static-http")
+_URL_SCHEMES = frozenset({"http", "https", "file", "ftp", *_VCS, *(f"{v}+{t}" for v in _VCS for t in _VCS_TRANSPORTS)})
+_NAME_AT = re.compile(r"[A-Za-z0-9._-]+\s*(\[[^\]]*\])?\s*@")
 
 
 def classify_requirement(text: str, in_file: bool = False) -> PackageSpec:
     """Classify a requirement argument as pip would read it. In a requirements file (``in_file``) pip
-    expands only ``${NAME}`` variables; any other ``$`` makes the line invalid, as it does for pip."""
+    expands only ``${NAME}`` variables; any other ``$``, and a shell's backquotes, make the line invalid, as
+    they do for pip."""
     t = text.strip()
-    if in_file and "$" in t and not _PIP_ENV_VAR.search(t):
-        return _classify_with_packaging(t)
+    if in_file:
+        head = t.split(";", 1)[0].strip()
+        scheme = head.split(":", 1)[0].lower() if ":" in head else ""
+        if scheme in _URL_SCHEMES:  # pip's test: a known scheme, in any case, with or without `//`
+            if scheme == "file":
+                return PackageSpec(t, head, SpecKind.PATH)
+            if scheme.split("+", 1)[0] in _VCS:
+                return judge_vcs(t, head, _name_from_url(head))
+            return PackageSpec(t, _name_from_url(head), SpecKind.URL, pinned=True)
+        if ";" in t and "://" not in t and (why := _invalid_marker(t.split(";", 1)[1].strip())):
+            return PackageSpec(t, head, reason=f"not a valid requirement ({why})")
+        # pip's rule in a file: not a URL nor `name @ url`, and a path separator or a leading dot: a path
+        if "://" not in head and not _NAME_AT.match(head) and ("/" in head or head.startswith(".")):
+            return PackageSpec(t, head, SpecKind.PATH)
+        if ("$" in t and not _PIP_ENV_VAR.search(t)) or "`" in t or head.lower().startswith(VCS_PREFIXES):
+            return _classify_with_packaging(t)  # what pip reads literally (or, `git+` without a scheme, not as a URL)
     return _classify(t)
+
+
+@lru_cache(maxsize=1024)
+def _invalid_marker(marker: str) -> str | None:
+    """Why pip rejects an environment marker (None when it is valid, or empty)."""
+    if not marker:
+        return None
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        Marker(marker)
+    except InvalidMarker as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -89,7 +122,7 @@ def _classify(t: str) -> PackageSpec:
         if t.startswith("file:"):
             return PackageSpec(t, t, SpecKind.PATH)
         return PackageSpec(t, _name_from_url(t), SpecKind.URL, pinned=True)
-    if t.startswith((".", "/", "~")) or _ARCHIVE.search(t) or ("/" in t and not re.search(r"[<>=!~]", t)):
+    if t.startswith((".", "/", "~/")) or _ARCHIVE.search(t) or ("/" in t and not re.search(r"[<>=!~]", t)):
         return PackageSpec(t, t, SpecKind.PATH)
     m = _SIMPLE.fullmatch(t)
     if m is None:

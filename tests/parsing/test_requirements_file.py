@@ -188,3 +188,23 @@ def test_generated_files_match_pips_parser(lines: list[str]):
     except Exception:  # the reference parser crashes on some garbage; ours must not, which the test above checks
         return
     assert _our_view(str(path)) == _pip_view(str(path))
+
+
+@pytest.mark.parametrize(
+    ("line", "entries"),
+    [
+        ("0`", []),  # pip reads backquotes literally: not a requirement
+        ("~", []),  # not a path for pip (no separator, no leading dot)
+        ("!/", [(1, (), False)]),  # a path separator: a local path for pip
+        ("FILE:x", [(1, (), False)]),  # schemes in any case
+        ("0;0", []),  # an invalid marker makes the line invalid
+        ("/;0", []),  # ... also after a path
+        ("bzr+", []),  # a VCS prefix without a scheme is not a URL
+        ("/`", [(1, (), False)]),  # a path, backquote or not
+    ],
+)
+def test_lines_hypothesis_found_read_as_pip_reads_them(line: str, entries, tmp_path):
+    path = tmp_path / "requirements.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    assert _pip_view(str(path)) == entries  # the reference parser's view, pinned down
+    assert _our_view(str(path)) == entries
