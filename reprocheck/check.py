@@ -151,11 +151,10 @@ def dynamic_stages(
     t1 = time.monotonic()
     smoke_spec = None
     if target.config is not None:
-        from reprocheck.engine.config import _load_toml
+        from reprocheck.engine.config import reprocheck_table
 
-        data, _ = _load_toml(target.config)
-        top = data.get("tool", {}).get("reprocheck", {}) if target.config.name == "pyproject.toml" else data
-        if isinstance(top, dict) and isinstance(top.get("smoke"), dict):
+        top, _ = reprocheck_table(target.config)
+        if isinstance(top.get("smoke"), dict):
             smoke_spec = load_spec(target.config, options.project)
             if smoke_spec.dockerfile.resolve() != target.source.dockerfile.resolve():
                 smoke_spec = None  # the smoke spec is about another Dockerfile of the project

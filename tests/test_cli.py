@@ -94,6 +94,10 @@ def test_config_pyproject_and_bad_config_error_line(make_project):
     (root / "pyproject.toml").write_text("[tool.reprocheck\n")
     r = run_cli("lint", "Dockerfile", cwd=root)
     assert r.code == 2 and "pyproject.toml:1: error: invalid TOML" in r.err
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\n[tool]\nreprocheck = 3\n')
+    r = run_cli("lint", "Dockerfile", cwd=root)
+    assert r.code == 2 and "pyproject.toml:4: error: `tool.reprocheck` must be a table" in r.err, r.err
+    assert "Traceback" not in r.err
 
 
 def test_isolated_and_explicit_config(make_project):

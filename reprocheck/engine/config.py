@@ -77,11 +77,21 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def reprocheck_table(path: Path) -> tuple[dict[str, Any], str]:
+    """The reprocheck settings of a config file (``[tool.reprocheck]`` of a pyproject.toml, the whole of a
+    ``.reprocheck.toml`` or ``reprocheck.toml``) and the file's text, for the lines of errors."""
+    data, text = _load_toml(path)
+    tool = data.get("tool", {}) if path.name == "pyproject.toml" else {"reprocheck": data}
+    table = tool.get("reprocheck", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError("`tool.reprocheck` must be a table", path=str(path), line=key_line(text, "reprocheck"))
+    return table, text
+
+
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
-    data, text = _load_toml(path)
-    table = data.get("tool", {}).get("reprocheck", {}) if path.name == "pyproject.toml" else data
+    table, text = reprocheck_table(path)
     return parse_config(table, text, str(path))
 
 

@@ -63,10 +63,9 @@ def check_source_date_epoch(value: str, fail: Any) -> str:
 def load_rebuild(config: Path | None) -> RebuildSpec:
     if config is None:
         return RebuildSpec()
-    from reprocheck.engine.config import _load_toml
+    from reprocheck.engine.config import reprocheck_table
 
-    data, text = _load_toml(config)
-    table = data.get("tool", {}).get("reprocheck", {}) if config.name == "pyproject.toml" else data
+    table, text = reprocheck_table(config)
     section = table.get("rebuild", {})
     if not isinstance(section, dict):
         raise ConfigError("`rebuild` must be a table", path=str(config))

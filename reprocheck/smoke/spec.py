@@ -330,7 +330,7 @@ def _parse_serve(table: object, root: Path, fail: Any) -> ServeSpec:
 
 def load_spec(config: Path | None, start: Path) -> SmokeSpec:
     """Find the config (``--config`` or the nearest one from ``start``) and read its smoke table."""
-    from reprocheck.engine.config import _load_toml, find_config
+    from reprocheck.engine.config import find_config, reprocheck_table
 
     path = config or find_config(start)
     if path is None:
@@ -338,8 +338,7 @@ def load_spec(config: Path | None, start: Path) -> SmokeSpec:
             "no smoke spec: add [tool.reprocheck.smoke] to pyproject.toml (or [smoke] to reprocheck.toml)",
             path=str(start),
         )
-    data, text = _load_toml(path)
-    table = data.get("tool", {}).get("reprocheck", {}) if path.name == "pyproject.toml" else data
+    table, text = reprocheck_table(path)
     smoke = table.get("smoke")
     if not isinstance(smoke, dict):
         raise ConfigError("no [smoke] table in this configuration", path=str(path))
@@ -359,14 +358,13 @@ def load_build(
     config: Path | None, start: Path, dockerfile: str | None = None, context: str | None = None
 ) -> BuildTarget:
     from reprocheck.backend.images import ImageSource
-    from reprocheck.engine.config import _load_toml, find_config
+    from reprocheck.engine.config import find_config, reprocheck_table
 
     path = config or find_config(start)
     table: dict[str, Any] = {}
     if path is not None:
-        data, _ = _load_toml(path)
-        top = data.get("tool", {}).get("reprocheck", {}) if path.name == "pyproject.toml" else data
-        smoke = top.get("smoke") if isinstance(top, dict) else None
+        top, _ = reprocheck_table(path)
+        smoke = top.get("smoke")
         table = smoke if isinstance(smoke, dict) else {}
     if dockerfile is None and (table.get("command") or table.get("serve")) and path is not None:
         spec = load_spec(path, start)

@@ -61,10 +61,9 @@ def load_verify(config: Path | None) -> VerifySpec:
     """The verify table of a config file (defaults when there is none)."""
     if config is None:
         return VerifySpec()
-    from reprocheck.engine.config import _load_toml
+    from reprocheck.engine.config import reprocheck_table
 
-    data, text = _load_toml(config)
-    table = data.get("tool", {}).get("reprocheck", {}) if config.name == "pyproject.toml" else data
+    table, text = reprocheck_table(config)
     section = table.get("verify", {})
     if not isinstance(section, dict):
         raise ConfigError("`verify` must be a table", path=str(config))
