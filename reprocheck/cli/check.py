@@ -39,7 +39,9 @@ def check(
     junit: Annotated[
         str | None, typer.Option(help="Also write JUnit XML here (a test case per stage, finding).")
     ] = None,
-    sarif: Annotated[str | None, typer.Option(help="Also write SARIF 2.1.0 here (lint, verify and rebuild findings).")] = None,
+    sarif: Annotated[
+        str | None, typer.Option(help="Also write SARIF 2.1.0 here (lint, verify and rebuild findings).")
+    ] = None,
     select: Annotated[list[str] | None, typer.Option(help="Rules to run (id, name or prefix).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Rules to skip.")] = None,
     failure_threshold: Annotated[
