@@ -12,6 +12,7 @@ from reprocheck.errors import UsageError
 from reprocheck.files import write_atomic
 from reprocheck.model.finding import Severity
 
+from ._options import ColorMode, Formats, Outputs, ProgressMode
 from ._output import debug_enabled, emit, pair_outputs
 
 
@@ -30,12 +31,8 @@ def check(
     ] = False,
     no_cache: Annotated[bool, typer.Option(help="Build from scratch (no layer cache, no reuse).")] = False,
     online: Annotated[bool, typer.Option(help="Compare base images with their registries' digests.")] = False,
-    fmt: Annotated[
-        list[str] | None, typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown.")
-    ] = None,
-    output: Annotated[
-        list[str] | None, typer.Option("--output", "-o", help="File for the --format at the same position.")
-    ] = None,
+    fmt: Formats = None,
+    output: Outputs = None,
     junit: Annotated[
         str | None, typer.Option(help="Also write JUnit XML here (a test case per stage, finding).")
     ] = None,
@@ -48,8 +45,8 @@ def check(
         str | None, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
     ] = None,
     config: Annotated[str | None, typer.Option(help="Config file (default: the nearest one).")] = None,
-    progress: Annotated[str, typer.Option(help="auto (live on a terminal), plain or quiet.")] = "auto",
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    progress: ProgressMode = "auto",
+    color: ColorMode = "auto",
 ) -> int:
     """Lint, build, run the smoke test and verify the image: one verdict for CI.
 

@@ -11,6 +11,7 @@ import typer
 from reprocheck.errors import UsageError
 from reprocheck.files import write_atomic
 
+from ._options import ColorMode, Formats, Outputs, ProgressMode
 from ._output import debug_enabled, emit, pair_outputs
 
 
@@ -33,14 +34,10 @@ def rebuild(
         list[str] | None, typer.Option(help="Cause accepted: content, pyc, apt, cache, metadata, mtime.")
     ] = None,
     details: Annotated[str | None, typer.Option(help="Write every difference as JSON to this file.")] = None,
-    fmt: Annotated[
-        list[str] | None, typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown.")
-    ] = None,
-    output: Annotated[
-        list[str] | None, typer.Option("--output", "-o", help="File for the --format at the same position.")
-    ] = None,
-    progress: Annotated[str, typer.Option(help="auto (live on a terminal), plain or quiet.")] = "auto",
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    fmt: Formats = None,
+    output: Outputs = None,
+    progress: ProgressMode = "auto",
+    color: ColorMode = "auto",
 ) -> int:
     """Build the image twice without cache and compare config, layers and files; group what differs by
     cause, with the Dockerfile line that made it. Exit 1 when they differ beyond what is allowed."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ._options import ColorMode, Formats, Outputs, ProgressMode
 from ._output import emit, pair_outputs
 
 
@@ -22,14 +23,10 @@ def smoke(
     no_cache: Annotated[
         bool, typer.Option(help="Build from scratch, and do not reuse an image of the same inputs.")
     ] = False,
-    fmt: Annotated[
-        list[str] | None, typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown.")
-    ] = None,
-    output: Annotated[
-        list[str] | None, typer.Option("--output", "-o", help="File for the --format at the same position.")
-    ] = None,
-    progress: Annotated[str, typer.Option(help="auto (live on a terminal), plain or quiet.")] = "auto",
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    fmt: Formats = None,
+    output: Outputs = None,
+    progress: ProgressMode = "auto",
+    color: ColorMode = "auto",
 ) -> int:
     """Build the image and prove the model predicts inside it what it predicted on this machine."""
     from reprocheck import __version__

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ._options import ColorMode, Formats, Outputs, ProgressMode
 from ._output import debug_enabled, emit, pair_outputs
 
 
@@ -21,14 +22,10 @@ def verify(
     no_reuse: Annotated[
         bool, typer.Option("--no-reuse", help="Build even if an image of the same inputs exists.")
     ] = False,
-    fmt: Annotated[
-        list[str] | None, typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown.")
-    ] = None,
-    output: Annotated[
-        list[str] | None, typer.Option("--output", "-o", help="File for the --format at the same position.")
-    ] = None,
-    progress: Annotated[str, typer.Option(help="auto (live on a terminal), plain or quiet.")] = "auto",
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    fmt: Formats = None,
+    output: Outputs = None,
+    progress: ProgressMode = "auto",
+    color: ColorMode = "auto",
 ) -> int:
     """List the Python and OS packages inside the image (no network) and compare them with the lock and the
     Dockerfile's pins; report the Python version and a root user."""
