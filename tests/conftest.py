@@ -102,21 +102,3 @@ def corpus_or_skip() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _nothing_left_behind():
-    """After the suite: no container reprocheck made may remain; cached smoke images are then removed too."""
-    yield
-    if not os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
-        return
-    from reprocheck.backend.base import LABEL
-    from reprocheck.backend.docker_sdk import DockerBackend
-
-    backend = DockerBackend()
-    leftover = backend.client.api.containers(all=True, filters={"label": LABEL})
-    networks = backend.client.api.networks(filters={"label": LABEL})
-    backend.cleanup(LABEL)
-    assert leftover == [], f"containers left behind: {[c['Names'] for c in leftover]}"
-    assert networks == [], f"networks left behind: {[n['Name'] for n in networks]}"
-    assert backend.client.api.images(filters={"label": LABEL}) == []
