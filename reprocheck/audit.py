@@ -114,40 +114,34 @@ def check_all(
     progress: Callable[[str], None],
     no_reuse: bool = False,
 ) -> list[Row]:
-    """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names."""
-    from reprocheck.check import CheckOptions, dynamic_stages, settle_stages
+    """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names: the
+    same pipeline as ``reprocheck check`` (each project with its own configuration)."""
+    from reprocheck.model.rule import Stage
+    from reprocheck.runtime.options import RunOptions
+    from reprocheck.runtime.pipeline import run
 
     def one(row: Row) -> Row:
         if row.verdict == "error":
             return row
         progress(f"checking {row.project}")
-        findings: list = []  # type: ignore[type-arg]
-        notes: list[str] = []
-        files: list[str] = []
         dockerfile = Path(row.project)
-        config = find_config(dockerfile.parent)
-        options = CheckOptions(
+        options = RunOptions(
             project=dockerfile.parent,
-            dockerfile=str(dockerfile),
+            stages=frozenset({Stage.SMOKE, Stage.VERIFY}),
+            gate=True,
+            dockerfile=dockerfile,
             no_reuse=no_reuse,
-            lint=LintOptions(config=str(config) if config else None),
         )
         try:
-            stages = dynamic_stages(options, progress, findings, notes, files)
+            report = run(options, progress)
         except ReprocheckError as exc:
             return replace(row, verdict="error", error=str(exc))
-        from reprocheck.engine.run import judged
-
-        report = judged(findings, files, options.lint)
         counts = report.counts()
-        statuses = {s.name: s.status for s in settle_stages(stages, report.findings, report.threshold.rank)}
-        failed = report.exit_code or any(v == "failed" for v in statuses.values())
-        incomplete = any(s.status == "skipped" and s.required for s in stages)
-        notes = [n for n in notes if "skipped" in n]
+        statuses = {s.name: s.status for s in report.stages}
         rules = dict(row.rules)
         for f in report.active:
             rules[f.rule] = rules.get(f.rule, 0) + 1
-        verdict = "fail" if failed or row.verdict == "fail" else ("incomplete" if incomplete else "pass")
+        verdict = {"failed": "fail", "incomplete": "incomplete", "passed": "pass"}[report.verdict]
         return replace(
             row,
             errors=row.errors + counts[Severity.ERROR],
@@ -155,7 +149,7 @@ def check_all(
             info=row.info + counts[Severity.INFO],
             stages=statuses,
             rules=dict(sorted(rules.items())),
-            verdict=verdict,
+            verdict="fail" if row.verdict == "fail" else verdict,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from reprocheck.engine.dockerignore import DockerIgnore
 
 if TYPE_CHECKING:
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.model.build import ImageSource
 
 DIGEST_VERSION = "1"
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import CRASHED, OUT_OF_MEMORY, TIMED_OUT
+
 # (cause, hint, pattern) in the order they are tried; the first match names the cause
 _CAUSES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     (
@@ -56,9 +59,9 @@ class Explanation:
     evidence: tuple[str, ...]  # the last lines of stderr
 
     @property
-    def rule(self) -> str:
-        """RC803 for a timeout, RC804 for memory, RC802 for every other failure."""
-        return {"timeout": "RC803", "out of memory": "RC804"}.get(self.cause, "RC802")
+    def rule(self) -> RuleMeta:
+        """TIMED_OUT for a timeout, OUT_OF_MEMORY for memory, CRASHED for every other failure."""
+        return {"timeout": TIMED_OUT, "out of memory": OUT_OF_MEMORY}.get(self.cause, CRASHED)
 
 
 def explain(exit_code: int | None, stderr: bytes, timed_out: bool, oom_killed: bool, tail: int = 15) -> Explanation:

@@ -7,6 +7,7 @@ import posixpath
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,18 +21,21 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
 )
-from reprocheck.backend.images import build_finding, obtain_image
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
-from reprocheck.rules import META
+from reprocheck.rules.runtime import CRASHED, DIFFERS, OUT_OF_MEMORY, SERVER_NOT_READY, TIMED_OUT
 from reprocheck.smoke.compare import Comparison, compare
 from reprocheck.smoke.explain import Explanation, explain
 from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
-from reprocheck.smoke.spec import SmokeSpec, memory_bytes
+from reprocheck.smoke.spec import ServeSpec, SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
     from reprocheck.smoke.http import ServeResult
+
+# serve mode: start the server in the image, wait for readiness, send the request (given by the runtime
+# pipeline, which owns the engine): (image, serve spec, command, sandbox, timeout, progress) -> result
+Serve = Callable[[str, ServeSpec, tuple[str, ...], Sandbox, float, Progress], "ServeResult"]
 
 
 @dataclass(frozen=True)
@@ -47,30 +51,19 @@ class SmokeOutcome:
     notes: tuple[str, ...]
 
 
-def _finding(rule: str, message: str, location: Location, hint: str | None = None) -> Finding:
-    return Finding(rule, META[rule].severity, message, location, hint)
-
-
 class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
 
-    def __init__(self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress) -> None:
+    def __init__(
+        self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress, serve: Serve | None = None
+    ) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
+        self.serve = serve
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
-
-    # ---- image
-
-    def image(
-        self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False
-    ) -> tuple[str | None, BuildResult | None, bool]:
-        """(image reference, build result, reused): see ``obtain_image``."""
-        got = obtain_image(self.backend, self.spec.source, self.progress, image_ref, no_cache, rebuild)
-        self.notes.extend(got.notes)
-        return got.image, got.build, got.reused
 
     # ---- run
 
@@ -113,24 +106,6 @@ class SmokeRunner:
 
     # ---- judge
 
-    def run(self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False) -> SmokeOutcome:
-        self.check_golden()
-        image, build, reused = self.image(image_ref, no_cache, rebuild)
-        if image is None:
-            assert build is not None
-            return SmokeOutcome(
-                None,
-                build,
-                False,
-                None,
-                None,
-                None,
-                None,
-                (build_finding(build, self.spec.dockerfile),),
-                tuple(self.notes),
-            )
-        return self.run_on(image, build, reused)
-
     def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
         """Run the prediction in an image already at hand and judge it."""
         self.check_golden()
@@ -144,15 +119,12 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
-        from reprocheck.smoke.serve import ServeRunner
-
         serve = self.spec.serve
         assert serve is not None
-        client = getattr(self.backend, "client", None)
-        if client is None:
-            raise ConfigError("serve mode needs the Docker backend")
-        result = ServeRunner(client, self.progress).run(
-            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout
+        if self.serve is None:
+            raise ConfigError("serve mode needs a backend that can start a server")
+        result = self.serve(
+            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
         )
         run = RunResult(
             result.exit_code,
@@ -180,18 +152,17 @@ class SmokeRunner:
             why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
             message = (
                 f"the server was killed: out of memory (limit {spec.memory})"
-                if why.rule == "RC804"
+                if why.rule is OUT_OF_MEMORY
                 else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {why.cause}"
             )
-            return [_finding(why.rule, message, serve_line, hint=f"{why.hint}\nend of its output:\n{tail}")], None, why
+            return [why.rule.finding(serve_line, message, hint=f"{why.hint}\nend of its output:\n{tail}")], None, why
         if not result.ready:
             return (
                 [
-                    _finding(
-                        "RC806",
+                    SERVER_NOT_READY.finding(
+                        Location(spec.config_path, spec.line_of("serve")),
                         f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
                         f"(waiting for {serve.readiness})",
-                        Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
                     )
@@ -200,13 +171,12 @@ class SmokeRunner:
                 None,
             )
         if result.status is None:
-            rule = "RC803" if result.request_timed_out else "RC802"
+            rule = TIMED_OUT if result.request_timed_out else CRASHED
             return (
                 [
-                    _finding(
-                        rule,
-                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
+                    rule.finding(
                         serve_line,
+                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
                         hint=f"end of its output:\n{tail}",
                     )
                 ],
@@ -218,10 +188,9 @@ class SmokeRunner:
             snippet = body[:300].decode("utf-8", "replace")
             return (
                 [
-                    _finding(
-                        "RC805",
-                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
+                    DIFFERS.finding(
                         serve_line,
+                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
                         hint=f"response body: {snippet}\nend of its output:\n{tail}",
                     )
                 ],
@@ -251,20 +220,20 @@ class SmokeRunner:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             evidence = "\n".join(why.evidence) or "(no stderr)"
             message = {
-                "RC803": f"the prediction was killed after timeout = {spec.timeout:g} s",
-                "RC804": f"the prediction was killed: out of memory (limit {spec.memory})",
+                TIMED_OUT.id: f"the prediction was killed after timeout = {spec.timeout:g} s",
+                OUT_OF_MEMORY.id: f"the prediction was killed: out of memory (limit {spec.memory})",
             }.get(
-                why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {why.cause}"
+                why.rule.id,
+                f"the prediction failed in the container (exit {result.exit_code}); likely cause: {why.cause}",
             )
             hint = f"{why.hint}\nend of stderr:\n{evidence}"
-            return [_finding(why.rule, message, self._command_location(), hint=hint)], None, why
+            return [why.rule.finding(self._command_location(), message, hint=hint)], None, why
         if output is None:
             return (
                 [
-                    _finding(
-                        "RC802",
-                        f"the prediction wrote no `{spec.output}` in the container",
+                    CRASHED.finding(
                         Location(spec.config_path, spec.line_of("output")),
+                        f"the prediction wrote no `{spec.output}` in the container",
                         hint="check the path: it is relative to the image's working directory",
                     )
                 ],
@@ -289,7 +258,7 @@ class SmokeRunner:
             f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare})"
         )
         return (
-            [_finding("RC805", message, Location(self._rel(spec.golden), 1), hint="\n".join(lines))],
+            [DIFFERS.finding(Location(self._rel(spec.golden), 1), message, hint="\n".join(lines))],
             comparison,
             None,
         )

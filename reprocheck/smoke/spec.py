@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from reprocheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.model.build import ImageSource
 
 MODES = ("exact", "text", "json")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgKMG]i?[bB]?|[bB])?$")
@@ -86,7 +86,7 @@ class SmokeSpec:
 
     @property
     def source(self) -> ImageSource:
-        from reprocheck.backend.images import ImageSource
+        from reprocheck.model.build import ImageSource
 
         return ImageSource(self.root.name, self.context, self.dockerfile, self.target, self.build_args)
 
@@ -343,53 +343,3 @@ def load_spec(config: Path | None, start: Path) -> SmokeSpec:
     if not isinstance(smoke, dict):
         raise ConfigError("no [smoke] table in this configuration", path=str(path))
     return parse_spec(smoke, path.parent.resolve(), str(path), text)
-
-
-@dataclass(frozen=True)
-class BuildTarget:
-    """What to build when a command needs an image: from the smoke table when there is one, else the
-    Dockerfile given (or ./Dockerfile) with its context."""
-
-    config: Path | None
-    source: ImageSource
-
-
-def load_build(
-    config: Path | None, start: Path, dockerfile: str | None = None, context: str | None = None
-) -> BuildTarget:
-    from reprocheck.backend.images import ImageSource
-    from reprocheck.engine.config import find_config, reprocheck_table
-
-    path = config or find_config(start)
-    table: dict[str, Any] = {}
-    if path is not None:
-        top, _ = reprocheck_table(path)
-        smoke = top.get("smoke")
-        table = smoke if isinstance(smoke, dict) else {}
-    if dockerfile is None and (table.get("command") or table.get("serve")) and path is not None:
-        spec = load_spec(path, start)
-        return BuildTarget(path, spec.source)
-    root = path.parent.resolve() if path is not None and dockerfile is None else start.resolve()
-    df = Path(dockerfile).resolve() if dockerfile else root / str(table.get("dockerfile", "Dockerfile"))
-    if not df.is_file():
-        raise ConfigError(f"no Dockerfile at `{df}` (give one with --dockerfile)")
-    if context:
-        ctx = Path(context).resolve()
-    elif "context" in table and dockerfile is None:
-        ctx = root / str(table["context"])
-    else:
-        from reprocheck.engine.project import choose_context
-        from reprocheck.parsing.dockerfile import parse_dockerfile
-
-        ctx, _ = choose_context(df, parse_dockerfile(df.read_bytes(), str(df)), None)
-    if not ctx.is_dir():
-        raise ConfigError(f"the build context `{ctx}` is not a directory")
-    target = table.get("target") if dockerfile is None else None
-    args = table.get("build-args", {}) if dockerfile is None else {}
-    name = (ctx if ctx.name else df.parent).name or "project"
-    return BuildTarget(
-        path,
-        ImageSource(
-            name, ctx, df, target if isinstance(target, str) else None, {str(k): str(v) for k, v in args.items()}
-        ),
-    )

@@ -58,7 +58,7 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             run.get("timed_out", False),
             run.get("oom_killed", False),
         )
-        return why.rule == rid
+        return why.rule.id == rid
     if rid == "RC806":
         from reprocheck.smoke.http import ServeResult
         from reprocheck.smoke.runner import SmokeRunner
@@ -113,7 +113,7 @@ def _verify_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
     is described by image.json (what the probe would find), the registry by registry.json."""
     import json
 
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.model.build import ImageSource
     from reprocheck.verify.match import judge_base_digest, verify
     from reprocheck.verify.probe import Dist, Inventory
     from reprocheck.verify.runner import load_expectation
