@@ -446,5 +446,18 @@ def _relative_dockerfile(context: Path, dockerfile: Path) -> str:
 
 
 def _first(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    """One line for people: the innermost OS error's words when there is one ("Connection refused"), else
+    the first line of the message without the Python reprs the SDK and urllib3 wrap around it."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    return re.split(r":? \(\(?['\"<]|\w+Error\(", text)[0][:300]

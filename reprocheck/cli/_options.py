@@ -56,8 +56,8 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         metavar="FILE",
-        help="Configuration file (default: the nearest .reprocheck.toml, reprocheck.toml or pyproject.toml "
-        "with a [tool.reprocheck] table, from PROJECT upwards).",
+        help="Configuration file (default: the nearest .reprocheck.toml, reprocheck.toml, or pyproject.toml "
+        "with a [tool.reprocheck] table, upwards from what is checked).",
         show_default=False,
     ),
 ]
