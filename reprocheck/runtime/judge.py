@@ -3,6 +3,7 @@ of its rules (``RuleMeta.stage``), and one Report."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,19 @@ class Collected:
 
     def file(self, *paths: str) -> None:
         self.files.extend(p for p in paths if p not in self.files)
+
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str) -> str:
+    """Text from a build log or a prediction's output without terminal escapes and control characters."""
+    return _ANSI.sub("", text)
+
+
+def _plain_finding(f: Finding) -> Finding:
+    message, hint = plain(f.message), plain(f.hint) if f.hint is not None else None
+    return f if (message, hint) == (f.message, f.hint) else replace(f, message=message, hint=hint)
 
 
 def stage_of(finding: Finding) -> Stage:
@@ -63,7 +77,7 @@ def judge_run(
 ) -> Report:
     """One Report: the stages' findings judged by the configuration exactly as lint judges its own (selection,
     severities, per-file ignores, threshold), lint's as they come; in ``gate`` mode the stage table too."""
-    dynamic = judged(out.findings, out.files, judging, out.notes)
+    dynamic = judged((_plain_finding(f) for f in out.findings), out.files, judging, [plain(n) for n in out.notes])
     findings = tuple(sorted((*lint_findings, *dynamic.findings), key=lambda f: f.sort_key))
     rules = {**dynamic.rules, **{f.rule: META[f.rule] for f in lint_findings}}
     final = settle_stages(stages, findings, dynamic.threshold.rank) if gate else []
@@ -73,6 +87,6 @@ def judge_run(
         files=tuple(out.files),
         tool_version=__version__,
         threshold=dynamic.threshold,
-        notes=tuple(out.notes),
+        notes=dynamic.notes,
         stages=tuple(final),
     )

@@ -146,3 +146,14 @@ def test_usage_errors_name_the_path(tmp_path: Path, missing: str):
     )
     with pytest.raises(UsageError):
         configure(options)
+
+
+def test_terminal_escapes_from_logs_never_reach_a_finding(tmp_path: Path):
+    out = Collected()
+    out.findings.append(
+        BUILD_FAILED.finding(Location("Dockerfile", 3), "\x1b[31mfailed\x1b[0m", hint="log:\n\x1b[1;33mwarn\x1b[0m\x07")
+    )
+    out.notes.append("built \x1b]8;;http://x\x07link\x1b]8;;\x07")
+    report = judge_run(configure(RunOptions(project=_project(tmp_path / "p"))).judging, False, [], [], out)
+    (f,) = report.findings
+    assert (f.message, f.hint, report.notes) == ("failed", "log:\nwarn", ("built link",))
