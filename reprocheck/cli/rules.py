@@ -60,6 +60,7 @@ def _entry(m: object, body: str | None = None) -> dict[str, object]:
         "severity": m.severity.value,
         "summary": m.summary,
         "needs": m.needs.value,
+        "stage": m.stage.value,
         "equivalents": {k: list(v) for k, v in m.equivalents.items()},
     }
     if body is not None:
