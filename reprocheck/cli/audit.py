@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ._options import ProgressChoice, ProgressOpt, ThresholdOpt
+from ._options import (
+    ConfigOpt,
+    ExtendSelectOpt,
+    IgnoreOpt,
+    IsolatedOpt,
+    ProgressChoice,
+    ProgressOpt,
+    SelectOpt,
+    ThresholdOpt,
+)
 
 
 class AuditFormat(enum.StrEnum):
@@ -42,6 +51,11 @@ def audit(
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Paths to skip (repeatable).")
     ] = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
     failure_threshold: ThresholdOpt = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
 ) -> int:
@@ -51,12 +65,13 @@ def audit(
     import time
 
     from reprocheck.audit import check_all, default_workers, find_projects, lint_all
+    from reprocheck.engine.run import LintOptions
     from reprocheck.errors import UsageError
     from reprocheck.files import write_atomic
     from reprocheck.report.audit_table import render
 
     from ._engine import ProgressPrinter, interruptible
-    from ._pipeline import severity
+    from ._pipeline import judging
 
     roots = paths or ["."]
     started = time.monotonic()
@@ -67,13 +82,24 @@ def audit(
         from reprocheck.runtime.engine import connect
 
         connect()  # no engine: one line and exit 2 before any work, not a table of errors
+    if config is not None and not config.is_file():
+        raise UsageError("config file not found", path=str(config))
     n = workers or default_workers()
-    rows = list(lint_all(dockerfiles, n, severity(failure_threshold)))
+    chosen = judging(config, isolated, select, extend_select, ignore, failure_threshold)
+    base = LintOptions(
+        select=chosen["select"],
+        extend_select=chosen["extend_select"],
+        ignore=chosen["ignore"],
+        failure_threshold=chosen["failure_threshold"],
+        config=str(config) if config else None,
+        isolated=isolated,
+    )
+    rows = list(lint_all(dockerfiles, n, base))
     if check:
         printer = ProgressPrinter(progress.value)
         try:
             with interruptible():
-                rows = check_all(rows, jobs, printer, no_reuse)
+                rows = check_all(rows, jobs, printer, no_reuse, base)
         finally:
             printer.done()
     text = render(rows, fmt.value, time.monotonic() - started, n)
