@@ -102,6 +102,8 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
         rows = {s: _skipped(s, "no Docker engine (see notes)", required=True) for s in DYNAMIC}
         if smoke_row is not None:
             rows[Stage.SMOKE] = smoke_row
+        if Stage.REBUILD not in wanted:
+            rows[Stage.REBUILD] = _not_asked(Stage.REBUILD, options)
         return [rows[s] for s in DYNAMIC]
     progress(str(engine))
     backend = engine.backend
@@ -116,16 +118,20 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
             failed = f"{got.build.failed_step or 'the build'} failed"
             rows[Stage.BUILD] = StageResult(Stage.BUILD, "failed", time.monotonic() - started, failed)
             return [rows.get(s) or _skipped(s, "the image did not build") for s in DYNAMIC]
-        rows[Stage.BUILD] = StageResult(Stage.BUILD, "passed", time.monotonic() - started, f"{got.image} {got.how}")
+        image = got.image
+        rows[Stage.BUILD] = StageResult(Stage.BUILD, "passed", time.monotonic() - started, f"{image} {got.how}")
         if smoke_row is None and project.smoke is not None:
             smoke_row = run_smoke(backend, project.smoke, got, progress, out)
         if Stage.VERIFY in wanted:
-            rows[Stage.VERIFY] = run_verify(backend, project, options, got.image or "", progress, out)
+            rows[Stage.VERIFY] = run_verify(backend, project, options, image, progress, out)
     else:
         rows[Stage.BUILD] = _skipped(Stage.BUILD, "not needed")
     if smoke_row is not None:
         rows[Stage.SMOKE] = smoke_row
     if Stage.REBUILD in wanted:
         rows[Stage.REBUILD] = run_rebuild(backend, project, options, progress, out)
-    rebuild_why = "not asked for (--rebuild)" if options.gate else "not asked for"
-    return [rows.get(s) or _skipped(s, rebuild_why if s is Stage.REBUILD else "not asked for") for s in DYNAMIC]
+    return [rows.get(s) or _not_asked(s, options) for s in DYNAMIC]
+
+
+def _not_asked(stage: Stage, options: RunOptions) -> StageResult:
+    return _skipped(stage, "not asked for (--rebuild)" if stage is Stage.REBUILD and options.gate else "not asked for")
