@@ -89,5 +89,7 @@ def run_rebuild(
         out.findings.append(build_finding(rebuilt.failed_build, project.source.dockerfile))
         return StageResult(Stage.REBUILD, "failed", seconds, "a build failed")
     same, total = rebuilt.layers
-    detail = "identical layers" if rebuilt.identical else f"{same} of {total} layers identical"
+    detail = (
+        "identical layers" if rebuilt.identical else f"{same} of {total} layer{'s' if total != 1 else ''} identical"
+    )
     return StageResult(Stage.REBUILD, "passed", seconds, detail)
