@@ -102,7 +102,7 @@ def test_allowed_differences_pass(backend, tmp_path: Path):
     assert r.code == 0, r.out
     data = json.loads(r.out)
     assert not [f for f in data["findings"] if f["rule"] == "RC820"]
-    assert any("1 differences allowed by the configuration" in n for n in data["notes"])
+    assert any("1 difference allowed by the configuration" in n for n in data["notes"])
     (project / "pyproject.toml").write_text('[tool.reprocheck.rebuild]\nallow-causes = ["content"]\n')
     assert run_cli("rebuild", "--progress", "quiet", cwd=project).code == 0
 
