@@ -135,7 +135,7 @@ def load_project(options: RunOptions, configured: Configured | None = None) -> L
     source = _source(options, configured, table, smoke)
     missing = ""
     if smoke is None:
-        where = configured.shown or "pyproject.toml"
+        where = configured.shown or display(configured.root / "pyproject.toml")
         missing = f"no smoke spec in {where}"
     elif options.gate and not _same(smoke.dockerfile, source.dockerfile):
         # check and audit go through every Dockerfile of a project: the spec is about one of them
