@@ -177,3 +177,15 @@ def test_what_to_build_comes_from_the_spec_then_the_command_line(tmp_path: Path,
     (root / "pyproject.toml").write_text("[tool.reprocheck]\n")
     with pytest.raises(ReprocheckError, match="no Dockerfile at `p/Dockerfile`"):
         load_project(RunOptions(project=Path("p")))
+
+
+def test_a_failed_build_fails_a_single_command_even_when_its_rule_is_ignored(tmp_path: Path):
+    judging = configure(RunOptions(project=_project(tmp_path / "p", 'ignore = ["RC801"]'))).judging
+    out = Collected()
+    out.findings.append(BUILD_FAILED.finding(Location("Dockerfile", 1), "no build"))
+    stages = [StageResult(Stage.BUILD, "failed"), StageResult(Stage.SMOKE, "skipped", required=False)]
+    report = judge_run(judging, False, stages, [], out)
+    assert report.findings == () and report.exit_code == 1
+    assert [s.name for s in report.stages] == ["build"]
+    passed = judge_run(judging, False, [StageResult(Stage.BUILD, "passed")], [], Collected())
+    assert passed.stages == () and passed.exit_code == 0
