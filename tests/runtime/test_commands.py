@@ -51,6 +51,7 @@ def test_check_without_a_smoke_spec_is_incomplete_unless_accepted(tmp_path: Path
     data = json.loads(r.out)
     smoke = next(s for s in data["stages"] if s["name"] == "smoke")
     assert smoke["status"] == "skipped" and "no smoke spec in p/pyproject.toml" in smoke["detail"]
+    assert data["stages"][0]["detail"] == "1 file linted"
     assert any('command = ["python", "predict.py"]' in n for n in data["notes"])
     static = run_cli("check", "p", "--static-only", "--no-smoke", cwd=tmp_path, env=_no_engine(tmp_path))
     assert static.code == 0, static.out
