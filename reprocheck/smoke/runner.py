@@ -21,6 +21,7 @@ from reprocheck.backend.base import (
     Sandbox,
 )
 from reprocheck.backend.images import build_finding, obtain_image
+from reprocheck.confine import is_root_user
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
@@ -78,7 +79,16 @@ class SmokeRunner:
         spec = self.spec
         info = self.backend.inspect(image)
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
-        mounts = [BindMount(str((spec.root / inp).resolve()), posixpath.join(workdir, inp)) for inp in spec.inputs]
+        # sandbox: only what the spec's ProjectRoot resolved inside the project is mounted, read-only
+        sources = spec.input_paths or tuple((spec.root / inp).resolve() for inp in spec.inputs)
+        mounts = [
+            BindMount(str(src), posixpath.join(workdir, inp)) for src, inp in zip(sources, spec.inputs, strict=True)
+        ]
+        if spec.user is not None and spec.allow_root and is_root_user(spec.user):
+            note = f"warning: the prediction runs as root (`user = {spec.user!r}`, allow-root = true), not as nobody"
+            if note not in self.notes:
+                self.notes.append(note)
+        # end sandbox
         if output_file is not None:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
         return Sandbox(
