@@ -105,3 +105,12 @@ def is_root_user(user: str) -> bool:
     """``user`` names uid 0 (``0``, ``root``, ``0:1000``, ``root:root``, ``00``)."""
     name = user.split(":", 1)[0].strip()
     return name == "root" or (name.isdigit() and int(name) == 0)
+
+
+def project_root_for(start: Path) -> Path:
+    """The root of the project ``start`` is in: the directory of its config file (where a smoke spec's paths
+    start), else ``start`` itself. The same directory names the project's objects on the engine."""
+    from reprocheck.engine.config import find_config
+
+    config = find_config(start.resolve())
+    return (config.parent if config is not None else start).resolve()

@@ -38,6 +38,13 @@ SERVER_NOT_READY = declare(
     "The model server does not become ready (readiness check) within its time limit",
     needs=ENGINE,
 )
+OUTPUT_TOO_LARGE = declare(
+    "RC807",
+    "prediction-output-too-large",
+    Severity.ERROR,
+    "The prediction writes more than its output limit (max-output) to stdout, stderr or its output file",
+    needs=ENGINE,
+)
 
 # verify: the image against its lock and its Dockerfile
 PACKAGE_MISSING = declare(

@@ -7,7 +7,7 @@ import posixpath
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,6 +101,9 @@ class SmokeRunner:
             mounts=tuple(mounts),
             env=spec.env,
             labels={RUN_LABEL: self.run_id},
+            # sandbox: output bounded (streams by the backend, a file by RLIMIT_FSIZE one byte past the limit)
+            max_output=spec.max_output,
+            max_file=spec.max_output + 1 if output_file is not None else None,
         )
 
     def execute(self, image: str) -> tuple[RunResult, bytes | None]:
@@ -116,6 +119,9 @@ class SmokeRunner:
             result = self.backend.run(image, spec.command, self.sandbox(image, output_file), spec.timeout)
             if output_file is None:
                 return result, result.stdout
+            # sandbox: the file is read only up to the limit; larger is RC807, however it ended
+            if output_file.stat().st_size > spec.max_output:
+                return replace(result, exceeded=f"`{spec.output}`"), None
             data = output_file.read_bytes()
             return result, data if data else None
         finally:
@@ -241,6 +247,19 @@ class SmokeRunner:
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
 
+    def too_large(self, what: str, stderr: bytes) -> Finding:
+        from reprocheck.engine.table import show_size
+
+        spec = self.spec
+        tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
+        return _finding(
+            "RC807",
+            f"the prediction wrote more than max-output = {show_size(spec.max_output)} to {what}: it was stopped",
+            self._command_location(),
+            hint="a prediction that floods its output is a bug (a debug print, a loop); if the output is really "
+            f"that large, raise `max-output`\nend of stderr:\n{tail}",
+        )
+
     def check_golden(self) -> None:
         spec = self.spec
         if not spec.golden.is_file():
@@ -257,6 +276,8 @@ class SmokeRunner:
         self, result: RunResult, output: bytes | None, image: str
     ) -> tuple[list[Finding], Comparison | None, Explanation | None]:
         spec = self.spec
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         if result.timed_out or result.oom_killed or result.exit_code != 0:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             evidence = "\n".join(why.evidence) or "(no stderr)"

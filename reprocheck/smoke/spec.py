@@ -94,7 +94,49 @@ class SmokeSpec:
     def source(self) -> ImageSource:
         from reprocheck.backend.images import ImageSource
 
-        return ImageSource(self.root.name, self.context, self.dockerfile, self.target, self.build_args)
+        record = self.golden.with_name(self.golden.name + ".env.json")
+        return ImageSource(
+            self.root.name,
+            self.context,
+            self.dockerfile,
+            self.target,
+            self.build_args,
+            self.root,
+            self.keep_images,
+            # record rewrites these: they must not invalidate the image unless the Dockerfile copies them
+            not_copied(self.dockerfile, self.context, (self.golden, record)),
+        )
+
+
+def not_copied(dockerfile: Path, context: Path, paths: tuple[Path, ...]) -> frozenset[str]:
+    """Of ``paths``, those inside the build context that no COPY/ADD of the Dockerfile can copy (context
+    relative, posix). When in doubt (a variable in a source, an unreadable Dockerfile) a path counts as copied."""
+    from fnmatch import fnmatchcase
+
+    from reprocheck.model.dockerfile import CopyInstruction
+    from reprocheck.parsing.dockerfile import parse_dockerfile
+
+    try:
+        df = parse_dockerfile(dockerfile.read_bytes(), str(dockerfile))
+    except OSError:
+        return frozenset()
+    sources = [
+        src.strip().lstrip("/").removeprefix("./").rstrip("/")
+        for ins in df.instructions
+        if isinstance(ins, CopyInstruction) and ins.from_stage is None
+        for src in ins.sources
+        if not src.startswith("<<")
+    ]
+    out = set()
+    for path in paths:
+        try:
+            rel = path.relative_to(context).as_posix()
+        except ValueError:
+            continue  # not in the context: not in the digest anyway
+        prefixes = [rel, *(p.as_posix() for p in PurePosixPath(rel).parents if p.as_posix() != ".")]
+        if not any(src in ("", ".") or "$" in src or any(fnmatchcase(p, src) for p in prefixes) for src in sources):
+            out.add(rel)
+    return frozenset(out)
 
 
 _KNOWN = {
@@ -380,4 +422,5 @@ def load_build(
     target = t.string("target") if dockerfile is None else None
     args = t.str_table("build-args") if dockerfile is None else {}
     name = (ctx if ctx.name else df.parent).name or "project"
-    return BuildTarget(path, ImageSource(name, ctx, df, target, args))
+    keep = int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True))
+    return BuildTarget(path, ImageSource(name, ctx, df, target, args, root, keep))
