@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +21,11 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
 )
+from reprocheck.confine import is_root_user
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
-from reprocheck.rules.runtime import CRASHED, DIFFERS, OUT_OF_MEMORY, SERVER_NOT_READY, TIMED_OUT
+from reprocheck.rules.runtime import CRASHED, DIFFERS, OUT_OF_MEMORY, OUTPUT_TOO_LARGE, SERVER_NOT_READY, TIMED_OUT
 from reprocheck.smoke.compare import Comparison, compare
 from reprocheck.smoke.explain import Explanation, explain
 from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
@@ -71,7 +72,16 @@ class SmokeRunner:
         spec = self.spec
         info = self.backend.inspect(image)
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
-        mounts = [BindMount(str((spec.root / inp).resolve()), posixpath.join(workdir, inp)) for inp in spec.inputs]
+        # sandbox: only what the spec's ProjectRoot resolved inside the project is mounted, read-only
+        sources = spec.input_paths or tuple((spec.root / inp).resolve() for inp in spec.inputs)
+        mounts = [
+            BindMount(str(src), posixpath.join(workdir, inp)) for src, inp in zip(sources, spec.inputs, strict=True)
+        ]
+        if spec.user is not None and spec.allow_root and is_root_user(spec.user):
+            note = f"warning: the prediction runs as root (`user = {spec.user!r}`, allow-root = true), not as nobody"
+            if note not in self.notes:
+                self.notes.append(note)
+        # end sandbox
         if output_file is not None:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
         return Sandbox(
@@ -84,6 +94,9 @@ class SmokeRunner:
             mounts=tuple(mounts),
             env=spec.env,
             labels={RUN_LABEL: self.run_id},
+            # sandbox: output bounded (streams by the backend, a file by RLIMIT_FSIZE one byte past the limit)
+            max_output=spec.max_output,
+            max_file=spec.max_output + 1 if output_file is not None else None,
         )
 
     def execute(self, image: str) -> tuple[RunResult, bytes | None]:
@@ -99,6 +112,9 @@ class SmokeRunner:
             result = self.backend.run(image, spec.command, self.sandbox(image, output_file), spec.timeout)
             if output_file is None:
                 return result, result.stdout
+            # sandbox: the file is read only up to the limit; larger is RC807, however it ended
+            if output_file.stat().st_size > spec.max_output:
+                return replace(result, exceeded=f"`{spec.output}`"), None
             data = output_file.read_bytes()
             return result, data if data else None
         finally:
@@ -200,6 +216,18 @@ class SmokeRunner:
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
 
+    def too_large(self, what: str, stderr: bytes) -> Finding:
+        from reprocheck.engine.table import show_size
+
+        spec = self.spec
+        tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
+        return OUTPUT_TOO_LARGE.finding(
+            self._command_location(),
+            f"the prediction wrote more than max-output = {show_size(spec.max_output)} to {what}: it was stopped",
+            hint="a prediction that floods its output is a bug (a debug print, a loop); if the output is really "
+            f"that large, raise `max-output`\nend of stderr:\n{tail}",
+        )
+
     def check_golden(self) -> None:
         spec = self.spec
         if not spec.golden.is_file():
@@ -216,6 +244,8 @@ class SmokeRunner:
         self, result: RunResult, output: bytes | None, image: str
     ) -> tuple[list[Finding], Comparison | None, Explanation | None]:
         spec = self.spec
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         if result.timed_out or result.oom_killed or result.exit_code != 0:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             evidence = "\n".join(why.evidence) or "(no stderr)"

@@ -47,6 +47,19 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
         tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
         return not compare(files["golden.json"].encode(), files["actual.json"].encode(), spec["compare"], tol).equal
+    if rid == "RC807":
+        from reprocheck.backend.base import RunResult
+        from reprocheck.smoke.runner import SmokeRunner
+        from reprocheck.smoke.spec import parse_spec
+
+        run = tomllib.loads(files["run.toml"])
+        if "exceeded" not in run:
+            return False  # within the limit: the output is compared next (RC805's business)
+        (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+        spec = parse_spec({"command": ["p"], "golden": "g.json"}, tmp_path, "pyproject.toml")
+        ran = RunResult(run.get("exit_code"), b"", b"", False, False, 1.0, exceeded=run.get("exceeded"))
+        findings, _, _ = SmokeRunner(None, spec, lambda _: None).judge(ran, b"", "image")  # type: ignore[arg-type]
+        return [f.rule for f in findings] == [rid]
     if rid in ("RC802", "RC803", "RC804"):
         run = tomllib.loads(files["run.toml"])
         failed = run.get("exit_code", 0) != 0 or run.get("timed_out", False) or run.get("oom_killed", False)

@@ -110,3 +110,37 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 def expected(project: Path) -> dict[str, object]:
     return tomllib.loads((project / "expect.toml").read_text()) if (project / "expect.toml").is_file() else {}
+
+
+def run_filter(backend) -> dict[str, str]:
+    """Docker API filters for the objects of ``backend``'s own run (never the engine's other runs)."""
+    from reprocheck.backend.base import RUN_LABEL
+
+    return {"label": f"{RUN_LABEL}={backend.run_id}"}
+
+
+def project_filter(project: Path) -> dict[str, str]:
+    """Docker API filters for the objects of the project at ``project`` (as `reprocheck clean PROJECT` names it)."""
+    from reprocheck.backend.base import PROJECT_LABEL, project_id
+    from reprocheck.confine import project_root_for
+
+    return {"label": f"{PROJECT_LABEL}={project_id(project_root_for(project))}"}
+
+
+def project_objects(backend, project: Path) -> tuple[list[str], list[str], list[str]]:
+    """(containers, images, networks) of one project on the engine."""
+    api = backend.client.api
+    filters = project_filter(project)
+    return (
+        [c["Id"] for c in api.containers(all=True, filters=filters)],
+        [i["Id"] for i in api.images(filters=filters)],
+        [n["Id"] for n in api.networks(filters=filters)],
+    )
+
+
+def remove_project(backend, project: Path) -> None:
+    """Remove one project's objects (a test's own), as `reprocheck clean PROJECT` would."""
+    from reprocheck.backend.base import project_id
+    from reprocheck.confine import project_root_for
+
+    backend.cleanup(project=project_id(project_root_for(project)))
