@@ -19,7 +19,7 @@ from reprocheck.model.report import Report, StageResult
 
 DYNAMIC = ("build", "smoke", "verify", "rebuild")
 BUILD_RULES = ("RC801",)
-SMOKE_RULES = ("RC802", "RC803", "RC804", "RC805", "RC806")
+SMOKE_RULES = ("RC802", "RC803", "RC804", "RC805", "RC806", "RC807")
 REBUILD_RULES = ("RC820", "RC821", "RC822", "RC823", "RC824", "RC825")
 
 

@@ -41,7 +41,7 @@ from reprocheck.backend.base import (
 )
 from reprocheck.errors import EngineUnavailable
 
-LOG_TAIL = 40
+LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
 
 
 def _engine_hint(host: str) -> str:

@@ -21,6 +21,11 @@ def record(
     known = sum(1 for v in result.packages.values() if v)
     typer.echo(
         f"recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
-        f"({known} of {len(result.packages)} locked packages installed here)"
+        f"({known} of {len(result.packages)} locked packages installed here; {result.runs} run(s); "
+        f"Python: {result.interpreter})"
     )
+    for f in result.findings:  # RC807: the prediction moved between the runs
+        typer.echo(f"{f.location.path}:{f.location.line}: {f.severity.value}: {f.rule} {f.message}", err=True)
+        if f.hint:
+            typer.echo(f"  hint: {f.hint}", err=True)
     return 0

@@ -38,6 +38,13 @@ SERVER_NOT_READY = declare(
     "The model server does not become ready (readiness check) within its time limit",
     needs=ENGINE,
 )
+NOT_DETERMINISTIC = declare(
+    "RC807",
+    "prediction-not-deterministic",
+    Severity.WARNING,
+    "The prediction gives different outputs in two runs on the developer's machine",
+    needs=ENGINE,
+)
 
 # verify: the image against its lock and its Dockerfile
 PACKAGE_MISSING = declare(

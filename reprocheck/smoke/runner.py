@@ -26,8 +26,9 @@ from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.rules import META
 from reprocheck.smoke.compare import Comparison, compare
+from reprocheck.smoke.diagnose import Diagnosis, FileFacts
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
+from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
@@ -47,8 +48,14 @@ class SmokeOutcome:
     notes: tuple[str, ...]
 
 
-def _finding(rule: str, message: str, location: Location, hint: str | None = None) -> Finding:
-    return Finding(rule, META[rule].severity, message, location, hint)
+def _finding(
+    rule: str, message: str, location: Location, hint: str | None = None, why: Diagnosis | None = None
+) -> Finding:
+    if why is None:
+        return Finding(rule, META[rule].severity, message, location, hint)
+    return Finding(
+        rule, META[rule].severity, message, location, hint, cause=why.cause, evidence=why.evidence, details=why.details
+    )
 
 
 class SmokeRunner:
@@ -61,6 +68,7 @@ class SmokeRunner:
         self.progress = progress
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
+        self.image_record: dict[str, object] | None = None  # the image's environment record, once probed
 
     # ---- image
 
@@ -178,13 +186,17 @@ class SmokeRunner:
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
             why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
+            d = self.diagnosis(image, crash=why)
             message = (
                 f"the server was killed: out of memory (limit {spec.memory})"
                 if why.rule == "RC804"
-                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {why.cause}"
+                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            return [_finding(why.rule, message, serve_line, hint=f"{why.hint}\nend of its output:\n{tail}")], None, why
+            lines = "\n".join(why.evidence) or tail
+            return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{lines}", d)], None, why
         if not result.ready:
+            why = explain(None, result.stderr + result.stdout, False, False)
+            d = self.diagnosis(image, crash=why)
             return (
                 [
                     _finding(
@@ -194,6 +206,9 @@ class SmokeRunner:
                         Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
+                        why=Diagnosis("RC806", d.cause, d.hint, d.evidence, d.details)
+                        if why.cause != "crash"
+                        else Diagnosis("RC806", "not ready", d.hint, d.evidence, d.details),
                     )
                 ],
                 None,
@@ -249,15 +264,15 @@ class SmokeRunner:
         spec = self.spec
         if result.timed_out or result.oom_killed or result.exit_code != 0:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
+            d = self.diagnosis(image, crash=why) if why.rule == "RC802" else None
+            cause = d.cause if d else why.cause
             evidence = "\n".join(why.evidence) or "(no stderr)"
             message = {
                 "RC803": f"the prediction was killed after timeout = {spec.timeout:g} s",
                 "RC804": f"the prediction was killed: out of memory (limit {spec.memory})",
-            }.get(
-                why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {why.cause}"
-            )
-            hint = f"{why.hint}\nend of stderr:\n{evidence}"
-            return [_finding(why.rule, message, self._command_location(), hint=hint)], None, why
+            }.get(why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}")
+            hint = f"{d.hint if d else why.hint}\nwhat stderr says:\n{evidence}"
+            return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
                 [
@@ -275,55 +290,80 @@ class SmokeRunner:
         if comparison.equal:
             return [], comparison, None
         lines = [comparison.problem] if comparison.problem else []
-        for d in comparison.differences:
-            tol = f" ({d.tolerance})" if d.tolerance else ""
-            lines.append(f"{d.where}: expected {d.expected}, got {d.actual}{tol}")
+        for diff in comparison.differences:
+            tol = f" ({diff.tolerance})" if diff.tolerance else ""
+            lines.append(f"{diff.where}: expected {diff.expected}, got {diff.actual}{tol}")
         if comparison.total > len(comparison.differences):
             lines.append(f"... and {comparison.total - len(comparison.differences)} more")
-        versions = self.version_drift(image)
-        if versions:
-            lines.append("package versions that differ from the host's record: " + ", ".join(versions))
+        d = self.diagnosis(image, output=output)
+        lines = [d.hint, *d.evidence, *lines]
         count = comparison.total or 1
         message = (
             f"the container's prediction differs from {self._rel(spec.golden)} "
-            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare})"
+            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare}); likely cause: {d.cause}"
         )
+        if d.rule == "RC807":
+            message = (
+                f"the container's prediction differs from {self._rel(spec.golden)} only in keys that also moved "
+                "between runs on the host: not the container's fault"
+            )
         return (
-            [_finding("RC805", message, Location(self._rel(spec.golden), 1), hint="\n".join(lines))],
+            [_finding(d.rule, message, Location(self._rel(spec.golden), 1), "\n".join(lines), d)],
             comparison,
             None,
         )
 
-    def version_drift(self, image: str) -> list[str]:
-        """Packages whose version in the image differs from the host's record, when there is a record."""
-        record_path = env_record_path(self.spec.golden)
-        if not record_path.is_file():
-            return []
+    # ---- diagnosis: the facts are gathered here, the judging is smoke/diagnose.py's (pure)
+
+    def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
+        """Probe the image's environment (the same snippet ``record`` ran on the host) and diagnose."""
+        from reprocheck.smoke.compare import moving_keys
+        from reprocheck.smoke.diagnose import diagnose
+        from reprocheck.smoke.envprobe import launcher, parse, probe_argv
+
+        spec = self.spec
+        host: dict[str, object] | None = None
+        record_path = env_record_path(spec.golden)
+        if record_path.is_file() and record_path.stat().st_size < 16 * 1024 * 1024:
+            try:
+                loaded = json.loads(record_path.read_text(encoding="utf-8"))
+                host = loaded if isinstance(loaded, dict) else None
+            except (ValueError, UnicodeDecodeError):
+                host = None
+        find = (crash.subject,) if crash and crash.cause == "file not found" and crash.subject else ()
+        argv = probe_argv(launcher(spec.command), spec.command, find)
         try:
-            host = json.loads(record_path.read_text())
-        except ValueError:
-            return []
-        names = sorted((host.get("packages") or {}).keys())
-        if not names:
-            return []
-        python = (
-            self.spec.command[0]
-            if self.spec.command and self.spec.command[0].split("/")[-1].startswith("python")
-            else "python3"
-        )
-        result = self.backend.run(image, (python, "-c", VERSIONS_SNIPPET, *names), self.sandbox(image, None), 60)
-        if result.exit_code != 0:
-            return []
-        try:
-            inside = json.loads(result.stdout).get("packages", {})
-        except ValueError:
-            return []
-        out = []
-        for name in names:
-            a, b = host["packages"].get(name), inside.get(name)
-            if a != b:
-                out.append(f"{name} {a or 'absent'} on the host, {b or 'absent'} in the image")
-        return out
+            ran = self.backend.run(image, tuple(argv), self.sandbox(image, None), 60)
+            image_record = parse(ran.stdout) if ran.exit_code == 0 else None
+        except Exception as exc:  # the diagnosis never hides the failure it explains
+            self.notes.append(f"the environment probe did not run in the image: {exc}")
+            image_record = None
+        if image_record is not None:
+            self.image_record = image_record
+        if crash is not None:
+            return diagnose(host, image_record, crash=crash, file=self._file_facts(image, crash, image_record))
+        golden = spec.golden.read_bytes()
+        differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
+        return diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
+
+    def _file_facts(self, image: str, crash: Explanation, image_record: dict[str, object] | None) -> FileFacts | None:
+        from reprocheck.engine.dockerignore import DockerIgnore
+        from reprocheck.smoke.diagnose import FileFacts, rel_to_workdir
+
+        if crash.cause != "file not found" or not crash.subject:
+            return None
+        info = self.backend.inspect(image)
+        workdir = self.spec.workdir or (info.workdir if info and info.workdir else "/")
+        rel = rel_to_workdir(crash.subject, workdir)
+        inside = not rel.startswith("/") and ".." not in Path(rel).parts
+        in_context = inside and (self.spec.context / rel).is_file()
+        ignored = None
+        if inside:
+            pattern = DockerIgnore.for_context(self.spec.context, self.spec.dockerfile).excluded_by(rel)
+            ignored = (pattern.line, pattern.text) if pattern is not None else None
+        found_map = image_record.get("found") if image_record else None
+        found = found_map.get(crash.subject, []) if isinstance(found_map, dict) else []
+        return FileFacts(crash.subject, workdir, in_context, ignored, tuple(str(f) for f in found))
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display

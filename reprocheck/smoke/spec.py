@@ -79,6 +79,7 @@ class SmokeSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     lock: Path | None = None
     serve: ServeSpec | None = None
+    runs: int = 2  # how many times `record` runs the prediction on the host (>= 2 finds nondeterminism)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the config file
 
     def line_of(self, key: str) -> int:
@@ -114,6 +115,7 @@ _KNOWN = {
     "env",
     "lock",
     "serve",
+    "runs",
 }
 
 
@@ -264,6 +266,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         env=str_table("env"),
         lock=root / lock if lock else None,
         serve=serve,
+        runs=int(number("runs", 2, minimum=1)),
         lines=lines,
     )
 

@@ -47,6 +47,12 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
         tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
         return not compare(files["golden.json"].encode(), files["actual.json"].encode(), spec["compare"], tol).equal
+    if rid == "RC807":
+        from reprocheck.smoke.compare import moving_keys
+
+        spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
+        tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
+        return bool(moving_keys(files["run1.json"].encode(), files["run2.json"].encode(), spec["compare"], tol))
     if rid in ("RC802", "RC803", "RC804"):
         run = tomllib.loads(files["run.toml"])
         failed = run.get("exit_code", 0) != 0 or run.get("timed_out", False) or run.get("oom_killed", False)
