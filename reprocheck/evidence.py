@@ -10,7 +10,7 @@ from collections.abc import Sequence
 EXPLANATORY = re.compile(
     r"error|warning|requires?\b|required|not found|no such|conflict|incompatib|cannot|can't|could not|"
     r"unable to|denied|refused|failed|invalid|unsupported|not supported|but you (?:are using|have)|"
-    r"no matching distribution|not available|does not exist|missing|undefined symbol|exception|traceback",
+    r"no matching distribution|not available|does not exist|missing|undefined symbol|exception",
     re.IGNORECASE,
 )
 # lines that match EXPLANATORY but explain nothing
@@ -19,6 +19,7 @@ _NOISE = re.compile(
     r"\[notice\]|You should consider upgrading|DEPRECATION:)",
     re.IGNORECASE,
 )
+_MARKERS = re.compile(r"^[\s^~]*$")  # Python 3.11's ^^^^ under a traceback line
 
 
 def pick_explanatory(lines: Sequence[str], limit: int = 20, tail: int = 3) -> list[str]:
@@ -34,7 +35,7 @@ def pick_explanatory(lines: Sequence[str], limit: int = 20, tail: int = 3) -> li
     out: list[str] = []
     for i in sorted(set(picked) | set(last)):
         text = lines[i]
-        if text.strip() and text not in seen:
+        if text.strip() and text not in seen and not _MARKERS.match(text):
             seen.add(text)
             out.append(text)
     return out

@@ -101,6 +101,8 @@ def package_differences(host: Mapping[str, Any] | None, image: Mapping[str, Any]
     a, b = packages(host), packages(image)
     if not a or not b:
         return []
+    if not isinstance(host.get("distributions"), Mapping):  # an old record: only the lock's names
+        b = {k: v for k, v in b.items() if k in a}
     graph = _requirers(image) or {}
     host_graph = _requirers(host) or {}
     dists = image.get("distributions") if isinstance(image.get("distributions"), Mapping) else {}

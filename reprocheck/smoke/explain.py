@@ -133,7 +133,9 @@ class Explanation:
 
 def _decisive(lines: list[str], index: int, limit: int) -> tuple[str, ...]:
     """The matching line with the traceback frame above it, then the explanatory lines, then the end."""
-    around = [lines[i] for i in range(max(0, index - 2), min(len(lines), index + 2)) if lines[i].strip()]
+    frame = next((i for i in range(index - 1, max(-1, index - 6), -1) if lines[i].lstrip().startswith("File ")), None)
+    start = frame if frame is not None else max(0, index - 1)
+    around = [lines[i] for i in range(start, min(len(lines), index + 1)) if lines[i].strip() and "^^^" not in lines[i]]
     rest = pick_explanatory(lines, limit=limit, tail=3)
     out: list[str] = []
     for line in [*around, *rest]:

@@ -192,8 +192,7 @@ class SmokeRunner:
                 if why.rule == "RC804"
                 else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            lines = "\n".join(why.evidence) or tail
-            return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{lines}", d)], None, why
+            return [_finding(why.rule, message, serve_line, d.hint, d)], None, why
         if not result.ready:
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
@@ -266,12 +265,12 @@ class SmokeRunner:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             d = self.diagnosis(image, crash=why) if why.rule == "RC802" else None
             cause = d.cause if d else why.cause
-            evidence = "\n".join(why.evidence) or "(no stderr)"
+            evidence = "\n".join(why.evidence) or "(no stderr)"  # the same lines as the finding's evidence
             message = {
                 "RC803": f"the prediction was killed after timeout = {spec.timeout:g} s",
                 "RC804": f"the prediction was killed: out of memory (limit {spec.memory})",
             }.get(why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}")
-            hint = f"{d.hint if d else why.hint}\nwhat stderr says:\n{evidence}"
+            hint = d.hint if d else f"{why.hint}\nwhat stderr says:\n{evidence}"
             return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
@@ -296,7 +295,7 @@ class SmokeRunner:
         if comparison.total > len(comparison.differences):
             lines.append(f"... and {comparison.total - len(comparison.differences)} more")
         d = self.diagnosis(image, output=output)
-        lines = [d.hint, *d.evidence, *lines]
+        lines = [d.hint, *lines]
         count = comparison.total or 1
         message = (
             f"the container's prediction differs from {self._rel(spec.golden)} "
