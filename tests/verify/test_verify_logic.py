@@ -306,3 +306,98 @@ def test_probe_snippet_runs_under_this_interpreter():
     names = {d["name"].lower() for d in doc["dists"]}
     assert "packaging" in names and doc["markers"]["sys_platform"] == sys.platform
     assert json.loads(out)["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+UV_LOCK_MARKERS = """version = 1
+requires-python = ">=3.10"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "click" }, { name = "tomli", marker = "python_full_version < '3.11'" }]
+
+[[package]]
+name = "click"
+version = "8.1.7"
+source = { registry = "http://127.0.0.1:8765/simple" }
+dependencies = [{ name = "colorama", marker = "sys_platform == 'win32'" }]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "http://127.0.0.1:8765/simple" }
+
+[[package]]
+name = "tomli"
+version = "2.0.1"
+source = { registry = "http://127.0.0.1:8765/simple" }
+"""
+
+
+def test_uv_lock_edge_markers_are_evaluated_for_the_image(tmp_path):
+    """colorama is locked only for Windows (through click): not RC810 in a Linux image."""
+    dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nUSER 1\n"
+    pyproject = PYPROJECT.replace('["numpy"]', '["click"]')
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "uv.lock": UV_LOCK_MARKERS, "pyproject.toml": pyproject})
+    assert verify(exp, _inv(click="8.1.7")).findings == ()
+    (colorama,) = exp.entries["colorama"]
+    assert colorama.marker == "(sys_platform == 'win32')"
+    windows = Inventory(
+        python="3.11.9",
+        python_command="python",
+        markers={"python_version": "3.11", "python_full_version": "3.11.9", "sys_platform": "win32"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    (missing,) = verify(exp, windows).findings
+    assert missing.rule == "RC810" and "colorama" in missing.message
+    old_python = Inventory(
+        python="3.10.14",
+        python_command="python",
+        markers={"python_version": "3.10", "python_full_version": "3.10.14", "sys_platform": "linux"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    assert [f.rule for f in verify(exp, old_python).findings] == ["RC810"]  # tomli, for Python < 3.11
+
+
+POETRY_LOCK_MARKERS = """[[package]]
+name = "click"
+version = "8.1.7"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[package.dependencies]
+colorama = {version = "*", markers = "platform_system == \\"Windows\\""}
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+content-hash = "0"
+"""
+
+
+def test_poetry_lock_edge_markers_are_evaluated_for_the_image(tmp_path):
+    dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nUSER 1\n"
+    pyproject = '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nclick = "*"\n'
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "poetry.lock": POETRY_LOCK_MARKERS, "pyproject.toml": pyproject})
+    inv = Inventory(
+        python="3.11.9",
+        python_command="python3",
+        markers={"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    assert exp.locks == ("poetry.lock",) and "colorama" in exp.entries
+    assert verify(exp, inv).findings == ()
