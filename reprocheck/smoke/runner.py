@@ -7,7 +7,7 @@ import posixpath
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -340,10 +340,13 @@ class SmokeRunner:
         if image_record is not None:
             self.image_record = image_record
         if crash is not None:
-            return diagnose(host, image_record, crash=crash, file=self._file_facts(image, crash, image_record))
-        golden = spec.golden.read_bytes()
-        differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
-        return diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
+            d = diagnose(host, image_record, crash=crash, file=self._file_facts(image, crash, image_record))
+        else:
+            golden = spec.golden.read_bytes()
+            differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
+            d = diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
+        # the JSON report keeps the image's environment record beside the diagnosis
+        return replace(d, details={**d.details, "image_record": image_record}) if image_record else d
 
     def _file_facts(self, image: str, crash: Explanation, image_record: dict[str, object] | None) -> FileFacts | None:
         from reprocheck.engine.dockerignore import DockerIgnore

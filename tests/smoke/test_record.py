@@ -60,3 +60,14 @@ def test_unseeded_prediction_is_found_at_record_time(make_project):
     (finding,) = result.findings
     assert finding.rule == "RC807" and "$.draw[*]" in finding.message and "unseeded randomness" in (finding.hint or "")
     assert json.loads(result.env_record.read_text())["determinism"]["moving"] == ["$.draw[*]"]
+
+
+def test_the_record_follows_its_schema(make_project):
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    root = _project(make_project, "print('{\"p\": 1}')\n")
+    result = record(load_spec(root / "pyproject.toml", root))
+    schema = json.loads((ROOT / "docs" / "env-record.schema.json").read_text())
+    jsonschema.validate(json.loads(result.env_record.read_text()), schema)
