@@ -253,7 +253,7 @@ def _crash(
         suspects = [d for d in pkgs if d.host and d.image and d.name not in _TOOLING]
         numpy = next((d for d in suspects if d.name == "numpy"), None)
         if numpy is not None:
-            facts.append(numpy.describe() + ": extensions built for one cannot load the other")
+            extra["numpy"] = {"host": numpy.host, "image": numpy.image}
         if subject:
             cause = f"binary incompatibility ({subject})"
     elif cause in ("read-only file system", "permission denied") and subject:

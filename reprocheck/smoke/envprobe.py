@@ -153,19 +153,26 @@ out["cwd"] = os.getcwd()
 if finds:
     found = {}
     skip = ("/proc", "/sys", "/dev", "/run", "/var/lib/dpkg", "/usr/share", "/usr/lib", "/usr/include")
+    wanted = dict((os.path.basename(w), w) for w in finds)
+    queue = [("/", 0)]
     seen = 0
-    for root, dirs, files in os.walk("/"):
-        if root.startswith(skip):
-            dirs[:] = []
-            continue
-        dirs[:] = [d for d in dirs if d not in ("site-packages", "__pycache__", "node_modules", ".git")]
+    while queue and seen < 20000:
+        root, depth = queue.pop(0)
         seen += 1
-        if seen > 20000:
-            break
-        for f in files:
-            for want in finds:
-                if f == os.path.basename(want):
-                    found.setdefault(want, []).append(os.path.join(root, f))
+        try:
+            entries = list(os.scandir(root))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < 12 and not entry.path.startswith(skip) and entry.name not in (
+                            "site-packages", "__pycache__", "node_modules", ".git"):
+                        queue.append((entry.path, depth + 1))
+                elif entry.name in wanted:
+                    found.setdefault(wanted[entry.name], []).append(entry.path)
+            except OSError:
+                pass
     out["found"] = dict((k, sorted(v)[:10]) for k, v in sorted(found.items()))
 print(json.dumps(out, sort_keys=True))
 """

@@ -131,11 +131,14 @@ class Explanation:
         return {"timeout": "RC803", "out of memory": "RC804"}.get(self.cause, "RC802")
 
 
-def _decisive(lines: list[str], index: int, limit: int) -> tuple[str, ...]:
+def _decisive(lines: list[str], index: int, limit: int, continued: bool = False) -> tuple[str, ...]:
     """The matching line with the traceback frame above it, then the explanatory lines, then the end."""
     frame = next((i for i in range(index - 1, max(-1, index - 6), -1) if lines[i].lstrip().startswith("File ")), None)
     start = frame if frame is not None else max(0, index - 1)
-    around = [lines[i] for i in range(start, min(len(lines), index + 1)) if lines[i].strip() and "^^^" not in lines[i]]
+    end = index + 1
+    if continued and end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith(("File ", "Trace")):
+        end += 1  # a message wrapped over two lines ("...cannot be run in" / "NumPy 2.2.6 as it may crash")
+    around = [lines[i] for i in range(start, min(len(lines), end)) if lines[i].strip() and "^^^" not in lines[i]]
     rest = pick_explanatory(lines, limit=limit, tail=3)
     out: list[str] = []
     for line in [*around, *rest]:
@@ -174,5 +177,7 @@ def explain(exit_code: int | None, stderr: bytes, timed_out: bool, oom_killed: b
                 continue
             if cause.name == "module not found" and subject:
                 subject = subject.strip("'\"").split(".")[0]
-            return Explanation(cause.name, cause.hint, _decisive(lines, index, tail), subject)
+            return Explanation(
+                cause.name, cause.hint, _decisive(lines, index, tail, cause.name == "binary incompatibility"), subject
+            )
     return Explanation("crash", f"the prediction exited with status {exit_code}; see the quoted lines", evidence)
