@@ -82,6 +82,7 @@ if os.environ.get("REPROCHECK_PROBE_RESOLVED") != "1":
     elif not interp:
         os.environ["REPROCHECK_PROBE_VIA"] = how + " (this interpreter instead)"
 
+CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")  # a URL with a password in it, whatever its name
 SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|SIGNATURE|DSN", re.I)
 out = {}
 out["interpreter"] = {
@@ -147,7 +148,8 @@ env = {}
 for k, v in sorted(os.environ.items()):
     if k.startswith("REPROCHECK_PROBE_"):
         continue
-    env[k] = "sha256:" + hashlib.sha256(v.encode("utf-8", "replace")).hexdigest()[:16] if SECRET.search(k) else v
+    hidden = SECRET.search(k) or CREDENTIALS.search(v)
+    env[k] = "sha256:" + hashlib.sha256(v.encode("utf-8", "replace")).hexdigest()[:16] if hidden else v
 out["environment"] = env
 out["cwd"] = os.getcwd()
 if finds:

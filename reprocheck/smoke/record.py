@@ -24,18 +24,6 @@ from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.envprobe import SCHEMA, VOLATILE_KEY, packages, parse, probe_argv, relative_cwd
 from reprocheck.smoke.spec import SmokeSpec
 
-VERSIONS_SNIPPET = (
-    "import json, sys\n"
-    "from importlib import metadata\n"
-    "out = {}\n"
-    "for name in sys.argv[1:]:\n"
-    "    try:\n"
-    "        out[name] = metadata.version(name)\n"
-    "    except metadata.PackageNotFoundError:\n"
-    "        out[name] = None\n"
-    "print(json.dumps({'python': '.'.join(map(str, sys.version_info[:3])), 'packages': out}))\n"
-)
-
 
 class RecordError(ReprocheckError):
     """The prediction failed on the host: nothing to record."""

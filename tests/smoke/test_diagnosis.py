@@ -69,7 +69,13 @@ def _fake_venv(tmp_path: Path) -> Path:
 
 def test_probe_follows_a_console_script_to_its_venv(tmp_path: Path):
     venv = _fake_venv(tmp_path)
-    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "API_TOKEN": "hunter2", "MODE": "fast"}
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        "API_TOKEN": "hunter2",
+        "MODE": "fast",
+        "DB": "postgres://app:pw123@db/x",
+    }
     proc = subprocess.run(
         probe_argv(sys.executable, ("serve-model", "--port", "8000")),
         capture_output=True,
@@ -90,6 +96,7 @@ def test_probe_follows_a_console_script_to_its_venv(tmp_path: Path):
     }
     assert doc["environment"]["MODE"] == "fast"
     assert doc["environment"]["API_TOKEN"].startswith("sha256:") and "hunter2" not in proc.stdout.decode()
+    assert doc["environment"]["DB"].startswith("sha256:") and "pw123" not in proc.stdout.decode()
     assert not any(k.startswith("REPROCHECK_PROBE") for k in doc["environment"])
     for key in ("platform", "timezone", "locale", "hashseed", "cwd"):
         assert key in doc
