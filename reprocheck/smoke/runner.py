@@ -205,9 +205,7 @@ class SmokeRunner:
                         Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
-                        why=Diagnosis("RC806", d.cause, d.hint, d.evidence, d.details)
-                        if why.cause != "crash"
-                        else Diagnosis("RC806", "not ready", d.hint, d.evidence, d.details),
+                        why=replace(d, rule="RC806", cause=d.cause if why.cause != "crash" else "not ready"),
                     )
                 ],
                 None,

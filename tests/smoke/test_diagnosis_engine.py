@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def backend() -> Iterator[object]:
                 engine.remove_image(tag)
 
 
-def _ours(engine) -> list[dict[str, object]]:
+def _ours(engine) -> list[dict[str, Any]]:
     """This module's fixture images (tagged reprocheck/<fixture>:<digest>)."""
     images = engine.client.api.images(filters={"label": "io.reprocheck.managed"})
     return [i for i in images if any(t.split(":")[0].removeprefix("reprocheck/") in MINE for t in i["RepoTags"] or ())]
