@@ -328,13 +328,18 @@ class SmokeRunner:
             except (ValueError, UnicodeDecodeError):
                 host = None
         find = (crash.subject,) if crash and crash.cause == "file not found" and crash.subject else ()
-        argv = probe_argv(launcher(spec.command), spec.command, find)
-        try:
-            ran = self.backend.run(image, tuple(argv), self.sandbox(image, None), 60)
+        image_record = None
+        for python in dict.fromkeys((launcher(spec.command), "python3", "python")):
+            try:
+                ran = self.backend.run(
+                    image, tuple(probe_argv(python, spec.command, find)), self.sandbox(image, None), 60
+                )
+            except Exception as exc:  # the diagnosis never hides the failure it explains
+                self.notes.append(f"the environment probe did not run in the image: {exc}")
+                break
             image_record = parse(ran.stdout) if ran.exit_code == 0 else None
-        except Exception as exc:  # the diagnosis never hides the failure it explains
-            self.notes.append(f"the environment probe did not run in the image: {exc}")
-            image_record = None
+            if image_record is not None or ran.exit_code not in (126, 127):
+                break  # 126/127: no such interpreter, try the next name
         if image_record is not None:
             self.image_record = image_record
         if crash is not None:
