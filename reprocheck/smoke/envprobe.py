@@ -198,7 +198,7 @@ def launcher(command: tuple[str, ...]) -> str:
 
 
 def parse(stdout: bytes | str) -> dict[str, Any] | None:
-    """The probe's JSON document (the last JSON line of its output), or None."""
+    """The probe's JSON document (the last JSON line of its output), cleaned, or None."""
     text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else stdout
     for line in reversed(text.splitlines()):
         line = line.strip()
@@ -207,8 +207,93 @@ def parse(stdout: bytes | str) -> dict[str, Any] | None:
                 doc = json.loads(line)
             except ValueError:
                 return None
-            return doc if isinstance(doc, dict) else None
+            return clean(doc) if isinstance(doc, dict) else None
     return None
+
+
+_MAX_ITEMS = 5000
+_MAX_TEXT = 2000
+
+
+def _text(value: Any) -> str | None:
+    return value[:_MAX_TEXT] if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [x[:_MAX_TEXT] for x in value[:_MAX_ITEMS] if isinstance(x, str)] if isinstance(value, list) else []
+
+
+def _scalars(value: Any) -> dict[str, Any]:
+    """A flat section: string keys, scalar values (str, int, float, bool, None, or a list of strings)."""
+    out: dict[str, Any] = {}
+    if not isinstance(value, Mapping):
+        return out
+    for k, v in list(value.items())[:_MAX_ITEMS]:
+        if not isinstance(k, str):
+            continue
+        if isinstance(v, str):
+            out[k] = v[:_MAX_TEXT]
+        elif v is None or isinstance(v, bool | int | float):
+            out[k] = v
+        elif isinstance(v, list):
+            out[k] = [x[:_MAX_TEXT] for x in v[:_MAX_ITEMS] if isinstance(x, str)]
+    return out
+
+
+def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only the record's known keys with the types readers expect: a record comes from a file the user
+    may have edited, or from the stdout of an image, which is not to be trusted."""
+    out: dict[str, Any] = {}
+    for key in ("interpreter", "platform", "timezone", "locale", "locale_in_effect", "hashseed", "environment"):
+        if key in doc:
+            out[key] = _scalars(doc[key])
+    dists = doc.get("distributions")
+    if isinstance(dists, Mapping):
+        out["distributions"] = {
+            str(name): {
+                "version": _text(info.get("version")) or "",
+                "installer": _text(info.get("installer")) or "",
+                "requires": _strings(info.get("requires")),
+                "modules": _strings(info.get("modules")),
+            }
+            for name, info in list(dists.items())[:_MAX_ITEMS]
+            if isinstance(name, str) and isinstance(info, Mapping)
+        }
+    packages = doc.get("packages")
+    if isinstance(packages, Mapping):
+        out["packages"] = {str(k): _text(v) for k, v in list(packages.items())[:_MAX_ITEMS]}
+    found = doc.get("found")
+    if isinstance(found, Mapping):
+        out["found"] = {str(k): _strings(v) for k, v in list(found.items())[:_MAX_ITEMS]}
+    determinism = doc.get("determinism")
+    if isinstance(determinism, Mapping):
+        moving = determinism.get("moving")
+        out["determinism"] = {
+            "runs": determinism.get("runs") if isinstance(determinism.get("runs"), int) else 1,
+            "deterministic": bool(determinism.get("deterministic", True)),
+            "moving": [m for m in moving if isinstance(m, str)] if isinstance(moving, list) else [],
+        }
+    for key in ("cwd", "schema", "error"):
+        if isinstance(doc.get(key), str):
+            out[key] = doc[key][:_MAX_TEXT]
+    for key in ("command", "recorded", "python", "machine"):
+        if key in doc:
+            out[key] = doc[key] if isinstance(doc[key], str | list | dict) else None
+    return out
+
+
+def load_record(path: Any) -> dict[str, Any] | None:
+    """A record file next to a golden output, cleaned (None when absent, too big or not JSON)."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        if not p.is_file() or p.stat().st_size > 16 * 1024 * 1024:
+            return None
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return clean(doc) if isinstance(doc, dict) else None
 
 
 def packages(record: Mapping[str, Any]) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 import shutil
 import tempfile
@@ -26,9 +25,8 @@ from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.rules import META
 from reprocheck.smoke.compare import Comparison, compare
-from reprocheck.smoke.diagnose import Diagnosis, FileFacts
+from reprocheck.smoke.diagnose import Diagnosis
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
@@ -68,7 +66,6 @@ class SmokeRunner:
         self.progress = progress
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
-        self.image_record: dict[str, object] | None = None  # the image's environment record, once probed
 
     # ---- image
 
@@ -310,65 +307,14 @@ class SmokeRunner:
             None,
         )
 
-    # ---- diagnosis: the facts are gathered here, the judging is smoke/diagnose.py's (pure)
+    # ---- diagnosis: smoke/facts.py gathers the facts, smoke/diagnose.py judges them
 
     def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
-        """Probe the image's environment (the same snippet ``record`` ran on the host) and diagnose."""
-        from reprocheck.smoke.compare import moving_keys
-        from reprocheck.smoke.diagnose import diagnose
-        from reprocheck.smoke.envprobe import launcher, parse, probe_argv
+        from reprocheck.smoke.facts import diagnose_run
 
-        spec = self.spec
-        host: dict[str, object] | None = None
-        record_path = env_record_path(spec.golden)
-        if record_path.is_file() and record_path.stat().st_size < 16 * 1024 * 1024:
-            try:
-                loaded = json.loads(record_path.read_text(encoding="utf-8"))
-                host = loaded if isinstance(loaded, dict) else None
-            except (ValueError, UnicodeDecodeError):
-                host = None
-        find = (crash.subject,) if crash and crash.cause == "file not found" and crash.subject else ()
-        image_record = None
-        for python in dict.fromkeys((launcher(spec.command), "python3", "python")):
-            try:
-                ran = self.backend.run(
-                    image, tuple(probe_argv(python, spec.command, find)), self.sandbox(image, None), 60
-                )
-            except Exception as exc:  # the diagnosis never hides the failure it explains
-                self.notes.append(f"the environment probe did not run in the image: {exc}")
-                break
-            image_record = parse(ran.stdout) if ran.exit_code == 0 else None
-            if image_record is not None or ran.exit_code not in (126, 127):
-                break  # 126/127: no such interpreter, try the next name
-        if image_record is not None:
-            self.image_record = image_record
-        if crash is not None:
-            d = diagnose(host, image_record, crash=crash, file=self._file_facts(image, crash, image_record))
-        else:
-            golden = spec.golden.read_bytes()
-            differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
-            d = diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
-        # the JSON report keeps the image's environment record beside the diagnosis
-        return replace(d, details={**d.details, "image_record": image_record}) if image_record else d
-
-    def _file_facts(self, image: str, crash: Explanation, image_record: dict[str, object] | None) -> FileFacts | None:
-        from reprocheck.engine.dockerignore import DockerIgnore
-        from reprocheck.smoke.diagnose import FileFacts, rel_to_workdir
-
-        if crash.cause != "file not found" or not crash.subject:
-            return None
-        info = self.backend.inspect(image)
-        workdir = self.spec.workdir or (info.workdir if info and info.workdir else "/")
-        rel = rel_to_workdir(crash.subject, workdir)
-        inside = not rel.startswith("/") and ".." not in Path(rel).parts
-        in_context = inside and (self.spec.context / rel).is_file()
-        ignored = None
-        if inside:
-            pattern = DockerIgnore.for_context(self.spec.context, self.spec.dockerfile).excluded_by(rel)
-            ignored = (pattern.line, pattern.text) if pattern is not None else None
-        found_map = image_record.get("found") if image_record else None
-        found = found_map.get(crash.subject, []) if isinstance(found_map, dict) else []
-        return FileFacts(crash.subject, workdir, in_context, ignored, tuple(str(f) for f in found))
+        return diagnose_run(
+            self.backend, self.spec, image, self.sandbox(image, None), crash=crash, output=output, notes=self.notes
+        )
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display

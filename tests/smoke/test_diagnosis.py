@@ -303,3 +303,24 @@ def test_package_differences_order_and_tooling_last():
     )
     assert [d.name for d in diffs] == ["numpy", "extra", "ruff", "pip"]
     assert package_differences(None, record({})) == []
+
+
+def test_records_from_an_image_are_cleaned_before_use():
+    """An image's stdout is not trusted: wrong types are dropped, the diagnosis still works."""
+    hostile = {
+        "distributions": {"numpy": {"version": 2, "modules": 7, "requires": "abc"}, "x": "y", "ok": {"version": "1"}},
+        "timezone": {"zone": ["list"], "utc_offset_seconds": "3600"},
+        "environment": {"A": {"nested": 1}, "B": "b"},
+        "found": {"w.json": "not a list"},
+        "determinism": {"moving": "x"},
+        "surprise": object.__name__,
+    }
+    doc = parse(json.dumps(hostile))
+    assert doc is not None and "surprise" not in doc
+    assert doc["distributions"] == {
+        "numpy": {"version": "", "installer": "", "requires": [], "modules": []},
+        "ok": {"version": "1", "installer": "", "requires": [], "modules": []},
+    }
+    assert doc["environment"] == {"B": "b"} and doc["determinism"]["moving"] == []
+    why = explain(1, b"ModuleNotFoundError: No module named 'numpy'", False, False)
+    assert diagnose(doc, doc, crash=why).rule == "RC802"
