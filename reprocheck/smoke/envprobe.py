@@ -20,12 +20,13 @@ SCHEMA = "reprocheck-env-record/1"
 # keys of the record whose bytes change between two identical runs; everything else is stable
 VOLATILE_KEY = "recorded"
 
-# Runs under any Python 3.8+. argv[1:]: the command's first word, then names of files to look for (--find).
+# Runs under any Python 3.8+. argv[1:]: the command, then `--reprocheck-find` and names of files to look for.
 PROBE = r"""
 import hashlib, json, os, platform, re, sys, time
 args = sys.argv[1:]
-first = args[0] if args else ""
-finds = args[2:] if len(args) > 1 and args[1] == "--find" else []
+cut = args.index("--reprocheck-find") if "--reprocheck-find" in args else len(args)
+command, finds = args[:cut], args[cut + 1:]
+first = command[0] if command else ""
 
 def which(name):
     if "/" in name:
@@ -59,6 +60,11 @@ def resolve(first):
     if re.match(r"^python[0-9.]*$", base):
         p = which(first)
         return (p, "the command's interpreter") if p else (None, "`%s` is not on PATH" % first)
+    if base in ("uv", "poetry", "pipenv", "pdm", "hatch", "rye") and "run" in command[1:3]:
+        for venv in (".venv", "venv"):
+            p = os.path.join(os.getcwd(), venv, "bin", "python")
+            if os.path.isfile(p):
+                return p, "the project's %s (`%s run`)" % (venv, base)
     script = which(first)
     if script is None:
         return None, "`%s` is not on PATH" % first
@@ -183,9 +189,8 @@ PROBE = PROBE.replace("__PROBE__", repr(PROBE))
 
 def probe_argv(python: str, command: tuple[str, ...], find: tuple[str, ...] = ()) -> list[str]:
     """The argv that runs the probe with ``python`` for the prediction ``command``."""
-    first = command[0] if command else ""
-    extra = ["--find", *find] if find else []
-    return [python, "-c", PROBE, first, *extra]
+    extra = ["--reprocheck-find", *find] if find else []
+    return [python, "-c", PROBE, *command, *extra]
 
 
 def launcher(command: tuple[str, ...]) -> str:

@@ -324,3 +324,17 @@ def test_records_from_an_image_are_cleaned_before_use():
     assert doc["environment"] == {"B": "b"} and doc["determinism"]["moving"] == []
     why = explain(1, b"ModuleNotFoundError: No module named 'numpy'", False, False)
     assert diagnose(doc, doc, crash=why).rule == "RC802"
+
+
+def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
+    venv = _fake_venv(tmp_path)
+    (tmp_path / ".venv").symlink_to(venv)
+    proc = subprocess.run(
+        probe_argv(sys.executable, ("uv", "run", "--frozen", "python", "predict.py")),
+        capture_output=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    doc = parse(proc.stdout)
+    assert doc is not None and doc["interpreter"]["resolved_from"] == "the project's .venv (`uv run`)"
+    assert "modelkit" in doc["distributions"]
