@@ -50,7 +50,7 @@ from reprocheck.backend.base import (
 from reprocheck.backend.journal import Journal, engine_host, read_runs
 from reprocheck.errors import ConfigError, EngineUnavailable
 
-LOG_TAIL = 40
+LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
 
 
 def _engine_hint(host: str) -> str:

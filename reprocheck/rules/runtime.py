@@ -59,6 +59,15 @@ OUTPUT_TOO_LARGE = declare(
     Severity.ERROR,
     "The prediction writes more than its output limit (max-output) to stdout, stderr or its output file",
     needs=ENGINE,
+    stage=Stage.SMOKE,
+)
+NOT_DETERMINISTIC = declare(
+    "RC808",
+    "prediction-not-deterministic",
+    Severity.WARNING,
+    "The prediction gives different outputs in two runs on the developer's machine",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 
 # verify: the image against its lock and its Dockerfile

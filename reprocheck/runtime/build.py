@@ -91,12 +91,14 @@ def build_finding(build: BuildResult, dockerfile: Path) -> Finding:
     m = _STEP.match(build.failed_step or "")
     if m:
         line = instruction_line(dockerfile, int(m.group(1)))
-    tail = "\n".join(build.log_tail[-12:])
+    from reprocheck.evidence import pick_explanatory
+
+    tail = "\n".join(pick_explanatory(build.log_tail, limit=16, tail=6))
     where = f" at `{build.failed_step}`" if build.failed_step else ""
     return BUILD_FAILED.finding(
         Location(display(dockerfile), line),
         f"the image does not build{where}: {build.error}",
-        hint=f"end of the build log:\n{tail}",
+        hint=f"what the build log says (explanatory lines and its end):\n{tail}",
     )
 
 

@@ -81,6 +81,7 @@ class SmokeSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     lock: Path | None = None
     serve: ServeSpec | None = None
+    runs: int = 2  # how many times `record` runs the prediction on the host (>= 2 finds nondeterminism)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the config file
     allow_root: bool = False  # `user` may be root (shown as a warning)
     input_paths: tuple[Path, ...] = ()  # the inputs resolved inside the project: what is mounted
@@ -165,6 +166,7 @@ _KNOWN = {
     "serve",
     "max-output",
     "keep-images",
+    "runs",
 }
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
@@ -290,6 +292,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         env=t.str_table("env"),
         lock=lock,
         serve=serve,
+        runs=int(t.number("runs", 2, minimum=1, maximum=100, integer=True)),
         lines=t.lines(_KNOWN),
         allow_root=allow_root,
         input_paths=tuple(input_paths),

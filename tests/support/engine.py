@@ -89,7 +89,15 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
     kits = [project / "featurekit", *sorted((project / "pkgsrc").glob("*"))]
     for kit in kits:
         for source in sorted(kit.glob("v*.py")) if kit.is_dir() else ():
-            make_wheel(wheels, kit.name, source.stem[1:], code=source.read_text())
+            code = source.read_text()
+            make_wheel(
+                wheels,
+                kit.name,
+                source.stem[1:],
+                _header(code, "requires"),
+                code=code,
+                scripts=_header(code, "console_scripts"),
+            )
     requirements = project / "requirements.txt"
     if requirements.is_file() and "--hash" in requirements.read_text():
         download_locked_wheels(requirements)
@@ -102,6 +110,15 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
             if wheel.name.split("-")[0].lower() in names:
                 os.link(wheel, wheels / wheel.name) if _same_fs(wheel, wheels) else shutil.copy(wheel, wheels)
     return project
+
+
+def _header(code: str, key: str) -> tuple[str, ...]:
+    """``# requires: featurekit>=1.1, labelkit`` at the top of a pkgsrc source -> its wheel's Requires-Dist
+    (``# console_scripts: serve-model = servekit:main`` -> its console scripts)."""
+    for line in code.splitlines()[:5]:
+        if line.startswith(f"# {key}:"):
+            return tuple(x.strip() for x in line.split(":", 1)[1].split(",") if x.strip())
+    return ()
 
 
 def _same_fs(a: Path, b: Path) -> bool:
