@@ -113,6 +113,7 @@ class Dispatcher:
 
 def _walk_dockerfile(df: Dockerfile) -> Iterator[object]:
     yield df
+    yield from df.image_refs()
     for ins in df.instructions:
         yield ins
         if isinstance(ins, RunInstruction):
