@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
-from reprocheck.model.shell import SHELLS, ShellCommand, is_shell_or_interpreter
+from reprocheck.model.shell import SHELLS, ShellCommand, basename, is_shell_or_interpreter
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable, is_commit
 from reprocheck.rules._api import RuleContext, rule
@@ -142,8 +142,16 @@ _SUBSTITUTIONS = frozenset({"$()", "`", "<()", ">()"})
 _NOT_A_DOWNLOAD = frozenset({"--version", "-V", "--help", "-h"})
 
 
+# Shells whose `-o pipefail` option hadolint trusts; /bin/sh may be a dash without it.
+_PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
+
+
 def _sets_pipefail(cmd: ShellCommand) -> bool:
     return (cmd.name == "set" or cmd.name in SHELLS) and "pipefail" in cmd.args
+
+
+def _shell_has_pipefail(shell: tuple[str, ...]) -> bool:
+    return bool(shell) and basename(shell[0]) in _PIPEFAIL_SHELLS and "pipefail" in shell
 
 
 @rule(
@@ -155,7 +163,7 @@ def _sets_pipefail(cmd: ShellCommand) -> bool:
     equivalents={"hadolint": ("DL4006",)},
 )
 def download_piped_without_pipefail(node: RunInstruction, ctx: RuleContext) -> Iterator[Finding]:
-    if "pipefail" in node.shell:
+    if _shell_has_pipefail(node.shell):
         return
     for cmd in node.commands:
         if _sets_pipefail(cmd):

@@ -217,3 +217,14 @@ def test_rc602_not_for_vcs_commits_only(make_project, monkeypatch):
     found = _dep_findings(make_project, monkeypatch, files, "RC602")
     assert [(p, ln) for p, ln, _ in found] == [("b/requirements.txt", 2)]
     assert "VCS" in found[0][2]  # the hint says how to keep hashes working with the VCS entry
+
+
+def test_gem_build_flags_after_double_dash_are_not_packages():
+    assert_passes("RC403", BASE + "RUN gem install mysql2:0.5.6 -- --with-mysql-dir=/usr/local\n")
+    assert_catches("RC403", BASE + "RUN gem install mysql2 -- --with-mysql-dir=/usr/local\n", line=2)
+
+
+def test_rc506_pipefail_on_plain_sh_does_not_count():
+    # /bin/sh may be a dash without pipefail; hadolint (DL4006) keeps warning there
+    text = BASE + 'SHELL ["/bin/sh", "-o", "pipefail", "-c"]\nRUN wget -O - https://example.com/a | wc -l\n'
+    assert_catches("RC506", text, line=3)

@@ -42,7 +42,7 @@ _SEMVER_EXACT = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)
 def judge_npm_spec(raw: str) -> PackageSpec:
     if has_variable(raw):
         return PackageSpec(raw, raw, SpecKind.VARIABLE)
-    if raw.startswith((".", "/", "~", "file:")) or raw.endswith((".tgz", ".tar.gz")):
+    if raw.startswith((".", "/", "~", "file:")) or raw.endswith((".tgz", ".tar.gz", ".tar")):
         kind = SpecKind.URL if "://" in raw else SpecKind.PATH
         return PackageSpec(raw, raw, kind, pinned=True)
     if raw.startswith(("git+", "git:", "github:", "gitlab:", "bitbucket:")) or (
@@ -113,7 +113,10 @@ _GEM = OptionSpec(
 
 
 def parse_gem(cmd: ShellCommand) -> InstallCommand | None:
-    parsed = split_options(cmd.args, _GEM)
+    args = cmd.args
+    if "--" in args:  # what follows `--` goes to the gem's build (extconf) and names no package
+        args = args[: args.index("--")]
+    parsed = split_options(args, _GEM)
     pos = parsed.positionals
     if not pos or pos[0] not in ("install", "i", "update"):
         return None
