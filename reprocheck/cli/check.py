@@ -45,6 +45,9 @@ def check(
         str | None, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
     ] = None,
     config: Annotated[str | None, typer.Option(help="Config file (default: the nearest one).")] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Report only findings not in this baseline (from lint --write-baseline).")
+    ] = None,
     progress: ProgressMode = "auto",
     color: ColorMode = "auto",
 ) -> int:
@@ -74,6 +77,7 @@ def check(
         failure_threshold=threshold,
         config=config,
         debug=debug_enabled(),
+        baseline=baseline,
     )
     options = CheckOptions(
         project=root,

@@ -44,6 +44,15 @@ def lint(
     isolated: Annotated[bool, typer.Option(help="Ignore all configuration files.")] = False,
     stdin_filename: Annotated[str | None, typer.Option(help="Name to show for `-` (standard input).")] = None,
     color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    baseline: Annotated[
+        str | None, typer.Option(help="Report only findings not recorded in this baseline file (JSON).")
+    ] = None,
+    write_baseline: Annotated[
+        str | None, typer.Option(help="Record the current findings in this baseline file, then pass.")
+    ] = None,
+    hadolint_config: Annotated[
+        str | None, typer.Option(help="hadolint config to map (default: nearest .hadolint.yaml).")
+    ] = None,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.engine.run import LintOptions, lint_paths
@@ -67,6 +76,9 @@ def lint(
         stdin=stdin,
         stdin_filename=stdin_filename,
         debug=debug_enabled(),
+        hadolint_config=hadolint_config,
+        baseline=baseline,
+        write_baseline=write_baseline,
     )
     report = lint_paths(targets, options)
     emit(report, pairs, color)

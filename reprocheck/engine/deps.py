@@ -12,6 +12,7 @@ from reprocheck.parsing.depfiles import dep_kind_of
 
 from .project import DepLoader
 from .selection import specificity
+from .suppressions import PragmaRecord
 
 _PRAGMA = re.compile(r"#\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]+)")
 
@@ -75,33 +76,35 @@ def lock_pairs(loader: DepLoader) -> list[LockPair]:
 class DepPragmas:
     """``# reprocheck: ignore=RC601`` at the end of a line (that line only) or ``ignore-file=`` anywhere."""
 
-    def __init__(self, text: str, metas: dict[str, RuleMeta]) -> None:
+    def __init__(self, text: str, metas: dict[str, RuleMeta], path: str = "") -> None:
         self.by_line: dict[int, set[str]] = {}
-        self.file_wide: set[str] = set()
+        self.file_wide: dict[str, str] = {}  # rule -> why
+        self.records: list[PragmaRecord] = []
         if "reprocheck" not in text:
             return
         for number, line in enumerate(text.splitlines(), start=1):
             m = _PRAGMA.search(line)
             if not m:
                 continue
-            ids = {
-                meta.id
+            named = [
+                (sel, tuple(meta.id for meta in metas.values() if specificity(sel, meta) > 0))
                 for sel in re.split(r"[\s,]+", m.group(2).strip())
                 if sel
-                for meta in metas.values()
-                if specificity(sel, meta) > 0
-            }
+            ]
+            ids = {i for _, found in named for i in found}
             if m.group(1) == "ignore-file":
-                self.file_wide |= ids
+                why = f"pragma `ignore-file` on line {number}"
+                for i in ids:
+                    self.file_wide.setdefault(i, why)
             else:
+                why = f"pragma on line {number}"
                 self.by_line.setdefault(number, set()).update(ids)
+            self.records.append(PragmaRecord(path, number, m.group(0).lstrip("#").strip(), why, tuple(named)))
 
     def suppression(self, rule: str, line: int) -> str | None:
         if rule in self.by_line.get(line, ()):
             return f"pragma on line {line}"
-        if rule in self.file_wide:
-            return "pragma `ignore-file`"
-        return None
+        return self.file_wide.get(rule)
 
 
 def read_text(path: Path) -> str:

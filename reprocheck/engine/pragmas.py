@@ -15,18 +15,20 @@ from reprocheck.model.dockerfile import Comment, Instruction
 from reprocheck.model.rule import RuleMeta
 
 from .selection import specificity
+from .suppressions import PragmaRecord
 
 _OURS = re.compile(r"^\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]*)$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", re.IGNORECASE)
 
 
 class Pragmas:
-    __slots__ = ("by_line", "file_wide", "invalid")
+    __slots__ = ("by_line", "file_wide", "invalid", "records")
 
     def __init__(self) -> None:
         self.by_line: dict[int, list[tuple[str, str]]] = {}  # instruction line -> (rule, why)
         self.file_wide: list[tuple[str, str]] = []
         self.invalid: list[tuple[int, str]] = []  # (comment line, message)
+        self.records: list[PragmaRecord] = []  # every pragma comment, to find the unused ones
 
     def suppression(self, rule: str, line: int) -> str | None:
         for rid, why in self.by_line.get(line, ()):
@@ -55,7 +57,9 @@ def _hadolint(codes: Sequence[str], metas: Mapping[str, RuleMeta]) -> list[str]:
     return [m.id for m in metas.values() if wanted & set(m.equivalents.get("hadolint", ()))]
 
 
-def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta]) -> Pragmas:
+def collect(
+    comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta], path: str = ""
+) -> Pragmas:
     """Attach each pragma comment to the instruction that follows it (only comments in between)."""
     out = Pragmas()
     starts = sorted(i.line for i in instructions)
@@ -73,11 +77,14 @@ def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], me
             for u in unknown:
                 out.invalid.append((c.line, f"`{u}` in `# {c.text.strip()}` names no reprocheck rule"))
             file_wide = ours.group(1).lower() == "ignore-file"
+            named = [(s, tuple(_resolve([s], metas)[0])) for s in selectors]
         else:
             assert theirs is not None
             codes = [s for s in re.split(r"[\s,]+", theirs.group(2)) if s]
             ids = _hadolint(codes, metas)
             file_wide = bool(theirs.group(1))
+            named = [(code, tuple(_hadolint([code], metas))) for code in codes]
+        out.records.append(PragmaRecord(path, c.line, c.text, why, tuple(named)))
         if file_wide:
             out.file_wide.extend((i, why) for i in ids)
             continue

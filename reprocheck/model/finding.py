@@ -41,6 +41,7 @@ class Finding:
     hint: str | None = None
     related: tuple[Location, ...] = ()
     suppressed_by: str | None = None
+    fingerprint: str | None = None  # set by the engine: stable across unrelated line shifts (baselines, SARIF)
 
     def suppressed(self, by: str) -> Finding:
         return replace(self, suppressed_by=by)
