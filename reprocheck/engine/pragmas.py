@@ -84,15 +84,19 @@ def collect(
             ids = _hadolint(codes, metas)
             file_wide = bool(theirs.group(1))
             named = [(code, tuple(_hadolint([code], metas))) for code in codes]
-        out.records.append(PragmaRecord(path, c.line, c.text, why, tuple(named)))
         if file_wide:
+            out.records.append(PragmaRecord(path, c.line, c.text, why, tuple(named)))
             out.file_wide.extend((i, why) for i in ids)
             continue
         target = next((s for s in starts if s > c.line), None)
-        if target is None or any(ln in occupied for ln in range(c.line + 1, target)):
-            continue
         # only comment lines may stand between the pragma and its instruction
-        if set(range(c.line + 1, target)) - comment_lines:
+        if (
+            target is None
+            or any(ln in occupied for ln in range(c.line + 1, target))
+            or set(range(c.line + 1, target)) - comment_lines
+        ):
+            out.records.append(PragmaRecord(path, c.line, c.text, why, tuple(named), 0))
             continue
+        out.records.append(PragmaRecord(path, c.line, c.text, why, tuple(named), target))
         out.by_line.setdefault(target, []).extend((i, why) for i in ids)
     return out

@@ -169,7 +169,14 @@ def lint_dockerfile(
         why = pragmas.suppression(f.rule, f.location.line) if f.location.path == df.path else None
         marked.append(f.suppressed(why) if why else f)
     if UNUSED in dispatcher.static:
-        marked.extend(unused_pragmas(pragmas.records, marked, dispatcher.static, META[UNUSED].severity))
+        # a command whose program is a variable (`$TOOL install x`) may be what a pragma is for: not judged
+        opaque = {
+            ins.line
+            for ins in df.instructions
+            if isinstance(ins, RunInstruction) and any(c.argv and "$" in c.argv[0] for c in ins.commands)
+        }
+        records = [r for r in pragmas.records if r.target not in opaque and not (r.target is None and opaque)]
+        marked.extend(unused_pragmas(records, marked, dispatcher.static, META[UNUSED].severity))
     return marked
 
 

@@ -27,6 +27,7 @@ class PragmaRecord:
     text: str
     why: str
     selectors: tuple[tuple[str, tuple[str, ...]], ...]
+    target: int | None = None  # line of the instruction it applies to (0: none); None for a whole file
 
 
 def _unused_selectors(

@@ -71,3 +71,9 @@ def test_per_file_ignores_entries(make_project, monkeypatch):
     assert _project_lint(make_project, monkeypatch, files) == [("pyproject.toml", 4)]
     # a run over some files only cannot tell whether an entry is needed elsewhere
     assert _project_lint(make_project, monkeypatch, files, ["old/Dockerfile"]) == []
+
+
+def test_commands_that_cannot_be_identified_leave_their_pragmas_alone():
+    text = BASE + "# hadolint ignore=DL3041\nRUN export T=dnf; $T install -y shadow-utils\n"
+    assert unused(text, ["RC203"]) == []
+    assert unused("# reprocheck: ignore-file=RC203\n" + text.split("\n", 1)[1], ["RC203"]) == []
