@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
@@ -15,10 +15,10 @@ from reprocheck.model.rule import RuleMeta
 from .selection import specificity
 
 UNUSED = "RC902"
+# NamedTuples, not dataclasses: generating a dataclass costs import time on the lint path.
 
 
-@dataclass(frozen=True, slots=True)
-class PragmaRecord:
+class PragmaRecord(NamedTuple):
     """One ignore comment: where it is, the ``suppressed_by`` text it gives the findings it suppresses, and
     each selector as written with the rule ids it stands for (empty: not a reprocheck rule, never reported)."""
 
@@ -71,8 +71,7 @@ def unused_pragmas(
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class PerFileIgnore:
+class PerFileIgnore(NamedTuple):
     glob: str
     selector: str
 

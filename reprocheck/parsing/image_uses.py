@@ -3,7 +3,6 @@ parser directive, each located to its exact span in the source so that it can be
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping, Sequence
 
@@ -68,16 +67,16 @@ def mount_from_pattern(written: str) -> re.Pattern[str]:
     return re.compile(r"[,=\s\"']from=(?P<v>" + re.escape(written) + r")(?=[,\"'\s]|$)", re.IGNORECASE)
 
 
+_FIELD = re.compile(r'(?:"[^"]*"|[^,])+')
+
+
 def mount_sources(flag: str) -> list[str]:
-    """The ``from=`` values of a RUN's ``--mount`` flags (one mount per line of ``flag``)."""
+    """The ``from=`` values of a RUN's ``--mount`` flags (one mount per line of ``flag``): comma-separated
+    ``key=value`` fields, a field possibly quoted whole (``"from=img"``) as BuildKit's CSV reader allows."""
     out: list[str] = []
     for spec in flag.splitlines():
-        try:
-            fields = next(csv.reader([spec]), [])
-        except csv.Error:
-            continue
-        for f in fields:
-            key, eq, value = f.strip().partition("=")
-            if eq and key.lower() == "from" and value:
+        for m in _FIELD.finditer(spec):
+            key, eq, value = m.group(0).strip().replace('"', "").partition("=")
+            if eq and key.strip().lower() == "from" and value:
                 out.append(value)
     return out
