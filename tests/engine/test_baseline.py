@@ -66,5 +66,7 @@ def test_cli_round_trip(make_project):
     assert first.code == 0, first.err
     again = run_cli("lint", "--isolated", "--baseline", "b.json", "-f", "json", ".", cwd=root)
     assert again.code == 0 and again.json()["findings"] == []
+    text = run_cli("lint", "--isolated", "--baseline", "b.json", ".", cwd=root)
+    assert "3 known from the baseline" in text.out and "pragmas" not in text.out
     plain = run_cli("lint", "--isolated", "-f", "json", ".", cwd=root)
     assert plain.code == 1 and all(f["fingerprint"] for f in plain.json()["findings"])
