@@ -12,6 +12,9 @@ from tests.conftest import lint_text
 # a variable defined in another stage than the RUN's
 NEW_STAGE = "FROM fedora:fc42 AS build\nENV version=2.51.0-2.fc42\nFROM fedora:fc42\n"
 
+# a builder stage left as root, and a final stage that is not
+MULTI_STAGE_ROOT = "FROM debian as base\nUSER root\nRUN something\nFROM scratch\nUSER foo\nRUN something else\n"
+
 # (hadolint rule, Dockerfile, hadolint flags it). Snippets without FROM get `FROM scratch` in front, as
 # hadolint's test helper lints them without one.
 CASES: list[tuple[str, str, bool]] = [
@@ -24,6 +27,7 @@ CASES: list[tuple[str, str, bool]] = [
     ("DL3002", "FROM scratch\nUSER root\nRUN something\nUSER foo\n", False),
     ("DL3002", "FROM debian as base\nUSER root\nRUN something\nFROM base\nRUN something else\n", True),
     ("DL3002", "FROM debian as base\nUSER root\nRUN something\nUSER foo\nFROM scratch\nRUN something else\n", False),
+    ("DL3002", MULTI_STAGE_ROOT, True),
     # DL3006: always tag the image
     ("DL3006", "FROM debian\n", True),
     ("DL3006", "FROM debian AS builder\n", True),
@@ -327,6 +331,7 @@ STRICTER: dict[tuple[str, str], str] = {
 }
 # Where hadolint flags what reprocheck does not judge, on purpose.
 LAXER: dict[tuple[str, str], str] = {
+    ("DL3002", MULTI_STAGE_ROOT): "a builder stage's USER does not reach the final image, which runs as foo",
     (
         "DL3033",
         NEW_STAGE + "RUN yum -y install git-core-${version}\n",
