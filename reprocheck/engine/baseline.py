@@ -84,11 +84,15 @@ def load_baseline(path: str) -> frozenset[str]:
     if not p.is_file():
         raise UsageError("baseline file not found (create it with --write-baseline)", path=path)
     try:
+        if p.stat().st_size > _MAX_TEXT * 8:
+            raise ConfigError("too large for a baseline (over 64 MB)", path=path)
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
     except ValueError as exc:
         raise ConfigError(f"not JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise ConfigError("not a reprocheck baseline: nested too deeply", path=path) from None
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(entries, list):
         expected = f'{{"version": {VERSION}, "findings": [...]}}'

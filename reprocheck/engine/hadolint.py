@@ -21,6 +21,7 @@ from .selection import specificity
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
 _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "style": Severity.INFO}
 # Keys about hadolint's own output or label rules: nothing to map, nothing to say.
+_MAX_BYTES = 1_000_000
 _QUIET_KEYS = frozenset({"format", "no-color", "label-schema", "strict-labels", "require-labels"})
 
 
@@ -68,11 +69,11 @@ def load_hadolint_config(path: Path) -> HadolintConfig:
 
     where = normal_path(str(path))
     try:
+        if path.stat().st_size > _MAX_BYTES:
+            raise ConfigError("too large for a hadolint configuration (over 1 MB)", path=where)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=where) from None
-    if len(text) > 1_000_000:
-        raise ConfigError("too large for a hadolint configuration (over 1 MB)", path=where)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

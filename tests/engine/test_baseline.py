@@ -48,11 +48,14 @@ def test_changed_line_is_a_new_finding(make_project, monkeypatch):
 
 
 def test_missing_and_malformed_baselines(make_project, monkeypatch):
-    root = make_project({"Dockerfile": OLD, "bad.json": "[1]", "notjson.json": "{", "x.json": '{"version": 1}'})
+    files = {"Dockerfile": OLD, "bad.json": "[1]", "notjson.json": "{", "x.json": '{"version": 1}'}
+    files["deep.json"] = "[" * 100_000 + "]" * 100_000
+    files["nofp.json"] = '{"version": 1, "findings": [{"rule": "RC101"}]}'
+    root = make_project(files)
     monkeypatch.chdir(root)
     with pytest.raises(UsageError):
         _lint(baseline="missing.json")
-    for name in ("bad.json", "notjson.json", "x.json"):
+    for name in ("bad.json", "notjson.json", "x.json", "deep.json", "nofp.json"):
         with pytest.raises(ConfigError) as exc:
             _lint(baseline=name)
         assert exc.value.path == name

@@ -104,6 +104,13 @@ def test_bad_config_is_one_clear_error(make_project, monkeypatch, text: str, lin
     assert exc.value.path == ".hadolint.yaml" and exc.value.line == line and words in exc.value.message
 
 
+def test_hostile_files(make_project, monkeypatch):
+    for text in ("x: !!python/object:os.system\n", "[" * 10_000 + "]" * 10_000, "a: b\n" + "#" * 1_100_000):
+        with pytest.raises(ConfigError) as exc:
+            lint(make_project, monkeypatch, {".hadolint.yaml": text})
+        assert exc.value.path == ".hadolint.yaml"
+
+
 def test_empty_file_and_unknown_keys(make_project, monkeypatch):
     assert "RC201" in rules_of(lint(make_project, monkeypatch, {".hadolint.yaml": ""}))
     report = lint(make_project, monkeypatch, {".hadolint.yaml": "no-fail: true\nformat: json\nbogus: 1\n"})
