@@ -30,6 +30,7 @@ class Config:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     platform: str = "linux/amd64"
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -139,4 +140,5 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         per_file_ignores=pfi,
         platform=platform,
         sections=sections,
+        keys=frozenset(table),
     )

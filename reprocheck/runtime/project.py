@@ -75,6 +75,7 @@ def configure(options: RunOptions) -> Configured:
         config=str(config) if config else None,
         isolated=config is None,  # never the working directory's configuration
         debug=options.debug,
+        baseline=str(options.baseline) if options.baseline else None,
     )
     return Configured(root, config, judging)
 

@@ -186,7 +186,7 @@ def test_examples(rid: str, example, tmp_path, monkeypatch):
         (tmp_path / name).write_text(text)
     (tmp_path / ".git").mkdir()  # the example is a repository of its own: contexts stop here
     monkeypatch.chdir(tmp_path)
-    options = LintOptions(isolated=True, select=(rid,), extra=dict(doc.example_options))
+    options = LintOptions(isolated=True, select=(rid, *doc.example_select), extra=dict(doc.example_options))
     found = [f for f in lint_paths(["."], options).active if f.rule == rid]
     if example.label == "bad":
         assert found, f"{rid} bad example {example.number} is not caught"
