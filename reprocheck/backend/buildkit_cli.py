@@ -31,7 +31,7 @@ def docker_cli() -> str:
 
 def build_with_cli(request: BuildRequest, progress: Progress) -> BuildResult:
     started = time.monotonic()
-    log: deque[str] = deque(maxlen=60)
+    log: deque[str] = deque(maxlen=2000)
     with tempfile.TemporaryDirectory(prefix="reprocheck-build-") as tmp:
         iidfile = Path(tmp) / "iid"
         cmd = [

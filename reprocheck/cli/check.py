@@ -68,6 +68,12 @@ def check(
         Path | None,
         typer.Option("--sarif", metavar="FILE", help="Also write SARIF 2.1.0 here (lint, verify, rebuild findings)."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", metavar="FILE", help="Report only findings not in this baseline (lint --write-baseline)."
+        ),
+    ] = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
     color: ColorOpt = ColorChoice.AUTO,
 ) -> int:
@@ -99,6 +105,7 @@ def check(
         no_cache=no_cache,
         no_reuse=no_reuse,
         online=online,
+        baseline=baseline,
     )
     report = run_pipeline(options, progress)
     code = render(report, pairs, color, step_summary=True)

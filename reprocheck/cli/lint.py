@@ -47,6 +47,20 @@ def lint(
         str | None, typer.Option("--stdin-filename", metavar="NAME", help="Name to show for `-` (standard input).")
     ] = None,
     color: ColorOpt = ColorChoice.AUTO,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline file."),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option("--write-baseline", metavar="FILE", help="Record the current findings in FILE, then pass."),
+    ] = None,
+    hadolint_config: Annotated[
+        str | None,
+        typer.Option(
+            "--hadolint-config", metavar="FILE", help="hadolint config to map (default: nearest .hadolint.yaml)."
+        ),
+    ] = None,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.engine.run import LintOptions, lint_paths
@@ -65,6 +79,9 @@ def lint(
         stdin=stdin,
         stdin_filename=stdin_filename,
         debug=debug_enabled(),
+        hadolint_config=hadolint_config,
+        baseline=baseline,
+        write_baseline=write_baseline,
     )
     report = lint_paths(targets, options)
     emit(report, pairs, color.value)

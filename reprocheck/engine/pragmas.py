@@ -20,6 +20,7 @@ from reprocheck.model.dockerfile import Comment, Instruction
 from reprocheck.model.rule import RuleMeta
 
 from .selection import specificity
+from .suppressions import PragmaRecord
 
 _OURS = re.compile(r"^\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]*)$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", re.IGNORECASE)
@@ -35,6 +36,7 @@ class Pragma:
     file_wide: bool
     ids: tuple[str, ...]
     unknown: tuple[str, ...] = ()
+    named: tuple[tuple[str, tuple[str, ...]], ...] = ()  # each selector as written, with the ids it stands for
 
     @property
     def why(self) -> str:
@@ -66,27 +68,36 @@ def parse(text: str, line: int, metas: Mapping[str, RuleMeta], hadolint: bool = 
     """A comment's text (after ``#``) as a pragma; None when it is not one."""
     ours = _OURS.match(text)
     if ours is not None:
-        ids, unknown = _resolve(_selectors(ours.group(2)), metas)
-        return Pragma(line, text, ours.group(1).lower() == "ignore-file", tuple(ids), tuple(unknown))
+        selectors = _selectors(ours.group(2))
+        ids, unknown = _resolve(selectors, metas)
+        named = tuple((sel, tuple(_resolve([sel], metas)[0])) for sel in selectors)
+        return Pragma(line, text, ours.group(1).lower() == "ignore-file", tuple(ids), tuple(unknown), named)
     theirs = _HADOLINT.match(text) if hadolint else None
     if theirs is not None:
-        return Pragma(line, text, bool(theirs.group(1)), tuple(_hadolint(_selectors(theirs.group(2)), metas)))
+        codes = _selectors(theirs.group(2))
+        named = tuple((code, tuple(_hadolint([code], metas))) for code in codes)
+        return Pragma(line, text, bool(theirs.group(1)), tuple(_hadolint(codes, metas)), (), named)
     return None
 
 
 class Pragmas:
-    __slots__ = ("by_line", "file_wide", "invalid")
+    __slots__ = ("by_line", "file_wide", "invalid", "path", "records")
 
-    def __init__(self) -> None:
+    def __init__(self, path: str = "") -> None:
+        self.path = path
         self.by_line: dict[int, list[tuple[str, str]]] = {}  # line covered -> (rule, why)
         self.file_wide: list[tuple[str, str]] = []
         self.invalid: list[tuple[int, str]] = []  # (comment line, message)
+        self.records: list[PragmaRecord] = []  # every pragma comment, to find the unused ones (RC902)
 
     def add(self, pragma: Pragma, covers: int | None) -> None:
         """Record a pragma; ``covers`` is the line it suppresses (None: nothing, unless file-wide)."""
         for u in pragma.unknown:
             self.invalid.append((pragma.line, f"`{u}` in `# {pragma.text.strip()}` names no reprocheck rule"))
         entries = [(i, pragma.why) for i in pragma.ids]
+        # the record's target: None for the whole file, 0 when the comment covers nothing
+        target = None if pragma.file_wide else (covers or 0)
+        self.records.append(PragmaRecord(self.path, pragma.line, pragma.text, pragma.why, pragma.named, target))
         if pragma.file_wide:
             self.file_wide.extend(entries)
         elif covers is not None:
@@ -102,9 +113,11 @@ class Pragmas:
         return None
 
 
-def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta]) -> Pragmas:
+def collect(
+    comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta], path: str = ""
+) -> Pragmas:
     """Dockerfiles: attach each pragma comment to the instruction that follows it (only comments in between)."""
-    out = Pragmas()
+    out = Pragmas(path)
     starts = sorted(i.line for i in instructions)
     occupied = {ln for i in instructions for ln in range(i.line, i.end_line + 1)}
     comment_lines = {x.line for x in comments}
@@ -124,9 +137,9 @@ def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], me
     return out
 
 
-def collect_inline(text: str, metas: Mapping[str, RuleMeta]) -> Pragmas:
+def collect_inline(text: str, metas: Mapping[str, RuleMeta], path: str = "") -> Pragmas:
     """Dependency files: a pragma at the end of a line covers that line; ``ignore-file`` the whole file."""
-    out = Pragmas()
+    out = Pragmas(path)
     if "reprocheck" not in text:
         return out
     for number, line in enumerate(text.splitlines(), start=1):

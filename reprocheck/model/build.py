@@ -16,3 +16,6 @@ class ImageSource:
     dockerfile: Path
     target: str | None = None
     build_args: Mapping[str, str] = field(default_factory=dict)
+    root: Path | None = None  # the project root (its label on the engine); the context when None
+    keep_images: int = 2  # smoke cache: newest images of the project kept
+    volatile: frozenset[str] = frozenset()  # context paths the build never copies: out of the inputs digest

@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
@@ -41,6 +42,16 @@ class RuleMeta:
     def family(self) -> str:
         return self.id[:3]
 
-    def finding(self, location: Location, message: str, hint: str | None = None) -> Finding:
-        """A finding of this rule at its default severity (the run's configuration may change it later)."""
-        return Finding(self.id, self.severity, message, location, hint)
+    def finding(
+        self,
+        location: Location,
+        message: str,
+        hint: str | None = None,
+        *,
+        cause: str | None = None,
+        evidence: tuple[str, ...] = (),
+        details: Mapping[str, Any] | None = None,
+    ) -> Finding:
+        """A finding of this rule at its default severity (the run's configuration may change it later); a
+        runtime failure's diagnosis rides along as ``cause``, ``evidence`` and ``details``."""
+        return Finding(self.id, self.severity, message, location, hint, cause=cause, evidence=evidence, details=details)

@@ -113,13 +113,14 @@ _CACHE = (
 
 def cause_of(change: FileChange) -> str:
     path = change.path
-    # caches and lists first: removing them fixes their mtimes too
+    # the same bytes with another timestamp are RC824 wherever they are: a cache hint for a lock file in /tmp
+    # whose only difference is its mtime sends the reader the wrong way
+    if change.change == "mtime":
+        return "mtime"
     if any(fnmatch.fnmatch(path, p) for p in _APT):
         return "apt"
     if any(fnmatch.fnmatch(path, p) for p in _CACHE):
         return "cache"
-    if change.change == "mtime":
-        return "mtime"
     if path.endswith((".pyc", ".pyo")) or "/__pycache__/" in path:
         return "pyc"
     if change.change in ("mode", "owner", "link"):

@@ -53,6 +53,22 @@ SERVER_NOT_READY = declare(
     needs=ENGINE,
     stage=Stage.SMOKE,
 )
+OUTPUT_TOO_LARGE = declare(
+    "RC807",
+    "prediction-output-too-large",
+    Severity.ERROR,
+    "The prediction writes more than its output limit (max-output) to stdout, stderr or its output file",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)
+NOT_DETERMINISTIC = declare(
+    "RC808",
+    "prediction-not-deterministic",
+    Severity.WARNING,
+    "The prediction gives different outputs in two runs on the developer's machine",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)
 
 # verify: the image against its lock and its Dockerfile
 PACKAGE_MISSING = declare(

@@ -44,14 +44,19 @@ def obtain_image(
     rebuild: bool = False,
 ) -> Obtained:
     """The image to check. An image whose inputs digest label matches is reused unless ``rebuild``/``no_cache``."""
+    from reprocheck.backend.base import PROJECT_LABEL, project_id
+
+    backend.use_project(source.root or source.context)
     if image_ref is not None:
         if backend.inspect(image_ref) is None:
             raise ConfigError(f"image `{image_ref}` is not on the engine (reprocheck never pulls)")
         return Obtained(image_ref, None, False, (f"checked image {image_ref} as given (not built)",))
-    digest = inputs_digest(source)
+    digest = inputs_digest(source, source.volatile)
     tag = f"{image_name(source.project)}:{digest[:16]}"
     if not (no_cache or rebuild):
-        for info in backend.find_images({DIGEST_LABEL: digest}):
+        for info in backend.find_images(
+            {DIGEST_LABEL: digest, PROJECT_LABEL: project_id(source.root or source.context)}
+        ):
             note = f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged"
             return Obtained(tag if tag in info.tags else info.id, None, True, (note,))
     notes: list[str] = []
@@ -67,10 +72,16 @@ def obtain_image(
         labels={DIGEST_LABEL: digest},  # no run id: an unchanged build stays fully cached
         no_cache=no_cache,
         buildkit=bool(reasons),
+        project_root=source.root or source.context,
     )
     result = backend.build(request, progress)
     if result.ok:
         notes.append(f"built {tag} with the {result.builder} builder in {result.seconds:.1f} s")
+        removed = backend.prune_cache(source.keep_images, spare=result.image_id)
+        if removed:
+            notes.append(
+                f"removed {len(removed)} older cached image(s) of this project (keep-images = {source.keep_images})"
+            )
     return Obtained(tag if result.ok else None, result, False, tuple(notes))
 
 
@@ -80,12 +91,14 @@ def build_finding(build: BuildResult, dockerfile: Path) -> Finding:
     m = _STEP.match(build.failed_step or "")
     if m:
         line = instruction_line(dockerfile, int(m.group(1)))
-    tail = "\n".join(build.log_tail[-12:])
+    from reprocheck.evidence import pick_explanatory
+
+    tail = "\n".join(pick_explanatory(build.log_tail, limit=16, tail=6))
     where = f" at `{build.failed_step}`" if build.failed_step else ""
     return BUILD_FAILED.finding(
         Location(display(dockerfile), line),
         f"the image does not build{where}: {build.error}",
-        hint=f"end of the build log:\n{tail}",
+        hint=f"what the build log says (explanatory lines and its end):\n{tail}",
     )
 
 

@@ -41,6 +41,7 @@ class RunOptions:
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     failure_threshold: Severity | None = None
+    baseline: Path | None = None  # lint findings in this baseline file are known, not reported
     # the image
     image: str | None = None
     dockerfile: Path | None = None

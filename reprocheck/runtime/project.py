@@ -75,6 +75,7 @@ def configure(options: RunOptions) -> Configured:
         config=str(config) if config else None,
         isolated=config is None,  # never the working directory's configuration
         debug=options.debug,
+        baseline=str(options.baseline) if options.baseline else None,
     )
     return Configured(root, config, judging)
 
@@ -85,6 +86,8 @@ def _smoke_spec(configured: Configured, table: dict[str, Any]) -> SmokeSpec | No
         return None
     if not isinstance(smoke, dict):
         raise ConfigError("`smoke` must be a table", path=configured.shown)
+    if "command" not in smoke and "serve" not in smoke:
+        return None  # only what to build (dockerfile, context...): no prediction to run
     _, text = reprocheck_table(configured.config)
     return parse_spec(smoke, configured.config.parent.resolve(), configured.shown or "", text)
 
@@ -95,26 +98,34 @@ def _source(options: RunOptions, configured: Configured, table: dict[str, Any], 
     if smoke is not None and (options.dockerfile is None or _same(options.dockerfile, smoke.dockerfile)):
         source = smoke.source
     else:
+        from reprocheck.confine import ProjectRoot
+        from reprocheck.engine.table import ConfigTable
+
         raw = table.get("smoke")
         section: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        text = reprocheck_table(configured.config)[1] if configured.config is not None else ""
+        t = ConfigTable(section, configured.shown or "", text, "smoke")
         base = configured.config.parent.resolve() if configured.config is not None else configured.root
-        if options.dockerfile is not None:
+        project = ProjectRoot.of(base)
+        if options.dockerfile is not None:  # the command line's choice: the user's own, not the project's
             df = options.dockerfile.resolve()
         elif "dockerfile" in section:
-            df = base / str(section.get("context", ".")) / str(section["dockerfile"])
+            ctx_dir = project.path_of(t.string("context", ".") or ".", t.failer("context"), must="dir")
+            df = project.path_of(t.string("dockerfile") or "Dockerfile", t.failer("dockerfile"), base=ctx_dir)
         else:
             df = configured.root / "Dockerfile"
         if not df.is_file():
             raise UsageError(f"no Dockerfile at `{display(df)}` (give one with --dockerfile)")
         if options.context is None and "context" in section and options.dockerfile is None:
-            ctx = base / str(section["context"])
+            ctx = project.path_of(t.string("context") or ".", t.failer("context"), must="dir")
         else:
             from reprocheck.engine.project import choose_context
             from reprocheck.parsing.dockerfile import parse_dockerfile
 
             ctx, _ = choose_context(df, parse_dockerfile(df.read_bytes(), display(df)), None)
         name = (ctx if ctx.name else df.parent).name or "project"
-        source = ImageSource(name, ctx, df)
+        keep = int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True))
+        source = ImageSource(name, ctx, df, root=base, keep_images=keep)
     if options.context is not None:
         source = replace(source, context=options.context.resolve())
     if not source.context.is_dir():

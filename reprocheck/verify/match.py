@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from reprocheck.rules.runtime import (
     PYTHON_VERSION,
     RUNS_AS_ROOT,
 )
-from reprocheck.verify.expect import Expectation, LockEntry
+from reprocheck.verify.expect import Expectation, LockEntry, PipInstall
 from reprocheck.verify.probe import Dist, Inventory
 
 # What pip-compile leaves out of a lock unless asked (--allow-unsafe), and what a venv brings: not judged
@@ -72,12 +73,45 @@ def python_fits(expected: str, actual: str) -> bool:
         return True
 
 
-def _installed_by(exp: Expectation, key: str) -> str:
+def pulled_in_by(exp: Expectation, dists: Collection[Dist], key: str) -> tuple[PipInstall, list[str]] | None:
+    """The Dockerfile install that brought ``key`` in as a dependency: the nearest package up the image's
+    dependency graph (Requires-Dist) that an install line names, with the chain from it down to ``key``."""
+    parents: dict[str, list[str]] = {}
+    for d in dists:
+        for req in d.requires:
+            name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+            if name:
+                parents.setdefault(canonical(name.group(1)), []).append(canonical(d.name))
+    seen = {key}
+    frontier: list[list[str]] = [[key]]
+    while frontier:
+        nxt: list[list[str]] = []
+        for chain in frontier:
+            for parent in sorted(parents.get(chain[0], ())):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                installs = exp.pip_installs.get(parent, ())
+                if installs:
+                    return installs[-1], [parent, *chain]
+                nxt.append([parent, *chain])
+        frontier = nxt
+    return None
+
+
+def _installed_by(exp: Expectation, key: str, dists: Collection[Dist] = ()) -> tuple[str, PipInstall | None]:
     installs = exp.pip_installs.get(key, ())
     if installs:
         first = installs[0]
-        return f"installed by {first.path}:{first.line} `{first.text}`"
-    return "no line of the Dockerfile names it: the base image or an unlocked install brings it"
+        return f"installed by {first.path}:{first.line} `{first.text}`", first
+    via = pulled_in_by(exp, dists, key)
+    if via is not None:
+        install, chain = via
+        return (
+            f"pulled in by {install.path}:{install.line} `{install.text}` as a dependency ({' -> '.join(chain)})",
+            install,
+        )
+    return "no line of the Dockerfile names it: the base image or an unlocked install brings it", None
 
 
 def match_python(
@@ -115,11 +149,13 @@ def match_python(
         if versions and not any(same_version(dist.version, v) for v in versions):
             entry: LockEntry = next((e for e in here if e.versions), first)
             later = exp.pip_installs.get(key, ())
-            why = (
-                f"a later install changed it: {later[0].path}:{later[0].line} `{later[0].text}`"
-                if later
-                else "something installed after the lock replaced it (a dependency of an unlocked package?)"
-            )
+            via = pulled_in_by(exp, inv.dists, key) if not later else None
+            if later:
+                why = f"a later install changed it: {later[0].path}:{later[0].line} `{later[0].text}`"
+            elif via is not None:
+                why = f"{via[0].path}:{via[0].line} `{via[0].text}` replaced it: it requires it ({' -> '.join(via[1])})"
+            else:
+                why = "something installed after the lock replaced it (a dependency of an unlocked package?)"
             out.append(
                 _finding(
                     PACKAGE_VERSION,
@@ -132,15 +168,15 @@ def match_python(
     for key, dist in sorted(installed.items()):
         if key in exp.entries or key in ignored:
             continue
-        installs = exp.pip_installs.get(key, ())
-        where_path, where_line = (installs[0].path, installs[0].line) if installs else (exp.dockerfile, exp.base_line)
+        how, install = _installed_by(exp, key, inv.dists)
+        where_path, where_line = (install.path, install.line) if install else (exp.dockerfile, exp.base_line)
         out.append(
             _finding(
                 PACKAGE_UNEXPECTED,
                 f"`{dist.name}` {dist.version} is in the image but not in {locks}",
                 where_path,
                 where_line,
-                hint=f"{_installed_by(exp, key)}; found at {dist.location or '?'}. Add it to the lock's source "
+                hint=f"{how}; found at {dist.location or '?'}. Add it to the lock's source "
                 "and recompile, or remove the install",
             )
         )
