@@ -32,7 +32,7 @@ from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
-    from reprocheck.smoke.http import ServeResult
+    from reprocheck.backend.http import ServeResult
 
 
 @dataclass(frozen=True)
@@ -160,15 +160,12 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
-        from reprocheck.smoke.serve import ServeRunner
+        from reprocheck.smoke.serve import serve_request
 
         serve = self.spec.serve
         assert serve is not None
-        client = getattr(self.backend, "client", None)
-        if client is None:
-            raise ConfigError("serve mode needs the Docker backend")
-        result = ServeRunner(client, self.progress).run(
-            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout
+        result = self.backend.serve(
+            image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
         )
         run = RunResult(
             result.exit_code,
@@ -190,6 +187,8 @@ class SmokeRunner:
         serve = spec.serve
         assert serve is not None
         serve_line = Location(spec.config_path, spec.line_of("serve"))
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
