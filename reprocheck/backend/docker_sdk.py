@@ -686,10 +686,15 @@ class _Output:
                     buffer += data[: max(room, 0)]
                     if len(data) > room:
                         self.exceeded = name
-                        with contextlib.suppress(Exception):
-                            self._container.kill()
+                        # killed from another thread while this one drains the stream: the engine's kill
+                        # waits for the container's output to be copied, and nobody else reads it
+                        threading.Thread(target=self._kill, name="reprocheck-kill", daemon=True).start()
         except Exception:  # the stream closes when the container is removed
             return
+
+    def _kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self._container.kill()
 
     def finish(self, wait: float = 30.0) -> None:
         self._thread.join(wait)

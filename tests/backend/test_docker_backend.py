@@ -182,6 +182,7 @@ def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(backend):
     finally:
         tracemalloc.stop()
     assert result.exceeded == "stdout" and len(result.stdout) == 4 << 20
+    assert result.exit_code == 137 and result.seconds < 60  # killed at the limit, not at the timeout
     assert peak < 24 << 20, f"reprocheck held {peak >> 20} MiB for a prediction printing 100 MiB"
     assert own_containers(backend) == []
 

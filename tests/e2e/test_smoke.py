@@ -226,6 +226,9 @@ def test_a_flood_of_output_is_rc807_and_reprocheck_stays_small(backend, tmp_path
         proc.returncode = os.waitstatus_to_exitcode(status)
         for t in readers:
             t.join()
+        for pipe in (proc.stdout, proc.stderr):
+            assert pipe is not None
+            pipe.close()
         assert proc.returncode == 1, box["err"].decode()[-2000:]
         (finding,) = json.loads(box["out"])["findings"]
         assert finding["rule"] == "RC807" and f"max-output = 16m to {what}" in finding["message"]
