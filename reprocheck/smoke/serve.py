@@ -4,6 +4,8 @@ point (``ServeRunner``) working for callers that have not moved yet."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from reprocheck.backend.base import ContainerBackend, Progress, Sandbox
 from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.smoke.spec import ServeSpec
@@ -23,7 +25,13 @@ def serve_request(serve: ServeSpec) -> ServeRequest:
 
 
 class ServeRunner:
-    def __init__(self, backend: ContainerBackend, progress: Progress) -> None:
+    def __init__(self, backend: ContainerBackend | Any, progress: Progress) -> None:
+        if not hasattr(backend, "serve"):  # the old call passed the backend's docker client
+            from reprocheck.backend.docker_sdk import DockerBackend
+
+            wrapped = DockerBackend()
+            wrapped._client = backend
+            backend = wrapped
         self.backend = backend
         self.progress = progress
 

@@ -261,6 +261,32 @@ def test_kill_9_mid_build_leaves_what_clean_then_finds(backend, tmp_path):
     assert not any(r.run == run_id for r in read_runs())
 
 
+KILLED_RUN = """
+import sys
+from pathlib import Path
+from reprocheck.backend.base import Sandbox
+from reprocheck.backend.docker_sdk import DockerBackend
+b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
+b.run(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600)
+"""
+
+
+def test_kill_9_mid_run_leaves_a_container_that_clean_removes(backend, tmp_path):
+    run_id = f"test-{uuid.uuid4().hex[:10]}"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path), run_id, BASE_IMAGE])
+    label = {"label": f"{RUN_LABEL}={run_id}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not backend.client.api.containers(filters=label):
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert backend.client.api.containers(filters=label), "kill -9 left no running prediction: proves nothing"
+    r = run_cli("clean", str(tmp_path))
+    assert r.code == 0 and "removed 1 container," in r.out, r.out + r.err
+    assert backend.client.api.containers(all=True, filters=label) == []
+    assert not any(state.run == run_id for state in read_runs())
+
+
 def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_path):
     mine, other = tmp_path / "mine", tmp_path / "other"
     mine.mkdir()
