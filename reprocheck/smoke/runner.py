@@ -6,7 +6,6 @@ import posixpath
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,14 +36,10 @@ from reprocheck.rules.runtime import (
 from reprocheck.smoke.compare import Comparison, compare
 from reprocheck.smoke.diagnose import Diagnosis
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.spec import ServeSpec, SmokeSpec, memory_bytes
+from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
-    from reprocheck.smoke.http import ServeResult
-
-# serve mode: start the server in the image, wait for readiness, send the request (given by the runtime
-# pipeline, which owns the engine): (image, serve spec, command, sandbox, timeout, progress) -> result
-Serve = Callable[[str, ServeSpec, tuple[str, ...], Sandbox, float, Progress], "ServeResult"]
+    from reprocheck.backend.http import ServeResult
 
 
 @dataclass(frozen=True)
@@ -72,13 +67,10 @@ class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
 
-    def __init__(
-        self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress, serve: Serve | None = None
-    ) -> None:
+    def __init__(self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
-        self.serve = serve
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
 
@@ -151,12 +143,12 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        from reprocheck.smoke.serve import serve_request
+
         serve = self.spec.serve
         assert serve is not None
-        if self.serve is None:
-            raise ConfigError("serve mode needs a backend that can start a server")
-        result = self.serve(
-            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
+        result = self.backend.serve(
+            image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
         )
         run = RunResult(
             result.exit_code,
@@ -178,6 +170,8 @@ class SmokeRunner:
         serve = spec.serve
         assert serve is not None
         serve_line = Location(spec.config_path, spec.line_of("serve"))
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
