@@ -312,9 +312,12 @@ class SmokeRunner:
     def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
         from reprocheck.smoke.facts import diagnose_run
 
-        return diagnose_run(
-            self.backend, self.spec, image, self.sandbox(image, None), crash=crash, output=output, notes=self.notes
-        )
+        try:
+            sandbox: Sandbox | None = self.sandbox(image, None)
+        except Exception as exc:  # the diagnosis never hides the failure it explains
+            self.notes.append(f"the environment probe did not run in the image: {exc}")
+            sandbox = None
+        return diagnose_run(self.backend, self.spec, image, sandbox, crash=crash, output=output, notes=self.notes)
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display
