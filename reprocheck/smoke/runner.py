@@ -189,7 +189,8 @@ class SmokeRunner:
                 if why.rule == "RC804"
                 else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            return [_finding(why.rule, message, serve_line, d.hint, d)], None, why
+            quoted = "\n".join(why.evidence) or tail
+            return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
         if not result.ready:
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
@@ -265,7 +266,7 @@ class SmokeRunner:
                 "RC803": f"the prediction was killed after timeout = {spec.timeout:g} s",
                 "RC804": f"the prediction was killed: out of memory (limit {spec.memory})",
             }.get(why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}")
-            hint = d.hint if d else f"{why.hint}\nwhat stderr says:\n{evidence}"
+            hint = f"{d.hint if d else why.hint}\nwhat stderr says:\n{evidence}"
             return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
