@@ -338,3 +338,23 @@ def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
     doc = parse(proc.stdout)
     assert doc is not None and doc["interpreter"]["resolved_from"] == "the project's .venv (`uv run`)"
     assert "modelkit" in doc["distributions"]
+
+
+def test_a_build_failure_quotes_the_early_line_that_explains_it(tmp_path: Path):
+    from reprocheck.backend.base import BuildResult
+    from reprocheck.backend.images import build_finding
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.11\nCOPY Pipfile* ./\nRUN pipenv install --deploy --system\n")
+    log = (
+        "Step 3/3 : RUN pipenv install --deploy --system",
+        "Loading .env environment variables...",
+        "Warning: Your Pipfile requires python_version 3.10, but you are using 3.11.2 (/usr/local/bin/python).",
+        *[f'  File "/usr/lib/python3/pipenv/routines/install.py", line {i}, in do_install' for i in range(40)],
+        "pipenv.exceptions.DeployException: aborting deploy",
+    )
+    result = BuildResult(False, None, "t", "classic", 1.0, "Step 3/3 : RUN pipenv install", "exit 1", log)
+    finding = build_finding(result, dockerfile)
+    assert finding.location.line == 3
+    assert "Your Pipfile requires python_version 3.10, but you are using 3.11.2" in (finding.hint or "")
+    assert "DeployException: aborting deploy" in (finding.hint or "")
