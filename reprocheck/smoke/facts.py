@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.backend.base import ContainerBackend, Sandbox
+from reprocheck.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.diagnose import Diagnosis, FileFacts, diagnose, rel_to_workdir
-from reprocheck.smoke.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.explain import Explanation
 from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec
