@@ -1,11 +1,13 @@
 """The environment record: what commonly differs between two machines that run the same prediction.
 
-``PROBE`` is one snippet of standard-library Python (3.8+) run by ``record`` on the host and by ``smoke`` inside
-the image. Given the prediction's first argument (``python``, ``uvicorn``, ``/opt/venv/bin/waitress-serve``...)
-it finds the interpreter that really runs the command -- the script on PATH and its shebang, the venv it belongs
-to -- and re-executes itself under that interpreter, then prints one JSON document: the interpreter, every
-installed distribution (with its installer and requirements), the platform, libc, CPUs, timezone, locale,
-PYTHONHASHSEED, the environment variables (secret-looking values hashed) and the working directory.
+``PROBE`` is one snippet of standard-library Python (3.8+) run by ``record`` on the host, by ``smoke`` inside
+the image, and by ``verify`` (with no command: the interpreter it is started with). Given the prediction's
+command (``python ...``, ``uvicorn ...``, ``uv run ...``) it finds the interpreter that really runs it -- the
+script on PATH and its shebang, the venv it belongs to, the project's .venv -- and re-executes itself under that
+interpreter, then prints one JSON document: the interpreter and its marker environment, every installed
+distribution (installer, requirements, modules, location; later copies on sys.path under ``shadowed``), the
+platform, libc, CPUs, timezone, locale, PYTHONHASHSEED, the environment variables (secret-looking values
+hashed) and the working directory.
 
 Everything else here is pure: parsing the document and the record's shape (docs/env-record.schema.json).
 """
