@@ -182,7 +182,8 @@ class SmokeRunner:
                 if why.rule is OUT_OF_MEMORY
                 else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            return [_finding(why.rule, message, serve_line, d.hint, d)], None, why
+            quoted = "\n".join(why.evidence) or tail
+            return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
         if not result.ready:
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
@@ -273,7 +274,7 @@ class SmokeRunner:
                 why.rule.id,
                 f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}",
             )
-            hint = d.hint if d else f"{why.hint}\nwhat stderr says:\n{evidence}"
+            hint = f"{d.hint if d else why.hint}\nwhat stderr says:\n{evidence}"
             return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
@@ -319,9 +320,12 @@ class SmokeRunner:
     def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
         from reprocheck.smoke.facts import diagnose_run
 
-        return diagnose_run(
-            self.backend, self.spec, image, self.sandbox(image, None), crash=crash, output=output, notes=self.notes
-        )
+        try:
+            sandbox: Sandbox | None = self.sandbox(image, None)
+        except Exception as exc:  # the diagnosis never hides the failure it explains
+            self.notes.append(f"the environment probe did not run in the image: {exc}")
+            sandbox = None
+        return diagnose_run(self.backend, self.spec, image, sandbox, crash=crash, output=output, notes=self.notes)
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display
