@@ -345,9 +345,8 @@ def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
 
 
 def test_a_build_failure_quotes_the_early_line_that_explains_it(tmp_path: Path):
-    from reprocheck.backend.images import build_finding
-
     from reprocheck.backend.base import BuildResult
+    from reprocheck.runtime.build import build_finding
 
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.11\nCOPY Pipfile* ./\nRUN pipenv install --deploy --system\n")
