@@ -25,7 +25,9 @@ from reprocheck.model.project import ContextFile, ImagePython, InstalledFile, Pr
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.depfiles import guess_kind, parse_dependency_file
 
+from . import files
 from .dockerignore import DockerIgnore
+from .files import DEFAULT_MAX_FILE_SIZE
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _DISTRO_PYTHON = {
@@ -58,23 +60,43 @@ def display(path: Path) -> str:
 
 
 class DepLoader:
-    """Parses each dependency file once per run, whoever asks (discovery, a Dockerfile, a lock pair)."""
+    """Parses each dependency file once per run, whoever asks (discovery, a Dockerfile, a lock pair).
 
-    def __init__(self) -> None:
+    Each file is read as hostile input (``files.read_file``): within ``root`` (the tree it was found in:
+    the linted directory, or a Dockerfile's build context), a regular file, at most ``limit`` bytes. A file
+    that cannot be read is remembered in ``unreadable`` (its shown name -> why), reported once by the run."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.limit = limit
         self.files: dict[Path, DependencyFile] = {}
+        self.roots: dict[Path, Path | None] = {}  # each loaded file -> the tree its links and includes stay in
+        self.unreadable: dict[str, str] = {}
         self._data: dict[str, bytes] = {}
 
-    def load(self, path: Path, kind: DepKind | None = None, shown: str | None = None) -> DependencyFile | None:
-        real = path.resolve()
+    def load(
+        self,
+        path: Path,
+        kind: DepKind | None = None,
+        shown: str | None = None,
+        root: Path | None = None,
+        data: bytes | None = None,
+    ) -> DependencyFile | None:
+        real = files.real(path)
+        if real is None:
+            self.unreadable.setdefault(shown or display(path), "cannot read: the file name is too long")
+            return None
         if real in self.files:
             return self.files[real]
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
         name = shown or display(path)
+        if data is None:
+            got = files.read_file(path, root, self.limit)
+            if isinstance(got, files.Unreadable):
+                self.unreadable.setdefault(name, got.message)
+                return None
+            data = got
         parsed = parse_dependency_file(data, name, kind or guess_kind(path.name))
         self.files[real] = parsed
+        self.roots[real] = root
         if b"reprocheck" in data:
             self._data[name] = data
         return parsed
@@ -100,8 +122,8 @@ def _exists(context: Path, src: str) -> bool:
     if rel in ("", "."):
         return True
     if any(ch in rel for ch in "*?["):
-        return bool(glob.glob(str(context / rel)))
-    return (context / rel).exists()
+        return bool(_glob(context, rel))
+    return files.exists(context / rel)
 
 
 def choose_context(dockerfile: Path, df: Dockerfile, limit: Path | None) -> tuple[Path, bool]:
@@ -116,9 +138,19 @@ def choose_context(dockerfile: Path, df: Dockerfile, limit: Path | None) -> tupl
         hits = sum(1 for s in sources if _exists(candidate, s))
         if hits > best_hits:
             best, best_hits = candidate, hits
-        if (candidate / ".git").exists() or (limit is not None and candidate == limit) or len(candidate.parts) <= 2:
+        if files.exists(candidate / ".git") or (limit is not None and candidate == limit) or len(candidate.parts) <= 2:
             break
     return best, best_hits > 0
+
+
+def _glob(context: Path, pattern: str) -> list[str]:
+    """``glob`` of a COPY source inside the context; a pattern leaving it (``../*``) matches nothing."""
+    if ".." in pattern.split("/"):
+        return []
+    try:
+        return glob.glob(str(context / pattern))
+    except (OSError, ValueError):
+        return []
 
 
 # ---- the image file system, as far as COPY tells
@@ -136,14 +168,14 @@ class _ImageFS:
         for src in sources:
             rel = src.lstrip("/")
             if any(ch in rel for ch in "*?["):
-                expanded.extend(os.path.relpath(p, context) for p in sorted(glob.glob(str(context / rel))))
+                expanded.extend(os.path.relpath(p, context) for p in sorted(_glob(context, rel)))
             else:
                 expanded.append(posixpath.normpath(rel) if rel not in ("", ".") else ".")
         dest_abs = posixpath.normpath(dest_abs)
         # COPY into an existing directory (WORKDIR, ".", a copied directory) puts the file inside it
         multi = len(expanded) > 1 or dest.endswith(("/", "/.")) or dest in (".", "..") or dest_abs in self.dirs
         for rel in expanded:
-            is_dir = rel == "." or (context / rel).is_dir()
+            is_dir = rel == "." or files.is_dir(context / rel)
             if is_dir:
                 self.maps.append((dest_abs, "" if rel == "." else rel, True))
                 self.dirs.add(dest_abs)
@@ -279,7 +311,7 @@ def build_project(
     if known:
         for copy_ins, src in _local_sources(df):
             exists = _exists(context, src)
-            if not exists and not (context / posixpath.dirname(src.lstrip("/").rstrip("/"))).is_dir():
+            if not exists and not files.is_dir(context / posixpath.dirname(src.lstrip("/").rstrip("/"))):
                 continue  # a whole directory is absent: more likely another context than a typo; not judged
             pattern = ignore.excluded_by(src.lstrip("/")) if exists and src not in (".", "./") else None
             copies.append(ContextFile(copy_ins.line, src, exists, ignore.describe(pattern) if pattern else None))
@@ -379,7 +411,7 @@ def _resolve(
 ) -> InstalledFile:
     scratch = fs.fork()
     for target, source in mounts:
-        is_dir = (context / source.lstrip("/")).is_dir() if source not in (".", "") else True
+        is_dir = files.is_dir(context / source.lstrip("/")) if source not in (".", "") else True
         scratch.maps.append(
             (
                 posixpath.normpath(target if target.startswith("/") else posixpath.join(fs.workdir, target)),
@@ -397,26 +429,26 @@ def _resolve(
     pattern = ignore.excluded_by(ctx_rel)
     if pattern is not None:
         return _replace(base, reason=f"excluded from the build context by {ignore.describe(pattern)}")
-    if not path.is_file():
+    if not files.exists(path) or files.is_dir(path):
         if ref.role == "project":  # pip install . of a setup.py project: nothing to follow, nothing wrong
             return base
-        if not path.parent.is_dir() or _written_in_image(run_texts, posixpath.basename(ctx_rel)):
+        if not files.is_dir(path.parent) or _written_in_image(run_texts, posixpath.basename(ctx_rel)):
             return base  # made inside the image (poetry export -o, pip freeze >) or another context: not judged
         return _replace(base, reason=f"the build context has no `{ctx_rel}`")
     kind = {"project": DepKind.PYPROJECT, "pipfile": DepKind.PIPFILE}.get(ref.role)
     if ref.role == "environment":  # conda --file: an environment.yml, an @EXPLICIT list, or a list of specs
         kind = DepKind.CONDA_ENV if ctx_rel.endswith((".yml", ".yaml")) else DepKind.CONDA_LOCK
-    parsed = loader.load(path, kind)
+    parsed = loader.load(path, kind, root=context)
     lock = None
     if ref.lock_name:
         lock_rel = posixpath.join(posixpath.dirname(ctx_rel), ref.lock_name)
         lock_image = posixpath.join(posixpath.dirname(ref.image_path), ref.lock_name)
         if (
             scratch.resolve(lock_image) is not None
-            and (context / lock_rel).is_file()
+            and files.exists(context / lock_rel)
             and ignore.excluded_by(lock_rel) is None
         ):
-            lock = loader.load(context / lock_rel)
+            lock = loader.load(context / lock_rel, root=context)
     return _replace(base, path=display(path), file=parsed, lock=lock)
 
 

@@ -345,7 +345,10 @@ def _brace_end(text: str, i: int) -> int:
     return -1
 
 
-def _expand_braced(inner: str, whole: str, env: Mapping[str, str]) -> str:
+_MAX_NESTING = 16  # ${A:-${B:-...}} deeper than this is kept as written (each level rescans its text)
+
+
+def _expand_braced(inner: str, whole: str, env: Mapping[str, str], depth: int) -> str:
     m = _BRACED.fullmatch(inner)
     if m is None:  # ${#x}, ${x%%.*}, ${x/a/b}: not modelled, kept as written
         return whole
@@ -354,19 +357,19 @@ def _expand_braced(inner: str, whole: str, env: Mapping[str, str]) -> str:
     if op is None:
         return value if value is not None else whole
     if op in (":-", ":="):
-        return value if value else expand_vars(arg or "", env)
+        return value if value else expand_vars(arg or "", env, depth + 1)
     if op in ("-", "="):
-        return value if value is not None else expand_vars(arg or "", env)
+        return value if value is not None else expand_vars(arg or "", env, depth + 1)
     if op in (":+", "+"):
         if value is None:
             return whole
-        return expand_vars(arg or "", env) if (value or op == "+") else ""
+        return expand_vars(arg or "", env, depth + 1) if (value or op == "+") else ""
     return value if value is not None else whole
 
 
-def expand_vars(text: str, env: Mapping[str, str]) -> str:
+def expand_vars(text: str, env: Mapping[str, str], depth: int = 0) -> str:
     """Replace ``$X``, ``${X}``, ``${X:-default}`` and ``${X:+alt}`` forms whose value is known; keep the rest."""
-    if "$" not in text:
+    if "$" not in text or depth > _MAX_NESTING:
         return text
     out: list[str] = []
     i = 0
@@ -379,7 +382,7 @@ def expand_vars(text: str, env: Mapping[str, str]) -> str:
                 if end < 0:
                     out.append(text[i:])
                     break
-                out.append(_expand_braced(text[i + 2 : end], text[i : end + 1], env))
+                out.append(_expand_braced(text[i + 2 : end], text[i : end + 1], env, depth))
                 i = end + 1
                 continue
             m = _NAME.match(text, i + 1)
