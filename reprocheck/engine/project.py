@@ -7,7 +7,7 @@ import glob
 import os
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,16 +277,29 @@ def _refs(inst: InstallCommand, cwd: str) -> list[_Ref]:
     return out
 
 
-def _cwd_before(run: RunInstruction, cmd: ShellCommand, workdir: str) -> str:
-    """WORKDIR, moved by the ``cd`` commands that run before ``cmd`` in the same RUN."""
+def _cwds(run: RunInstruction, workdir: str) -> dict[int, str]:
+    """For each command of a RUN (by id), the WORKDIR moved by the ``cd`` commands that run before it."""
+    out: dict[int, str] = {}
     cwd = workdir
     for c in run.commands:
-        if c is cmd:
-            break
+        out.setdefault(id(c), cwd)
         if c.name == "cd" and len(c.argv) > 1 and "$" not in c.argv[1] and c.argv[1] != "-":
             target = c.argv[1]
             cwd = posixpath.normpath(target if target.startswith("/") else posixpath.join(cwd, target))
-    return cwd
+    return out
+
+
+def _texts(stage_texts: list[str], run: RunInstruction, cmd: ShellCommand) -> Callable[[], list[str]]:
+    """Text of the commands that ran before an install in the stage (they may have written the file it
+    reads), made only when asked: building it for every install would cost quadratic time."""
+
+    def make() -> list[str]:
+        return [
+            *stage_texts,
+            *(" ".join(c.argv) + " " + " ".join(r.target for r in c.redirects) for c in run.commands if c is not cmd),
+        ]
+
+    return make
 
 
 def _mounts(run: RunInstruction) -> list[tuple[str, str]]:
@@ -320,6 +333,7 @@ def build_project(
     stage_python: dict[int, ImagePython | None] = {}
     stage_platform: dict[int, tuple[str, str]] = {}
     stage_texts: dict[int, list[str]] = {}
+    roots: dict[int, Stage] = {}
     for ins in df.instructions:
         if ins.onbuild:
             continue
@@ -336,7 +350,7 @@ def build_project(
         _apply(ins, fs, context)
         if not isinstance(ins, RunInstruction):
             continue
-        root = _root_stage(df, ins.stage)
+        root = _root_stage(df, ins.stage, roots)
         for inst in ins.installs:
             version = _python_from_command(inst)
             if version and (inst.manager == "conda" or stage_python.get(ins.stage) is None):
@@ -350,17 +364,10 @@ def build_project(
                 image = root.image
                 stage_python[ins.stage] = _distro_python(image.raw, image.repository, image.tag or "", ins.line)
         mounts = _mounts(ins)
+        cwds = _cwds(ins, fs.workdir) if ins.installs else {}
         for inst in ins.installs:
-            cwd = _cwd_before(ins, inst.command, fs.workdir)
-            # text of the commands that ran before this install in the stage: they may have written the file
-            earlier = [
-                *stage_texts.get(ins.stage, []),
-                *(
-                    " ".join(c.argv) + " " + " ".join(r.target for r in c.redirects)
-                    for c in ins.commands
-                    if c is not inst.command
-                ),
-            ]
+            cwd = cwds.get(id(inst.command), fs.workdir)
+            earlier = _texts(stage_texts.setdefault(ins.stage, []), ins, inst.command)
             python, target = stage_python.get(ins.stage), stage_platform.get(ins.stage, (platform, "glibc"))
             installed.extend(
                 _resolve(ref, inst, ins, fs, mounts, context, ignore, loader, python, target, earlier)
@@ -370,14 +377,20 @@ def build_project(
     return Project(df, display(context), known, tuple(copies), tuple(installed))
 
 
-def _root_stage(df: Dockerfile, index: int) -> Stage | None:
-    """The stage whose FROM names an external image, following stage references."""
+def _root_stage(df: Dockerfile, index: int, memo: dict[int, Stage]) -> Stage | None:
+    """The stage whose FROM names an external image, following stage references (``memo`` keeps a chain
+    of 10,000 stages, each built on the one before, linear)."""
     if not 0 <= index < len(df.stages):
         return None
+    chain: list[int] = []
     stage = df.stages[index]
-    while stage.parent is not None:
+    while stage.parent is not None and stage.index not in memo:
+        chain.append(stage.index)
         stage = df.stages[stage.parent]
-    return stage
+    root = memo.get(stage.index, stage)
+    for k in chain:
+        memo[k] = root
+    return root
 
 
 def _apply(ins: Instruction, fs: _ImageFS, context: Path) -> None:
@@ -392,8 +405,8 @@ def _apply(ins: Instruction, fs: _ImageFS, context: Path) -> None:
             fs.copy(context, local, ins.dest)
 
 
-def _written_in_image(run_texts: list[str], name: str) -> bool:
-    return any(name in text for text in run_texts)
+def _written_in_image(run_texts: Callable[[], list[str]], name: str) -> bool:
+    return any(name in text for text in run_texts())
 
 
 def _resolve(
@@ -407,7 +420,7 @@ def _resolve(
     loader: DepLoader,
     python: ImagePython | None,
     platform: tuple[str, str],
-    run_texts: list[str],
+    run_texts: Callable[[], list[str]],
 ) -> InstalledFile:
     scratch = fs.fork()
     for target, source in mounts:

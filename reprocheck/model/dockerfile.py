@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reprocheck.model._node import Node
 from reprocheck.model.install import InstallCommand
@@ -120,4 +121,12 @@ class Dockerfile(Node):
     line_count: int
 
     def in_stage(self, stage: int) -> tuple[Instruction, ...]:
-        return tuple(i for i in self.instructions if i.stage == stage)
+        return self._by_stage.get(stage, ())
+
+    @cached_property
+    def _by_stage(self) -> dict[int, tuple[Instruction, ...]]:
+        """Instructions grouped by stage once: asking each stage in turn stays linear in the file."""
+        groups: dict[int, list[Instruction]] = {}
+        for i in self.instructions:
+            groups.setdefault(i.stage, []).append(i)
+        return {k: tuple(v) for k, v in groups.items()}

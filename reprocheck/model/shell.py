@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from reprocheck.model._node import Node
 
@@ -51,8 +52,8 @@ class ShellCommand(Node):
     downstream: tuple[str, ...] = ()
     context: str = ""
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # asked by most rules of every command: computed once
         return basename(self.argv[0]) if self.argv else ""
 
     @property
