@@ -97,13 +97,12 @@ def uv_lock(n: int) -> Files:
 def pyproject(n: int) -> Files:
     deps = "".join(f'    "pkg{i}>=1.0",\n' for i in range(n))
     poetry = "".join(f'pkg{i} = "^1.{i}"\n' for i in range(n))
-    return {"pyproject.toml": f'[project]\nname = "x"\ndependencies = [\n{deps}]\n\n[tool.poetry.dependencies]\n{poetry}'}
+    project = f'[project]\nname = "x"\ndependencies = [\n{deps}]\n'
+    return {"pyproject.toml": f"{project}\n[tool.poetry.dependencies]\n{poetry}"}
 
 
 def pipfile_lock(n: int) -> Files:
-    entries = ",\n".join(
-        f'    "pkg{i}": {{"hashes": ["sha256:{HEX}"], "version": "==1.{i}"}}' for i in range(n)
-    )
+    entries = ",\n".join(f'    "pkg{i}": {{"hashes": ["sha256:{HEX}"], "version": "==1.{i}"}}' for i in range(n))
     return {"Pipfile.lock": '{\n  "_meta": {"hash": {"sha256": "x"}},\n  "default": {\n' + entries + "\n  }\n}\n"}
 
 
