@@ -220,4 +220,5 @@ def test_splitter_agrees_with_dockerfile_parse_on_the_corpus():
 
 def test_one_run_of_many_continuation_lines_parses():
     df = parse_dockerfile("FROM a\nRUN echo start \\\n" + "    && echo next \\\n" * 20000 + "    && true\n", "D")
-    assert len(df.instructions[1].commands) == 20002
+    run = df.instructions[1]
+    assert isinstance(run, RunInstruction) and len(run.commands) == 20002
