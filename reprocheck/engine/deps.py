@@ -11,6 +11,7 @@ from pathlib import Path
 from reprocheck.model.deps import DependencyFile, DepKind, LockPair
 from reprocheck.model.rule import RuleMeta
 from reprocheck.parsing.depfiles import dep_kind_of
+from reprocheck.parsing.text import numbered_lines
 
 from . import files
 from .project import DepLoader, display
@@ -102,7 +103,7 @@ class DepPragmas:
         self.file_wide: set[str] = set()
         if "reprocheck" not in text:
             return
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in numbered_lines(text):
             m = _PRAGMA.search(line)
             if not m:
                 continue

@@ -13,6 +13,7 @@ from reprocheck.model.deps import Dependency, DependencyFile, DepKind, FileOptio
 from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.parsing.installers.conda import judge_conda_spec
 from reprocheck.parsing.requirement import classify_requirement
+from reprocheck.parsing.text import numbered_lines
 
 _CONDA_FILE = re.compile(
     r"/(?P<subdir>[\w-]+)/(?P<name>[^/]+)-(?P<version>[^-/]+)-(?P<build>[^-/]+)\.(conda|tar\.bz2)(#.*)?$"
@@ -207,7 +208,7 @@ def _parse_spec_list(text: str, path: str) -> DependencyFile:
     """``conda install --file specs.txt``: one MatchSpec per line, judged like an environment's entries."""
     deps = [
         Dependency(spec=judge_conda_spec(line.split("#", 1)[0].strip()), line=number, manager="conda")
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in numbered_lines(text)
         if line.split("#", 1)[0].strip()
     ]
     return DependencyFile(path=path, kind=DepKind.CONDA_ENV, dependencies=tuple(deps))
@@ -219,7 +220,7 @@ def _parse_explicit(text: str, path: str) -> DependencyFile:
     locked: list[LockedPackage] = []
     issues: list[ParseIssue] = []
     platform: str | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in numbered_lines(text):
         line = raw.strip()
         if line.startswith("# platform:"):
             platform = line.split(":", 1)[1].strip()

@@ -20,6 +20,7 @@ from reprocheck.model.deps import Dependency, DependencyFile, DepKind, FileOptio
 from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.model.install import PackageSpec, SpecKind
 from reprocheck.parsing.requirement import classify_requirement, pep508_specifier
+from reprocheck.parsing.text import numbered_lines
 
 # pip: req_file.COMMENT_RE, ``(^|\s+)#.*$``. Searched as written, a line of 20,000 spaces costs quadratic
 # time (each space starts a ``\s+`` run that fails at the end); ``_COMMENT`` finds the same ``#`` (at the
@@ -53,7 +54,7 @@ def logical_lines(content: str) -> Iterator[tuple[int, str]]:
     """pip's preprocess without environment-variable expansion: (first line number, joined line)."""
     primary: int | None = None
     pending: list[str] = []
-    for number, line in enumerate(content.splitlines(), start=1):
+    for number, line in numbered_lines(content):
         if not line.endswith("\\") or COMMENT_RE.match(line):
             if COMMENT_RE.match(line):
                 line = " " + line  # pip: makes sure the comment is matched later
