@@ -58,7 +58,7 @@ _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))  # longest first, as listed
 # A word of plain characters that ends where a word ends: at a blank, a newline, an operator (but not at
 # `<(`/`>(`, which continue a word) or the end. Anything else takes the character-by-character path.
-_SIMPLE_WORD = re.compile(r"""[^\s'"\\$`<>|&;()#][^\s'"\\$`<>|&;()]*(?=[\s|&;)]|[<>](?!\()|$)""")
+_SIMPLE_WORD = re.compile(r"""[ \t\r\f\v]*([^\s'"\\$`<>|&;()#][^\s'"\\$`<>|&;()]*)(?=[\s|&;)]|[<>](?!\()|$)""")
 _OP_START = frozenset("<>|&;()")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?$")
 _SKIP_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
@@ -76,6 +76,9 @@ class _Heredoc:
         self.body = ""
 
 
+_NO_SUBS: list[tuple[str, str]] = []  # shared by the tokens without substitutions: never appended to
+
+
 class _Token:
     __slots__ = ("end", "heredoc", "kind", "start", "subs", "text")
 
@@ -84,7 +87,7 @@ class _Token:
         self.text = text
         self.start = start
         self.end = end
-        self.subs: list[tuple[str, str]] = subs if subs is not None else []
+        self.subs: list[tuple[str, str]] = subs if subs is not None else _NO_SUBS
         self.heredoc: _Heredoc | None = None
 
 
@@ -197,16 +200,16 @@ def tokenize(src: str) -> list[_Token]:
     i = 0
     n = len(src)
     while i < n:
+        if not expect_delim:
+            fast = _SIMPLE_WORD.match(src, i)
+            if fast is not None:  # the common word (after blanks): no quote, escape, expansion or operator
+                start, i = fast.span(1)
+                tokens.append(_Token("word", fast.group(1), start, i))
+                continue
         c = src[i]
         if c in " \t\r\f\v":
             i = _BLANKS.match(src, i).end()  # type: ignore[union-attr]
             continue
-        if not expect_delim:
-            fast = _SIMPLE_WORD.match(src, i)
-            if fast is not None:  # the common word: no quote, escape, expansion or operator in it
-                tokens.append(_Token("word", fast.group(), i, fast.end()))
-                i = fast.end()
-                continue
         if c == "\\" and i + 1 < n and src[i + 1] == "\n":
             i += 2
             continue
