@@ -338,3 +338,38 @@ def test_a_requirement_line_with_20000_spaces_parses():
 def test_nested_variable_defaults_do_not_recurse_without_end():
     df = parse_dockerfile("FROM python:3.11\nRUN echo " + "${A:-" * 5000 + "x" + "}" * 5000 + "\n", "Dockerfile")
     assert len(df.instructions) == 2
+
+
+def test_an_explicit_path_to_a_device_link_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    Path("Dockerfile").symlink_to("/dev/zero")
+    Path("requirements.txt").symlink_to(tmp_path / "missing.txt")
+    report = lint_paths(["Dockerfile", "requirements.txt"], LintOptions(isolated=True))
+    assert [(p, m.split(":")[0]) for p, _, m in messages(report)] == [
+        ("Dockerfile", "a link to a file outside the linted directory"),
+        ("requirements.txt", "cannot read"),
+    ]
+
+
+def test_a_directory_named_like_a_dockerfile_is_walked_not_read(tmp_path: Path):
+    (tmp_path / "Dockerfile").mkdir()
+    (tmp_path / "Dockerfile" / "Dockerfile").write_text("FROM python:3.11\n")
+    (tmp_path / "requirements.txt").mkdir()
+    report = lint(tmp_path)
+    assert [p.rsplit("/", 2)[-2:] for p in report.files] == [["Dockerfile", "Dockerfile"]]
+    assert not messages(report)
+
+
+def test_a_copied_requirements_file_that_links_out_of_the_context_is_not_read(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN-0123456789\n")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / ".git").mkdir()
+    (ctx / "requirements.txt").symlink_to(secret)
+    (ctx / "Dockerfile").write_text(
+        "FROM python:3.11\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+    )
+    report = lint(ctx / "Dockerfile")
+    assert "TOKEN" not in repr(report.findings)
+    assert any("outside the linted directory" in m for _, _, m in messages(report))
