@@ -47,8 +47,8 @@ def _load_includes(loader: DepLoader, path: Path) -> None:
         if "://" in rel or "$" in rel or "\0" in rel:
             continue
         target = files.real(path.parent / rel)
-        if target is None or not files.exists(target):
-            continue  # a missing include is pip's error at install time, not a file to lint
+        if target is None or not files.exists(target) or files.is_dir(target):
+            continue  # a missing include (or a directory) is pip's error at install time, not a file to lint
         kind = dep_kind_of(target.name) or (DepKind.REQUIREMENTS_IN if rel.endswith(".in") else DepKind.REQUIREMENTS)
         loader.load(target, kind, shown=display(target), root=root if root is not None else path.parent)
 
@@ -80,7 +80,7 @@ def _pair_of(loader: DepLoader, path: Path, pairs: list[LockPair]) -> None:
         if not named and path.suffix == ".txt":
             source_paths = [path.with_suffix(".in")]
     for sp in source_paths:
-        if not files.exists(sp) or files.real(sp) == path:
+        if not files.exists(sp) or files.is_dir(sp) or files.real(sp) == path:
             continue
         kind = DepKind.REQUIREMENTS_IN if lock.kind is DepKind.REQUIREMENTS else None
         source = loader.load(sp, kind, shown=display(sp), root=root if root is not None else path.parent)
