@@ -266,7 +266,7 @@ class _Run:
 
     def shown_files(self, targets: Sequence[Target]) -> tuple[str, ...]:
         shown = [t.path for t in targets if t.kind is not FileKind.TEMPLATE]
-        extra = sorted({f.path for f in self.loader.files.values()} - set(shown))
+        extra = sorted(({f.path for f in self.loader.files.values()} | set(self.loader.unreadable)) - set(shown))
         return tuple(shown + extra)
 
 
