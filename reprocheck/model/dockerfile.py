@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reprocheck.model._node import Node
 from reprocheck.model.install import InstallCommand
@@ -149,7 +150,7 @@ class Dockerfile(Node):
     syntax: ImageUse | None = None  # the `# syntax=` parser directive
 
     def in_stage(self, stage: int) -> tuple[Instruction, ...]:
-        return tuple(i for i in self.instructions if i.stage == stage)
+        return self._by_stage.get(stage, ())
 
     def final_stage(self, target: str | None = None) -> int:
         """The index of the stage a build produces: ``target`` when given (by name), else the last one."""
@@ -175,3 +176,11 @@ class Dockerfile(Node):
             elif isinstance(ins, RunInstruction):
                 out.extend(ins.mount_images)
         return tuple(out)
+
+    @cached_property
+    def _by_stage(self) -> dict[int, tuple[Instruction, ...]]:
+        """Instructions grouped by stage once: asking each stage in turn stays linear in the file."""
+        groups: dict[int, list[Instruction]] = {}
+        for i in self.instructions:
+            groups.setdefault(i.stage, []).append(i)
+        return {k: tuple(v) for k, v in groups.items()}

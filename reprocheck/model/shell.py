@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reprocheck.model._node import Node
 
@@ -50,10 +50,12 @@ class ShellCommand(Node):
     redirects: tuple[Redirect, ...] = ()
     downstream: tuple[str, ...] = ()
     context: str = ""
+    # the program, ``basename(argv[0])``: asked by most rules of every command, so computed once (a
+    # cached_property takes a lock on every read in Python 3.11)
+    name: str = field(init=False, default="")
 
-    @property
-    def name(self) -> str:
-        return basename(self.argv[0]) if self.argv else ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", basename(self.argv[0]) if self.argv else "")
 
     @property
     def args(self) -> tuple[str, ...]:
