@@ -1,6 +1,6 @@
 """The Typer application and the one place where errors become a line on stderr and an exit code."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`, as in lint.py: Typer reads the callback's annotations.
 
 import os
 import sys
