@@ -65,6 +65,8 @@ NOT_FOR_ONE_FILE_LINT = (
     "jsonschema",
     "yaml",
     "tomllib",
+    "multiprocessing",
+    "concurrent",
     "reprocheck.audit",
     "reprocheck.check",
     "reprocheck.catalogue",
