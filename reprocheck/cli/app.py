@@ -53,10 +53,17 @@ COMMANDS: dict[str, LazyCommand] = {
         "record",
         "Run the prediction on this machine, write the golden output and a record of this environment.",
     ),
+    "init": LazyCommand(
+        "reprocheck.cli.init",
+        "init",
+        "Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its"
+        " reprocheck.toml), guessing the predict script or server; never overwrites an existing table.",
+    ),
     "clean": LazyCommand(
         "reprocheck.cli.clean",
         "clean",
-        "Remove every container and image labelled by reprocheck (cached smoke images included).",
+        "Remove the containers, images and networks reprocheck made for this project (cached smoke images and"
+        " what interrupted runs left behind).",
     ),
     "rules": LazyCommand("reprocheck.cli.rules", "rules", "List the rules, or print one rule's documentation."),
 }

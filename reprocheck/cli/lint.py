@@ -8,9 +8,20 @@ from typing import Annotated
 
 import typer
 
-from reprocheck.errors import UsageError
 from reprocheck.model.finding import Severity
 
+from ._options import (
+    ColorChoice,
+    ColorOpt,
+    ConfigOpt,
+    ExtendSelectOpt,
+    Formats,
+    IgnoreOpt,
+    IsolatedOpt,
+    Outputs,
+    SelectOpt,
+    ThresholdOpt,
+)
 from ._output import debug_enabled, emit, pair_outputs
 
 
@@ -21,41 +32,28 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def lint(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories; `-` reads standard input.")] = None,
-    fmt: Annotated[
+    paths: Annotated[
         list[str] | None,
-        typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown (repeatable)."),
+        typer.Argument(help="Files or directories; `-` reads standard input.", metavar="[PATH]..."),
     ] = None,
-    output: Annotated[
-        list[str] | None,
-        typer.Option("--output", "-o", help="File for the --format at the same position (repeatable)."),
+    fmt: Formats = None,
+    output: Outputs = None,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
+    failure_threshold: ThresholdOpt = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    stdin_filename: Annotated[
+        str | None, typer.Option("--stdin-filename", metavar="NAME", help="Name to show for `-` (standard input).")
     ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(help="Rules to run (id, name, or prefix such as RC3); replaces the config's select."),
-    ] = None,
-    extend_select: Annotated[list[str] | None, typer.Option(help="Rules to add to the selection.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Rules to skip, added to the config's ignore.")] = None,
-    failure_threshold: Annotated[
-        str | None, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
-    ] = None,
-    config: Annotated[
-        str | None, typer.Option(help="Config file (default: nearest .reprocheck.toml or pyproject.toml).")
-    ] = None,
-    isolated: Annotated[bool, typer.Option(help="Ignore all configuration files.")] = False,
-    stdin_filename: Annotated[str | None, typer.Option(help="Name to show for `-` (standard input).")] = None,
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.engine.run import LintOptions, lint_paths
 
     pairs = pair_outputs(fmt or [], output or [])
-    threshold = None
-    if failure_threshold is not None:
-        try:
-            threshold = Severity.parse(failure_threshold)
-        except ValueError as exc:
-            raise UsageError(f"--failure-threshold: {exc}") from None
+    threshold = None if failure_threshold is None else Severity(failure_threshold.value)
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if "-" in targets else None
     options = LintOptions(
@@ -63,12 +61,12 @@ def lint(
         extend_select=_split(extend_select) or (),
         ignore=_split(ignore) or (),
         failure_threshold=threshold,
-        config=config,
+        config=str(config) if config else None,
         isolated=isolated,
         stdin=stdin,
         stdin_filename=stdin_filename,
         debug=debug_enabled(),
     )
     report = lint_paths(targets, options)
-    emit(report, pairs, color)
+    emit(report, pairs, color.value)
     return report.exit_code

@@ -25,9 +25,9 @@ from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
 
 from .config import Config, find_config, load_config
-from .deps import DepPragmas, follow_includes, lock_pairs
+from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover
-from .pragmas import collect
+from .pragmas import Pragmas, collect, collect_inline
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
 
@@ -233,14 +233,16 @@ class _Run:
         return out
 
     def _dep_pragmas(self) -> None:
-        texts = self.loader.texts()
-        cache: dict[str, DepPragmas] = {}
+        pragmas: dict[str, Pragmas] = {path: collect_inline(text, META) for path, text in self.loader.texts().items()}
+        for path, found in pragmas.items():
+            self.findings.extend(
+                Finding("RC901", META["RC901"].severity, msg, Location(path, line)) for line, msg in found.invalid
+            )
         for k, f in enumerate(self.findings):
-            text = texts.get(f.location.path)
-            if text is None or f.suppressed_by:
+            inline = pragmas.get(f.location.path)
+            if inline is None or f.suppressed_by:
                 continue
-            pragmas = cache.setdefault(f.location.path, DepPragmas(text, dict(META)))
-            why = pragmas.suppression(f.rule, f.location.line)
+            why = inline.suppression(f.rule, f.location.line)
             if why:
                 self.findings[k] = f.suppressed(why)
 

@@ -121,3 +121,8 @@ class Dockerfile(Node):
 
     def in_stage(self, stage: int) -> tuple[Instruction, ...]:
         return tuple(i for i in self.instructions if i.stage == stage)
+
+    def final_stage(self, target: str | None = None) -> int:
+        """The index of the stage a build produces: ``target`` when given (by name), else the last one."""
+        by_name = {s.alias.lower(): s.index for s in self.stages if s.alias}
+        return by_name.get(target.lower(), len(self.stages) - 1) if target else len(self.stages) - 1

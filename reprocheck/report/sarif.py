@@ -57,6 +57,15 @@ def as_dict(report: Report) -> dict[str, Any]:
                 }
             ],
         }
+        if f.cause or f.evidence or f.details:
+            props: dict[str, Any] = {}
+            if f.cause:
+                props["cause"] = f.cause
+            if f.evidence:
+                props["evidence"] = list(f.evidence)
+            if f.details:
+                props["details"] = dict(f.details)
+            result["properties"] = props
         if f.suppressed_by:
             result["suppressions"] = [{"kind": "inSource", "justification": f.suppressed_by}]
         results.append(result)

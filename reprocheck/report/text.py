@@ -29,6 +29,9 @@ def render(report: Report, *, color: bool = False) -> str:
             lines.append(f"  {loc:>7}  {sev} {c(_BOLD, f.rule)} {rule_name(report, f)}: {f.message}")
             if title:
                 lines.append(c(_DIM, f"{'':>11}rule: {title}"))
+            if f.cause:
+                lines.append(f"{'':>11}cause: {f.cause}")
+                lines.extend(f"{'':>13}- {e}" for e in f.evidence[:12])
             if f.hint:
                 first, *rest = f.hint.splitlines()
                 lines.append(f"{'':>11}hint: {first}")

@@ -89,7 +89,15 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
     kits = [project / "featurekit", *sorted((project / "pkgsrc").glob("*"))]
     for kit in kits:
         for source in sorted(kit.glob("v*.py")) if kit.is_dir() else ():
-            make_wheel(wheels, kit.name, source.stem[1:], code=source.read_text())
+            code = source.read_text()
+            make_wheel(
+                wheels,
+                kit.name,
+                source.stem[1:],
+                _header(code, "requires"),
+                code=code,
+                scripts=_header(code, "console_scripts"),
+            )
     requirements = project / "requirements.txt"
     if requirements.is_file() and "--hash" in requirements.read_text():
         download_locked_wheels(requirements)
@@ -104,9 +112,52 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
     return project
 
 
+def _header(code: str, key: str) -> tuple[str, ...]:
+    """``# requires: featurekit>=1.1, labelkit`` at the top of a pkgsrc source -> its wheel's Requires-Dist
+    (``# console_scripts: serve-model = servekit:main`` -> its console scripts)."""
+    for line in code.splitlines()[:5]:
+        if line.startswith(f"# {key}:"):
+            return tuple(x.strip() for x in line.split(":", 1)[1].split(",") if x.strip())
+    return ()
+
+
 def _same_fs(a: Path, b: Path) -> bool:
     return a.stat().st_dev == b.stat().st_dev
 
 
 def expected(project: Path) -> dict[str, object]:
     return tomllib.loads((project / "expect.toml").read_text()) if (project / "expect.toml").is_file() else {}
+
+
+def run_filter(backend) -> dict[str, str]:
+    """Docker API filters for the objects of ``backend``'s own run (never the engine's other runs)."""
+    from reprocheck.backend.base import RUN_LABEL
+
+    return {"label": f"{RUN_LABEL}={backend.run_id}"}
+
+
+def project_filter(project: Path) -> dict[str, str]:
+    """Docker API filters for the objects of the project at ``project`` (as `reprocheck clean PROJECT` names it)."""
+    from reprocheck.backend.base import PROJECT_LABEL, project_id
+    from reprocheck.confine import project_root_for
+
+    return {"label": f"{PROJECT_LABEL}={project_id(project_root_for(project))}"}
+
+
+def project_objects(backend, project: Path) -> tuple[list[str], list[str], list[str]]:
+    """(containers, images, networks) of one project on the engine."""
+    api = backend.client.api
+    filters = project_filter(project)
+    return (
+        [c["Id"] for c in api.containers(all=True, filters=filters)],
+        [i["Id"] for i in api.images(filters=filters)],
+        [n["Id"] for n in api.networks(filters=filters)],
+    )
+
+
+def remove_project(backend, project: Path) -> None:
+    """Remove one project's objects (a test's own), as `reprocheck clean PROJECT` would."""
+    from reprocheck.backend.base import project_id
+    from reprocheck.confine import project_root_for
+
+    backend.cleanup(project=project_id(project_root_for(project)))
