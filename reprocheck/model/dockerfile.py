@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 from reprocheck.model.install import InstallCommand
 from reprocheck.model.shell import ShellCommand
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ImageRef(Node):
     """A base image reference after ARG substitution.
 
@@ -33,7 +33,7 @@ class ImageRef(Node):
         return f"{self.registry}/{self.repository}" if self.registry else self.repository
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Instruction(Node):
     """One Dockerfile instruction. ``line``/``end_line`` are 1-based; ``value`` is the argument text
     with continuation lines joined and flags removed. ``stage`` is -1 before the first FROM."""
@@ -49,7 +49,7 @@ class Instruction(Node):
     heredocs: tuple[str, ...] = ()  # delimiters of BuildKit here-documents (RUN, COPY, ADD)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class FromInstruction(Instruction):
     image: ImageRef = field(default_factory=lambda: ImageRef("", ""))
     alias: str | None = None
@@ -57,7 +57,7 @@ class FromInstruction(Instruction):
     column: int | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class RunInstruction(Instruction):
     """A RUN. ``script`` is the shell text (here-documents included) or None for exec form (``argv``)."""
 
@@ -69,7 +69,7 @@ class RunInstruction(Instruction):
     env: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class CopyInstruction(Instruction):
     """COPY or ADD (``keyword`` tells which). ``sources`` are expanded; here-document sources are ``<<NAME``."""
 
@@ -79,20 +79,20 @@ class CopyInstruction(Instruction):
     checksum: str | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class KeyValueInstruction(Instruction):
     """ARG or ENV: ``pairs`` of name and value (None for an ARG without default)."""
 
     pairs: tuple[tuple[str, str | None], ...] = ()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Comment(Node):
     line: int
     text: str
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Stage(Node):
     index: int
     line: int
@@ -101,7 +101,7 @@ class Stage(Node):
     parent: int | None  # index of the stage this one builds FROM, if any
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ParseIssue(Node):
     """Something in a file that does not parse; becomes an RC900 finding."""
 
@@ -110,7 +110,7 @@ class ParseIssue(Node):
     column: int | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Dockerfile(Node):
     path: str
     instructions: tuple[Instruction, ...]
