@@ -387,8 +387,14 @@ def lint_paths(
     }
     targets = discover(paths or ["."], config.exclude, options.stdin_filename)
     run = _Run(options, dispatcher, rule_options)
-    for target in targets:
-        run.target(target)
+    from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
+
+    workers = workers_for(targets, options.stdin) if projects is None else 1
+    if workers > 1:
+        lint_targets(run, targets, workers)
+    else:
+        for target in targets:
+            run.target(target)
     run.finish()
     if projects is not None:
         projects.extend(run.projects)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 
 # Commands that read a script on standard input or as an argument.
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
@@ -24,7 +24,7 @@ def is_shell_or_interpreter(name: str) -> bool:
     return base.startswith(("python", "pypy", "perl", "ruby"))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Redirect(Node):
     """A redirection such as ``> file`` or a here-document (``op`` is ``<<`` and ``body`` is set)."""
 
@@ -33,7 +33,7 @@ class Redirect(Node):
     body: str | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ShellCommand(Node):
     """One simple command of a RUN instruction, with variables the Dockerfile defines expanded.
 
