@@ -43,9 +43,10 @@ def _main(
 
 
 def _register() -> None:
-    from . import audit, check, clean, lint, rebuild, record, rules, smoke, verify
+    from . import audit, check, clean, fix, lint, rebuild, record, rules, smoke, verify
 
     app.command("lint")(lint.lint)
+    app.command("fix")(fix.fix)
     app.command("check")(check.check)
     app.command("audit")(audit.audit)
     app.command("smoke")(smoke.smoke)

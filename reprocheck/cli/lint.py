@@ -44,6 +44,11 @@ def lint(
     isolated: Annotated[bool, typer.Option(help="Ignore all configuration files.")] = False,
     stdin_filename: Annotated[str | None, typer.Option(help="Name to show for `-` (standard input).")] = None,
     color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes (see `reprocheck fix`).")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="With --fix: print the fixes as a diff, change nothing.")
+    ] = False,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix: apply unsafe fixes too.")] = False,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.engine.run import LintOptions, lint_paths
@@ -68,6 +73,10 @@ def lint(
         stdin_filename=stdin_filename,
         debug=debug_enabled(),
     )
+    if fix or diff:
+        from .fix import run_fix
+
+        return run_fix(targets, options, pairs, color, unsafe=unsafe_fixes, diff=diff)
     report = lint_paths(targets, options)
     emit(report, pairs, color)
     return report.exit_code

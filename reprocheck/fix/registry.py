@@ -1,0 +1,16 @@
+"""The fixers, one module each: the explicit list is the registry (as rules/__init__.py is for rules)."""
+
+from __future__ import annotations
+
+from ._api import Fixer, FixKind
+from .images import FIXER as IMAGES
+
+FIXERS: tuple[Fixer, ...] = (IMAGES,)
+
+
+def fix_kinds() -> dict[str, FixKind]:
+    """Rule id -> the kind of fix reprocheck has for it (rules without one are absent)."""
+    kinds: dict[str, FixKind] = {}
+    for fixer in FIXERS:
+        kinds.update(fixer.kinds)
+    return kinds
