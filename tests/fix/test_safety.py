@@ -16,18 +16,18 @@ pytestmark = [pytest.mark.engine, pytest.mark.registry]
 
 
 def test_a_file_changed_while_fix_works_is_not_written(pushed: Pushed, tmp_path: Path, monkeypatch):
-    import reprocheck.fix.run as run
+    from reprocheck.fix.edits import apply_edits
 
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(f"FROM {pushed.repo}:1.0\nUSER 65534\n")
-    real = run.apply_edits
+    real = apply_edits
 
     def meanwhile(*args, **kwargs):  # another editor saves the file while fix looks up digests
         with dockerfile.open("a") as fh:
             fh.write("LABEL edited=yes\n")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(run, "apply_edits", meanwhile)
+    monkeypatch.setattr("reprocheck.fix.run.apply_edits", meanwhile)
     monkeypatch.chdir(tmp_path)
     result = fix_paths(["."], LintOptions(isolated=True), FixOptions())
     assert result.written == [] and len(result.refused) == 1
