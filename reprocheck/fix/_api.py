@@ -76,14 +76,23 @@ class Target:
 class FixContext:
     """Shared by the fixers of one run: options, the project root, and caches of look-ups."""
 
-    def __init__(self, options: FixOptions, roots: Sequence[Path], allowed: frozenset[str]) -> None:
+    def __init__(
+        self, options: FixOptions, roots: Sequence[Path], selected: frozenset[str], kinds: dict[str, FixKind]
+    ) -> None:
         self.options = options
         self.roots = tuple(roots)
-        self.allowed = allowed  # rules selected whose fix kind the run accepts
+        self.selected = selected  # rules selected that have a fix
+        self.kinds = kinds
         self.cache: dict[tuple[str, ...], Any] = {}
 
-    def allows(self, rule: str) -> bool:
-        return rule in self.allowed
+    def allows(self, rule: str, safe: bool | None = None) -> bool:
+        """Whether an edit for ``rule`` is wanted: selected, and safe (``safe``, else the rule's kind says
+        so) or ``--unsafe-fixes`` given."""
+        if rule not in self.selected:
+            return False
+        if safe is None:
+            safe = self.kinds.get(rule) is FixKind.SAFE
+        return safe or self.options.unsafe
 
     def inside(self, path: Path) -> bool:
         """Whether ``path`` (symlinks resolved) is inside one of the project roots."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace ``line[start_col:end_col]`` (the line without its ending) by ``replacement``."""
 
@@ -24,6 +24,7 @@ class Edit:
     replacement: str
     rule: str = ""
     note: str = ""  # what the edit does, for the summary
+    safe: bool | None = None  # None: the rule's fix kind decides; True/False: this edit's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def apply_edits(source: Source, edits: Iterable[Edit]) -> tuple[str, list[Edit],
     earlier one (a later run of ``fix`` picks them up)."""
     applied: list[Edit] = []
     skipped: list[Edit] = []
-    for edit in edits:
+    for edit in sorted(edits, key=lambda e: (e.line, e.start_col, e.end_col)):
         line = source.line(edit.line)
         bad_span = not (0 <= edit.start_col <= edit.end_col <= len(line)) or edit.line > len(source.lines)
         if bad_span or any(overlapping(edit, done) for done in applied):

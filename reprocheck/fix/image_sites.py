@@ -29,7 +29,7 @@ class ImageSite:
     image: ImageRef
 
 
-def _token(source: Source, first: int, last: int, token: str, prefix: str = "") -> tuple[int, int] | None:
+def whole_word(source: Source, first: int, last: int, token: str, prefix: str = "") -> tuple[int, int] | None:
     """The first whole-word occurrence of ``prefix + token`` on lines first..last: (line, column of token)."""
     pattern = re.compile(rf"(?:(?<=\s)|(?<=^)|(?<=,)|(?<==)){re.escape(prefix + token)}(?=\s|$|,|\\)")
     for number in range(first, last + 1):
@@ -55,7 +55,7 @@ def image_sites(df: Dockerfile, source: Source) -> Iterator[ImageSite]:
             written = ins.image.written
             if "$" in written or ins.image.is_scratch or ins.image.is_stage_ref:
                 continue
-            where = _token(source, ins.line, ins.end_line, written)
+            where = whole_word(source, ins.line, ins.end_line, written)
             if where:
                 yield ImageSite("from", ins.line, where[0], where[1], where[1] + len(written), ins.image)
         elif isinstance(ins, CopyInstruction) and ins.from_stage:
@@ -76,6 +76,6 @@ def _flag_image(
     image = parse_image_ref(value, value)
     if image.tag is None and image.digest is None and image.registry is None and "/" not in value:
         return  # a bare word: a stage name of another file, or a build context (--build-context)
-    where = _token(source, first, last, value, prefix)
+    where = whole_word(source, first, last, value, prefix)
     if where:
         yield ImageSite(kind, first, where[0], where[1], where[1] + len(value), image)

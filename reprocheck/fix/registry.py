@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ._api import Fixer, FixKind
 from .images import FIXER as IMAGES
+from .lock import FIXER as LOCKS
+from .pip_pins import FIXER as PIP_PINS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES,)
+FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS)
 
 
 def fix_kinds() -> dict[str, FixKind]:

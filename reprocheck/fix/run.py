@@ -116,17 +116,17 @@ def _with_reasons(report: Report, failures: Sequence[Failure]) -> Report:
 class _FixRun:
     def __init__(self, options: FixOptions, lint: LintOptions, report: Report, roots: list[Path]) -> None:
         kinds = fix_kinds()
-        accepted = {FixKind.SAFE, FixKind.UNSAFE} if options.unsafe else {FixKind.SAFE}
         selection = lint_selection(lint)
-        self.allowed = frozenset(r for r, k in kinds.items() if k in accepted and selection.enabled(META[r]))
-        self.ctx = FixContext(options, roots, self.allowed)
+        self.selected = frozenset(r for r in kinds if selection.enabled(META[r]))
+        self.ctx = FixContext(options, roots, self.selected, kinds)
         self.kinds = kinds
         self.result = FixResult(report)
+        self.done: set[str] = set()  # files created or rewritten whole (a lock), by resolved path
 
     def fixers_for(self, findings: Sequence[Finding], dockerfile: bool) -> list[tuple[Fixer, list[Finding]]]:
         out = []
         for fixer in FIXERS:
-            mine = [f for f in findings if f.rule in fixer.kinds and f.rule in self.allowed]
+            mine = [f for f in findings if f.rule in fixer.kinds and f.rule in self.selected]
             wanted = dockerfile and fixer.every_dockerfile and any(self.ctx.allows(r) for r in fixer.kinds)
             if mine or wanted:
                 out.append((fixer, mine))
@@ -156,10 +156,10 @@ class _FixRun:
         edits: list[Edit] = []
         for fixer, mine in jobs:
             outcome = fixer.apply(self.ctx, target, mine)
-            edits += [e for e in outcome.edits if e.rule in self.allowed]
+            edits += [e for e in outcome.edits if self.ctx.allows(e.rule, e.safe)]
             self.result.failures += outcome.failures
             self.new_files(outcome.new_files, diff)
-        text, applied, _ = apply_edits(source, sorted(edits))
+        text, applied, _ = apply_edits(source, edits)
         if not applied or text == source.text:
             return
         if diff:
@@ -176,7 +176,11 @@ class _FixRun:
 
     def new_files(self, files: Sequence[NewFile], diff: bool) -> None:
         for new in files:
-            shown = str(new.path)
+            key = str(new.path.resolve())
+            if key in self.done:
+                continue
+            self.done.add(key)
+            shown = os.path.relpath(new.path) if not new.path.is_absolute() else str(new.path)
             if not self.ctx.inside(new.path.parent):
                 self.result.refused.append(f"{shown}: outside the project given to fix; not written")
                 continue
@@ -222,8 +226,14 @@ def fix_paths(paths: Sequence[str], lint: LintOptions, options: FixOptions, diff
     for shown in order:
         run.file(shown, by_path[shown], project_of.get(shown), diff)
     result = run.result
+    fixed_places = {(e.rule, e.path, e.line) for e in result.applied}
     result.unsafe_hidden = sum(
-        1 for f in report.active if run.kinds.get(f.rule) is FixKind.UNSAFE and f.rule not in run.allowed
+        1
+        for f in report.active
+        if run.kinds.get(f.rule) is FixKind.UNSAFE
+        and f.rule in run.selected
+        and not options.unsafe
+        and (f.rule, f.location.path, f.location.line) not in fixed_places
     )
     if result.written:
         report = lint_paths(targets, lint)
