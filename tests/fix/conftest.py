@@ -30,3 +30,19 @@ def git_apply(repo: Path, patch: str) -> subprocess.CompletedProcess[str]:
         [git, "apply", "--verbose", "-"], input=patch.encode(), cwd=repo, capture_output=True, check=False
     )
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def fix_diff(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``reprocheck fix --diff``, its output read as bytes (text mode would turn CRLF into LF)."""
+    import os
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "reprocheck", "fix", "--diff", *args],
+        cwd=project,
+        capture_output=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    return proc.returncode, proc.stdout.decode("utf-8", "surrogateescape"), proc.stderr.decode()
