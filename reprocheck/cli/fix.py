@@ -50,6 +50,8 @@ def run_fix(
     for failure in result.failures:
         loc = failure.finding.location
         print(f"{loc.path}:{loc.line}: {failure.finding.rule} not fixed: {failure.reason}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     for refused in result.refused:
         print(f"reprocheck: {refused}", file=sys.stderr)
     verb = "would fix" if diff else "fixed"

@@ -57,6 +57,7 @@ class Outcome:
     edits: list[Edit] = field(default_factory=list)
     new_files: list[NewFile] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # advice printed after the fixes (once each)
 
     def fail(self, finding: Finding, reason: str) -> None:
         self.failures.append(Failure(finding, reason))

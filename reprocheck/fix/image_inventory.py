@@ -27,8 +27,10 @@ def image_inventory(ctx: FixContext) -> Inventory | None:
 
         backend = DockerBackend()
         try:
-            if backend.inspect(image) is None:
+            if backend.inspect(image) is None:  # reprocheck never pulls
                 return LookupFailed(f"image `{image}` is not on the engine (reprocheck never pulls)")
+            info = backend.inspect(image)
+            ctx.cache[("created", image)] = info.created if info else ""
             return VerifyRunner(backend, VerifySpec(), lambda _message: None).probe(image)
         except ReprocheckError as exc:
             return LookupFailed(f"cannot look inside `{image}`: {exc.message}")
@@ -37,3 +39,8 @@ def image_inventory(ctx: FixContext) -> Inventory | None:
     if isinstance(found, LookupFailed):
         raise found
     return found  # type: ignore[no-any-return]
+
+
+def image_created(ctx: FixContext) -> str:
+    """When ``--from-image`` was made (ISO 8601), once its inventory was read; else ""."""
+    return str(ctx.cache.get(("created", ctx.options.from_image or ""), ""))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ._api import Fixer, FixKind
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
+from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS)
+FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, OS_PACKAGES)
 
 
 def fix_kinds() -> dict[str, FixKind]:

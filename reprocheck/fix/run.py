@@ -40,6 +40,7 @@ class FixResult:
     diff: str = ""
     written: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "path: why" for files left as they were
+    notes: list[str] = field(default_factory=list)
     unsafe_hidden: int = 0  # findings with an unsafe fix not applied (no --unsafe-fixes)
 
     @property
@@ -158,6 +159,7 @@ class _FixRun:
             outcome = fixer.apply(self.ctx, target, mine)
             edits += [e for e in outcome.edits if self.ctx.allows(e.rule, e.safe)]
             self.result.failures += outcome.failures
+            self.result.notes += [n for n in outcome.notes if n not in self.result.notes]
             self.new_files(outcome.new_files, diff)
         text, applied, _ = apply_edits(source, edits)
         if not applied or text == source.text:
