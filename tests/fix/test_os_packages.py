@@ -45,8 +45,6 @@ def test_apt_packages_pinned_to_the_versions_dpkg_recorded(make_project):
     (finding,) = json.loads(r.out)["findings"]
     assert finding["rule"] == "RC201" and "`no-such-package` is not installed in the image" in finding["hint"]
     assert "Debian snapshot archive" in r.err
-    assert (
-    )
 
 
 def test_without_an_image_the_line_stays_and_the_finding_says_what_is_needed(make_project):
