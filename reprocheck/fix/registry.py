@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ._api import Fixer, FixKind
+from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
 from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, OS_PACKAGES)
+FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, OS_PACKAGES, DOWNLOADS)
 
 
 def fix_kinds() -> dict[str, FixKind]:
