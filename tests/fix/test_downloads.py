@@ -61,7 +61,8 @@ def repo(tmp_path_factory) -> tuple[str, str, str]:
 
 
 def _project(make_project, dockerfile: str) -> Path:
-    return make_project({"p/Dockerfile": dockerfile}) / "p"
+    root: Path = make_project({"p/Dockerfile": dockerfile})
+    return root / "p"
 
 
 def test_add_url_gains_a_checksum_only_with_unsafe_fixes(server, make_project):
