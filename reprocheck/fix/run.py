@@ -151,7 +151,7 @@ class _FixRun:
         if project is not None:
             dockerfile = parse_dockerfile(data, shown)
             if dockerfile.issues:
-                self.result.refused.append(f"{shown}: does not parse cleanly; fix leaves it to be fixed by hand")
+                self.result.notes.append(f"{shown}: does not parse cleanly (RC900); fix leaves it as it is")
                 return
         target = Target(path, shown, source, dockerfile, project)
         edits: list[Edit] = []
