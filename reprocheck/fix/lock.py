@@ -110,6 +110,45 @@ def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewF
     return files
 
 
+def resolve_versions(ctx: FixContext, requirements: Sequence[str], python: str | None = None) -> dict[str, str]:
+    """Canonical name -> the version pip-compile picks today for ``requirements`` (one resolution, top-level
+    and transitive). Raises LookupFailed."""
+    from reprocheck.model.names import canonical
+
+    if python and ".".join(python.split(".")[:2]) != _host_python():
+        raise LookupFailed(f"the image runs Python {python} and the resolver here runs {_host_python()}")
+    if importlib.util.find_spec("piptools") is None:
+        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
+
+    def run() -> dict[str, str] | LookupFailed:
+        with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
+            src, out = Path(tmp) / "wanted.in", Path(tmp) / "wanted.txt"
+            src.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+            command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--allow-unsafe"]
+            command += ["--no-header", "--no-annotate", "--no-emit-index-url", "--no-emit-find-links"]
+            if ctx.options.index_url:
+                command += ["--index-url", ctx.options.index_url]
+            command += ["--output-file", str(out), str(src)]
+            try:
+                proc = subprocess.run(command, cwd=tmp, capture_output=True, timeout=TIMEOUT, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return LookupFailed(f"cannot run pip-compile: {exc}")
+            if proc.returncode != 0 or not out.is_file():
+                lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+                return LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+            versions: dict[str, str] = {}
+            for line in out.read_text(encoding="utf-8").splitlines():
+                name, eq, version = line.split(";", 1)[0].strip().partition("==")
+                if eq and name and not name.startswith(("#", "-")):
+                    versions[canonical(name.split("[", 1)[0])] = version.strip()
+            return versions
+
+    found = ctx.cached(("resolve", *requirements), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return dict(found)
+
+
 def _needs_lock(f: DependencyFile) -> bool:
     if f.kind is DepKind.REQUIREMENTS_IN:
         return True

@@ -14,6 +14,7 @@ from reprocheck.model.names import canonical
 from ._api import FixContext, Fixer, FixKind, Outcome, Target
 from .edits import Edit
 from .image_inventory import image_inventory
+from .lock import resolve_versions
 from .oci import LookupFailed
 from .words import command_spans
 
@@ -64,6 +65,16 @@ def _name_end(raw: str) -> int:
     return len(raw)
 
 
+def _python_of(target: Target, line: int) -> str | None:
+    """The Python of the image at ``line``, as the project learnt it (the installed files carry it)."""
+    if target.project is None:
+        return None
+    known = [i.python for i in target.project.installed if i.python is not None]
+    before = [p for p in known if p.line <= line]
+    chosen = before[-1] if before else (known[0] if known else None)
+    return chosen.version if chosen else None
+
+
 def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
     out = Outcome()
     if target.dockerfile is None:
@@ -86,11 +97,19 @@ def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
             if finding is None or inst.manager != "pip" or inst.action != "install":
                 continue
             spans = command_spans(target.source, ins, inst.command)
+            loose = [p for p in inst.packages if p.kind is SpecKind.NAME and not p.pinned]
+            resolved: dict[str, str] = {}
+            resolve_error = ""
+            unknown = [p.raw for p in loose if canonical(p.name) not in image and canonical(p.name) not in locked]
+            if unknown and ctx.allows(RULE, safe=False):
+                python = _python_of(target, ins.line)
+                try:
+                    resolved = resolve_versions(ctx, unknown, python)
+                except LookupFailed as exc:
+                    resolve_error = str(exc)
             used: set[int] = set()
             missing: list[str] = []
-            for spec in inst.packages:
-                if spec.kind is not SpecKind.NAME or spec.pinned:
-                    continue
+            for spec in loose:
                 index = next(
                     (k for k, w in enumerate(inst.command.argv) if w == spec.raw and k not in used and k > 0), None
                 )
@@ -103,17 +122,21 @@ def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
                     missing.append(f"`{spec.raw}` is not written plainly enough to edit")
                     continue
                 key = canonical(spec.name)
-                version = image.get(key) or locked.get(key)
+                version = image.get(key) or locked.get(key) or resolved.get(key)
                 if version is None:
-                    where = "the image" if image else "the lock"
-                    missing.append(f"{where} has no `{spec.name}`" + (f" ({image_error})" if image_error else ""))
+                    why = (
+                        resolve_error
+                        or image_error
+                        or "neither the image nor a lock has it (--unsafe-fixes resolves it)"
+                    )
+                    missing.append(f"`{spec.name}`: {why}")
                     continue
                 end = _name_end(spec.raw)
                 if not _admits(spec.raw, end, version):
                     missing.append(f"`{spec.raw}` does not admit {version}, the version of the lock or image")
                     continue
                 safe = key in image
-                origin = "the image" if safe else "the lock"
+                origin = "the image" if safe else "the lock" if key in locked else "the index today"
                 out.edits.append(
                     Edit(
                         target.shown,

@@ -6,10 +6,12 @@ from ._api import Fixer, FixKind
 from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
+from .lock_flags import FIXER as LOCK_FLAGS
 from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
+from .vcs import FIXER as VCS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, OS_PACKAGES, DOWNLOADS)
+FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, VCS, OS_PACKAGES, DOWNLOADS, LOCK_FLAGS)
 
 
 def fix_kinds() -> dict[str, FixKind]:

@@ -139,3 +139,32 @@ def test_a_missing_ref_is_reported(repo, make_project):
     r = run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC504", ".", cwd=project)
     assert r.code == 1 and "has no branch or tag `nope`" in r.err
     assert (project / "Dockerfile").read_text() == dockerfile
+
+
+def test_pip_vcs_refs_get_the_commit_in_a_run_and_in_a_requirements_file(repo, make_project):
+    url, head, tagged = repo
+    dockerfile = (
+        f"FROM {BASE}\nCOPY requirements.txt .\n"
+        f'RUN pip install "git+{url}@v1#egg=repo" && pip install --require-hashes -r requirements.txt\n'
+    )
+    requirements = f"repo @ git+{url}@main  # the tool\nhttps://example.invalid/x-1.0-py3-none-any.whl\n"
+    project = make_project({"p/Dockerfile": dockerfile, "p/requirements.txt": requirements}) / "p"
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC302,RC604", "--format", "json", ".", cwd=project)
+    assert (project / "Dockerfile").read_text() == dockerfile.replace("@v1#", f"@{tagged}#")
+    assert (project / "requirements.txt").read_text() == requirements.replace("@main ", f"@{head} ")
+    (left,) = json.loads(r.out)["findings"]
+    assert left["rule"] == "RC604" and left["line"] == 2 and "compile a hashed lock" in left["hint"]
+
+
+def test_lock_based_installs_are_told_to_install_exactly_the_lock(make_project):
+    dockerfile = (
+        f"FROM {BASE}\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --no-dev\nRUN pipenv install\n"
+        "RUN npm install && uv run python x.py\n"
+    )
+    project = _project(make_project, dockerfile)
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC513", ".", cwd=project)
+    assert r.code == 0, r.out + r.err
+    assert (project / "Dockerfile").read_text() == (
+        f"FROM {BASE}\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --locked --no-dev\nRUN pipenv install --deploy\n"
+        "RUN npm ci && uv run --locked python x.py\n"
+    )

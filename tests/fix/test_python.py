@@ -146,6 +146,19 @@ def test_a_loose_pip_install_is_pinned_to_the_lock_as_an_unsafe_fix(make_project
     assert "python -c 'import beta'" in (project / "Dockerfile").read_text()
 
 
+@needs_piptools
+def test_without_lock_or_image_the_unsafe_fix_pins_what_the_index_serves_today(index, make_project):
+    dockerfile = f"FROM {BASE}\nRUN pip install 'beta>=1' alpha\nUSER 65534\n"
+    project = make_project({"p/Dockerfile": dockerfile}) / "p"
+    safe = _fix(project, index)
+    assert safe.code == 1 and (project / "Dockerfile").read_text() == dockerfile
+    assert "--unsafe-fixes resolves it" in safe.err
+    r = _fix(project, index, "--unsafe-fixes")
+    assert r.code == 0, r.out + r.err
+    assert (project / "Dockerfile").read_text() == dockerfile.replace("'beta>=1' alpha", "'beta==2.0.0' alpha==1.1.0")
+    assert "(the index today)" in r.err
+
+
 def test_a_version_outside_the_range_is_not_written(make_project):
     dockerfile = (
         f"FROM {BASE}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN pip install 'alpha<1'\n"
@@ -178,7 +191,7 @@ def test_from_image_pins_to_what_the_image_holds_as_a_safe_fix(make_project, tmp
         dockerfile = f"FROM {BASE}\nRUN pip install alpha 'beta>=1' && pip install gamma\nUSER 65534\n"
         project = make_project({"p/Dockerfile": dockerfile}) / "p"
         r = run_cli("fix", "--isolated", "--from-image", image, ".", cwd=project)
-        assert r.code == 1 and "the image has no `gamma`" in r.err, r.err
+        assert r.code == 1 and "`gamma`: neither the image nor a lock has it" in r.err, r.err
         assert (project / "Dockerfile").read_text() == dockerfile.replace(
             "alpha 'beta>=1'", "alpha==1.0.0 'beta==2.0.0'"
         )
