@@ -71,6 +71,14 @@ def compile_lock(ctx: FixContext, path: Path, python: str | None = None) -> list
     return list(found)
 
 
+def _preferences(lock: Path) -> str:
+    """The existing lock's pins, for pip-compile to prefer; without their hashes, which pip would enforce
+    (a lock whose files changed on the index would stop the compile instead of being refreshed)."""
+    parsed = parse_dependency_file(lock.read_bytes(), str(lock), DepKind.REQUIREMENTS)
+    pins = [f"{d.name}=={d.spec.version}\n" for d in parsed.dependencies if d.spec.pinned and d.spec.version]
+    return "".join(pins)
+
+
 def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewFile]:
     if importlib.util.find_spec("piptools") is None:
         raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
@@ -89,7 +97,7 @@ def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewF
             (cwd / src_name).write_text(text, encoding="utf-8")
             files.append(NewFile(source, text, "RC601", f"the requirements of {lock.name}, as the lock's source"))
         elif lock.is_file() and not lock.is_symlink():
-            out.write_bytes(lock.read_bytes())  # its pins are pip-compile's preferences
+            out.write_text(_preferences(lock), encoding="utf-8")
         command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--generate-hashes"]
         command += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
         if ctx.options.index_url:

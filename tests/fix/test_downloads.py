@@ -168,3 +168,28 @@ def test_lock_based_installs_are_told_to_install_exactly_the_lock(make_project):
         f"FROM {BASE}\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --locked --no-dev\nRUN pipenv install --deploy\n"
         "RUN npm ci && uv run --locked python x.py\n"
     )
+
+
+def test_a_script_piped_to_a_shell_is_downloaded_checked_and_run(server, make_project):
+    dockerfile = f"FROM {BASE}\nRUN curl -fsSL {server}/weights.bin | sh -s -- --yes && echo done\n"
+    project = _project(make_project, dockerfile)
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC503", ".", cwd=project)
+    assert r.code == 0, r.out + r.err
+    assert (project / "Dockerfile").read_text() == (
+        f"FROM {BASE}\nRUN curl -fsSL {server}/weights.bin -o /tmp/weights.bin"
+        f' && echo "{SHA}  /tmp/weights.bin" | sha256sum -c - && sh /tmp/weights.bin --yes && echo done\n'
+    )
+
+
+def test_a_system_upgrade_is_dropped(make_project):
+    dockerfile = (
+        f"FROM {BASE}\nRUN apt-get update && apt-get upgrade -y \\\n    && apt-get install -y curl=7.88.1-10\n"
+        "RUN apk upgrade && apk add curl=8.5.0-r0\nRUN apt-get dist-upgrade -y\n"
+    )
+    project = _project(make_project, dockerfile)
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC204", ".", cwd=project)
+    assert r.code == 1 and "remove it by hand" in r.err, r.err
+    assert (project / "Dockerfile").read_text() == (
+        f"FROM {BASE}\nRUN apt-get update \\\n    && apt-get install -y curl=7.88.1-10\n"
+        "RUN apk add curl=8.5.0-r0\nRUN apt-get dist-upgrade -y\n"
+    )
