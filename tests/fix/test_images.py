@@ -169,3 +169,45 @@ def test_a_registry_that_does_not_answer_leaves_the_line_and_says_why(tmp_path: 
     assert (project / "Dockerfile").read_text() == text
     (finding,) = json.loads(r.out)["findings"]
     assert finding["rule"] == "RC102" and finding["hint"].startswith("not fixed: registry localhost:")
+
+
+def test_token_auth_with_credentials_from_the_docker_config_and_a_helper(pushed: Pushed, tmp_path: Path):
+    import base64
+    import os
+
+    from tests.support.auth_gate import auth_gate
+
+    with auth_gate(pushed.registry, "ada", "s3cret") as (gate, seen):
+        text = f"FROM {gate}/reprocheck-fix/app:1.0\nUSER 65534\n"
+        pinned = text.replace(":1.0\n", f":1.0@{pushed.tag_digest}\n")
+        anonymous = tmp_path / "anonymous"
+        anonymous.mkdir()
+        (anonymous / "config.json").write_text("{}")
+        project = _project(tmp_path, text, "none")
+        r = run_cli("fix", "--isolated", ".", cwd=project, env={"DOCKER_CONFIG": str(anonymous)})
+        assert r.code == 1 and "token service" in r.err and "HTTP 401" in r.err, r.err
+        assert (project / "Dockerfile").read_text() == text
+
+        config = tmp_path / "auths"
+        config.mkdir()
+        auth = base64.b64encode(b"ada:s3cret").decode()
+        (config / "config.json").write_text(json.dumps({"auths": {gate: {"auth": auth}}}))
+        project = _project(tmp_path, text, "p-auths")
+        r = run_cli("fix", "--isolated", ".", cwd=project, env={"DOCKER_CONFIG": str(config)})
+        assert r.code == 0, r.err
+        assert (project / "Dockerfile").read_text() == pinned
+        assert any(p.startswith("/token") for p in seen)
+
+        helper_dir = tmp_path / "bin"
+        helper_dir.mkdir()
+        helper = helper_dir / "docker-credential-rctest"
+        helper.write_text('#!/bin/sh\nread server\necho \'{"Username": "ada", "Secret": "s3cret"}\'\n')
+        helper.chmod(0o755)
+        config = tmp_path / "helpers"
+        config.mkdir()
+        (config / "config.json").write_text(json.dumps({"credHelpers": {gate: "rctest"}}))
+        project = _project(tmp_path, text, "p-helper")
+        env = {"DOCKER_CONFIG": str(config), "PATH": f"{helper_dir}:{os.environ['PATH']}"}
+        r = run_cli("fix", "--isolated", ".", cwd=project, env=env)
+        assert r.code == 0, r.err
+        assert (project / "Dockerfile").read_text() == pinned
