@@ -37,7 +37,7 @@ def auth_gate(upstream: str, user: str, password: str) -> Iterator[tuple[str, li
 
         def _handle(self) -> None:
             seen.append(self.path)
-            port = self.server.server_address[1]
+            port = self.server.server_address[1]  # type: ignore[index]
             if self.path.startswith("/token"):
                 if self.headers.get("Authorization") != expected:
                     self._send(401, {"Content-Type": "application/json"}, b'{"errors": []}')
