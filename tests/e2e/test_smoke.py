@@ -146,9 +146,7 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
     assert backend.client.api.containers(all=True, filters=label) == []
 
 
-@pytest.mark.skip(
-    reason="engine-wide clean removes other runs' objects on a shared engine; per-project clean replaces it"
-)
+@pytest.mark.skip(reason="engine-wide clean removes other runs' objects on a shared engine; per-project clean replaces it")
 def test_clean_removes_everything_labelled(backend, tmp_path: Path):
     project = stage("too-slow", tmp_path)
     run_cli("smoke", "--progress", "quiet", cwd=project)
