@@ -79,7 +79,11 @@ def fix(
         bool, typer.Option(help="Image digests from the local engine's RepoDigests, never the network.")
     ] = False,
     from_image: Annotated[
-        str | None, typer.Option(help="An image built from the project: pin to the versions it holds.")
+        str | None,
+        typer.Option(
+            help="An image built from the project: pin to the versions it holds (`cached`: the image smoke/check "
+            "built last from the same inputs)."
+        ),
     ] = None,
     platform: Annotated[
         str | None, typer.Option(help="Pin this platform's manifest (os/arch) instead of the multi-platform index.")

@@ -40,7 +40,7 @@ def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]
         return out
     flagged = {(f.rule, f.location.line): f for f in findings}
     try:
-        inv = image_inventory(ctx)
+        inv = image_inventory(ctx, target.path)
         error = "" if inv is not None else "needs --from-image IMAGE (built from this Dockerfile) to know the versions"
     except LookupFailed as exc:
         inv, error = None, str(exc)
@@ -56,7 +56,7 @@ def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]
                 out.fail(finding, error)
                 continue
             if inv.os_manager != DATABASE[inst.manager]:
-                out.fail(finding, f"`{ctx.options.from_image}` has no {DATABASE[inst.manager]} database")
+                out.fail(finding, f"the image has no {DATABASE[inst.manager]} database")
                 continue
             spans = command_spans(target.source, ins, inst.command)
             missing: list[str] = []
@@ -94,7 +94,7 @@ def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]
     if any(e.rule == "RC201" for e in out.edits):
         hint = snapshot_hint(image_created(ctx))
         if hint:
-            out.notes.append(f"{target.shown}: apt pins from {ctx.options.from_image}; {hint}")
+            out.notes.append(f"{target.shown}: apt pins from the image; {hint}")
     return out
 
 

@@ -83,7 +83,7 @@ def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
     image: dict[str, str] = {}
     image_error = ""
     try:
-        inv = image_inventory(ctx)
+        inv = image_inventory(ctx, target.path)
         if inv is not None:
             image = {canonical(d.name): d.version for d in inv.dists}
     except LookupFailed as exc:

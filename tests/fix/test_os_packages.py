@@ -55,3 +55,26 @@ def test_without_an_image_the_line_stays_and_the_finding_says_what_is_needed(mak
     assert (project / "Dockerfile").read_text() == dockerfile
     (finding,) = [f for f in json.loads(r.out)["findings"] if f["rule"] == "RC201"]
     assert finding["hint"] == "not fixed: needs --from-image IMAGE (built from this Dockerfile) to know the versions"
+
+
+@pytest.mark.engine
+def test_from_the_cached_image_that_verify_built_from_the_same_inputs(make_project):
+    from tests.support.engine import engine_or_skip
+    from tests.support.pushed import _docker
+
+    engine_or_skip()
+    dockerfile = f"FROM {BASE_IMAGE}\nRUN true || apt-get install -y bash\nUSER 65534\n"
+    project = make_project({"fixcached/Dockerfile": dockerfile}) / "fixcached"
+    none = run_cli("fix", "--isolated", "--select", "RC201", "--from-image", "cached", ".", cwd=project)
+    assert none.code == 1 and "no image built from these inputs yet" in none.err, none.err
+    built = run_cli("verify", "--progress", "quiet", "--format", "json", cwd=project)
+    tags = [t for t in _docker("images", "-q", "--filter", "reference=reprocheck/fixcached").splitlines() if t]
+    try:
+        assert tags, built.out + built.err
+        bash = _docker("run", "--rm", "--network", "none", BASE_IMAGE, "dpkg-query", "-W", "-f", "${Version}", "bash")
+        r = run_cli("fix", "--isolated", "--select", "RC201", "--from-image", "cached", ".", cwd=project)
+        assert r.code == 0, r.out + r.err
+        assert (project / "Dockerfile").read_text() == dockerfile.replace(" bash\n", f" bash={bash}\n")
+    finally:
+        for image in set(tags):
+            _docker("rmi", "-f", image)
