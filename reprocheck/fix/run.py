@@ -139,7 +139,10 @@ class _FixRun:
         if not jobs:
             return
         if not self.ctx.inside(path):
-            self.result.refused.append(f"{shown}: outside the project given to fix; not written")
+            self.result.notes.append(f"{shown}: outside the paths given to fix; left as it is")
+            return
+        if path.is_symlink() or not path.is_file():
+            self.result.notes.append(f"{shown}: not a regular file (a symbolic link?); fix edits only regular files")
             return
         try:
             data, snapshot = _read(path, shown)
@@ -184,7 +187,7 @@ class _FixRun:
             self.done.add(key)
             shown = os.path.relpath(new.path) if not new.path.is_absolute() else str(new.path)
             if not self.ctx.inside(new.path.parent):
-                self.result.refused.append(f"{shown}: outside the project given to fix; not written")
+                self.result.notes.append(f"{shown}: outside the paths given to fix; left as it is")
                 continue
             before = None
             if new.path.exists() or new.path.is_symlink():

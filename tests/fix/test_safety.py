@@ -53,10 +53,19 @@ def test_a_symlink_to_a_file_outside_the_project_is_not_written(pushed: Pushed, 
     project.mkdir()
     os.symlink(outside, project / "Dockerfile")
     r = run_cli("fix", "--isolated", ".", cwd=project)
-    assert r.code == 2 and "outside the project" in r.err, r.err
+    assert r.code == 1 and "outside the paths given to fix; left as it is" in r.err, r.err
     assert outside.read_text() == text and (project / "Dockerfile").is_symlink()
 
 
 def test_standard_input_cannot_be_fixed(tmp_path: Path):
     r = run_cli("fix", "-", cwd=tmp_path, stdin="FROM a:1\n")
     assert r.code == 2 and "standard input" in r.err
+
+
+def test_a_symlink_inside_the_project_is_left_as_a_link(pushed: Pushed, tmp_path: Path):
+    text = f"FROM {pushed.repo}:1.0\nUSER 65534\n"
+    (tmp_path / "real.Dockerfile").write_text(text)
+    os.symlink("real.Dockerfile", tmp_path / "Dockerfile")
+    r = run_cli("fix", "--isolated", "Dockerfile", cwd=tmp_path)
+    assert r.code == 1 and "fix edits only regular files" in r.err, r.err
+    assert (tmp_path / "Dockerfile").is_symlink() and (tmp_path / "real.Dockerfile").read_text() == text
