@@ -20,6 +20,7 @@ HEAVY = (
     "reprocheck.verify",
     "reprocheck.rebuild",
     "reprocheck.runtime",
+    "reprocheck.fix",
 )
 
 

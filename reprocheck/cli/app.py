@@ -23,6 +23,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "lint",
         "Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's.",
     ),
+    "fix": LazyCommand(
+        "reprocheck.cli.fix",
+        "fix",
+        "Pin what lint finds floating: digests, versions, checksums, commits. Safe fixes only, unless asked.",
+    ),
     "check": LazyCommand(
         "reprocheck.cli.check", "check", "Lint, build, run the smoke test and verify the image: one verdict for CI."
     ),

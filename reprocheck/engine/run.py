@@ -120,6 +120,11 @@ def _selection(config: Config, options: LintOptions) -> Selection:
     return Selection(tuple(select), tuple(ignore), dict(config.severity))
 
 
+def lint_selection(options: LintOptions) -> Selection:
+    """The rules a run with these options enables (config and command line merged)."""
+    return _selection(_config(options), options)
+
+
 class Dispatcher:
     """Rules grouped by the node type they subscribe to, built once per run."""
 
