@@ -33,8 +33,10 @@ from .project import DepLoader, display
 if TYPE_CHECKING:
     from .run import _Run
 
-# Below this many Dockerfiles a pool costs more than it saves (fork, pickling, a second parse of shared
-# dependency files): measured with bench/bench_lint.py, where one Dockerfile takes ~2-4 ms to lint.
+# Below this many Dockerfiles a pool costs more than it saves. Measured (bench/bench_startup.py and callgrind
+# on the corpus): a Dockerfile takes ~2.7 ms of CPU to lint; a pool costs ~40 ms (importing multiprocessing,
+# forking, pickling results) plus ~11% more work in all (shared dependency files parsed once per slice), so
+# two idle cores break even near 40 Dockerfiles; 64 leaves room for a busy machine.
 MIN_DOCKERFILES = 64
 MAX_WORKERS = 8
 

@@ -46,6 +46,9 @@ def _write_init(cls: type) -> Any:
             if f.default is not MISSING:
                 namespace[f"__d_{f.name}"] = f.default
                 body.append(f"__set(self, {f.name!r}, __d_{f.name})")
+            elif f.default_factory is not MISSING:
+                namespace[f"__f_{f.name}"] = f.default_factory
+                body.append(f"__set(self, {f.name!r}, __f_{f.name}())")
             continue
         if f.default is not MISSING:
             namespace[f"__d_{f.name}"] = f.default

@@ -39,6 +39,18 @@ def test_fields_defaults_and_factories_as_dataclass_gives_them():
         Point(1, 2, {}, 4)  # type: ignore[call-arg]
 
 
+def test_fields_outside_init_get_their_default_or_factory():
+    @node
+    class Counted(Node):
+        name: str
+        seen: list[str] = dataclasses.field(init=False, default_factory=list)
+        kind: str = dataclasses.field(init=False, default="x")
+
+    a, b = Counted("a"), Counted("b")
+    assert (a.name, a.seen, a.kind) == ("a", [], "x")
+    assert a.seen is not b.seen
+
+
 def test_frozen_and_compared_by_identity():
     p = Point(1)
     with pytest.raises(dataclasses.FrozenInstanceError):
