@@ -251,8 +251,10 @@ class SmokeRunner:
 
         spec = self.spec
         tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
+        from reprocheck.rules.runtime import OUTPUT_TOO_LARGE
+
         return _finding(
-            "RC807",
+            OUTPUT_TOO_LARGE.id,
             f"the prediction wrote more than max-output = {show_size(spec.max_output)} to {what}: it was stopped",
             self._command_location(),
             hint="a prediction that floods its output is a bug (a debug print, a loop); if the output is really "
