@@ -237,3 +237,17 @@ def test_a_flood_of_output_is_rc807_and_reprocheck_stays_small(backend, tmp_path
         assert_nothing_left(backend, project, images=False)
     finally:
         run_cli("clean", str(project))
+
+
+def test_special_files_in_the_context_neither_hang_nor_break_smoke(backend, tmp_path: Path, make_project):
+    project = make_project(dict(TINY, **{"p.py": "print([1])\n"}), tmp_path / "special")
+    os.mkfifo(project / "fifo")
+    os.symlink("/dev/zero", project / "zero")
+    os.symlink("does-not-exist", project / "dangling")
+    try:
+        r = run_cli("smoke", "--progress", "quiet", cwd=project)  # run_cli's own timeout catches a hang
+        assert r.code == 0, r.out + r.err
+        again = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert again.code == 0 and "reused image" in again.out  # the digest is stable over them
+    finally:
+        run_cli("clean", str(project))
