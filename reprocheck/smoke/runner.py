@@ -247,12 +247,12 @@ class SmokeRunner:
         return self.judge(ok, body, image)
 
     def too_large(self, what: str, stderr: bytes) -> Finding:
+        """RC807: the prediction (or server) went past max-output; sandbox."""
         from reprocheck.engine.table import show_size
+        from reprocheck.rules.runtime import OUTPUT_TOO_LARGE
 
         spec = self.spec
         tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
-        from reprocheck.rules.runtime import OUTPUT_TOO_LARGE
-
         return _finding(
             OUTPUT_TOO_LARGE.id,
             f"the prediction wrote more than max-output = {show_size(spec.max_output)} to {what}: it was stopped",
