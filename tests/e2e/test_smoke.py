@@ -251,3 +251,18 @@ def test_special_files_in_the_context_neither_hang_nor_break_smoke(backend, tmp_
         assert again.code == 0 and "reused image" in again.out  # the digest is stable over them
     finally:
         run_cli("clean", str(project))
+
+
+def test_root_only_with_allow_root_and_then_a_warning(backend, tmp_path: Path, make_project):
+    files = dict(TINY, **{"p.py": "import os\nprint([os.getuid()])\n", "golden.json": "[0]\n"})
+    files["pyproject.toml"] += 'user = "0"\n'
+    project = make_project(files, tmp_path / "root")
+    try:
+        refused = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert refused.code == 2 and "smoke.user: `0` runs the project's code as root" in refused.err
+        (project / "pyproject.toml").write_text(files["pyproject.toml"] + "allow-root = true\n")
+        r = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert r.code == 0, r.out + r.err
+        assert "warning: the prediction runs as root (`user = '0'`, allow-root = true)" in r.out
+    finally:
+        run_cli("clean", str(project))
