@@ -19,7 +19,7 @@ class RebuildSpec:
     allow_causes: tuple[str, ...] = ()  # causes accepted: content, pyc, apt, cache, metadata, mtime
     vary: bool = False  # second build from a renamed copy of the context with group-writable modes
     source_date_epoch: str | None = None  # "git" (the last commit's time) or seconds since the epoch
-    network: str | None = None  # "host": the build reaches servers on this machine
+    network: str | None = None  # "host" (from the command line only): the build reaches servers here
 
 
 def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> RebuildSpec:
@@ -38,9 +38,15 @@ def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> Rebui
             raise t.error("source-date-epoch", 'must be "git" (the last commit\'s time) or a number of seconds')
         sde = check_source_date_epoch(str(sde), t.failer("source-date-epoch"))
     network = t.string("network")
-    if network is not None and network != "host":
-        raise t.error("network", 'can only be "host" (the default bridge otherwise)')
-    return RebuildSpec(t.strings("allow-paths"), causes, vary, sde, network)
+    if network is not None:
+        # the build runs the project's own RUN steps: this machine's network namespace is the user's to give
+        # (`--network host` on the command line), never the project's configuration's
+        raise t.error(
+            "network",
+            "the project cannot give its build steps this machine's network: pass `--network host` to "
+            "`reprocheck rebuild` when a build must reach a server here (the default bridge otherwise)",
+        )
+    return RebuildSpec(t.strings("allow-paths"), causes, vary, sde, None)
 
 
 def check_source_date_epoch(value: str, fail: Any) -> str:

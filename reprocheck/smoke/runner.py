@@ -233,7 +233,9 @@ class SmokeRunner:
         return self.judge(ok, body, image)
 
     def too_large(self, what: str, stderr: bytes) -> Finding:
+        """RC807: the prediction (or server) went past max-output; sandbox."""
         from reprocheck.engine.table import show_size
+        from reprocheck.rules.runtime import OUTPUT_TOO_LARGE
 
         spec = self.spec
         tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"

@@ -258,3 +258,32 @@ def test_a_flood_of_output_is_rc807_and_reprocheck_stays_small(backend, tmp_path
         assert_nothing_left(backend, project, images=False)
     finally:
         run_cli("clean", str(project))
+
+
+def test_special_files_in_the_context_neither_hang_nor_break_smoke(backend, tmp_path: Path, make_project):
+    project = make_project(dict(TINY, **{"p.py": "print([1])\n"}), tmp_path / "special")
+    os.mkfifo(project / "fifo")
+    os.symlink("/dev/zero", project / "zero")
+    os.symlink("does-not-exist", project / "dangling")
+    try:
+        r = run_cli("smoke", "--progress", "quiet", cwd=project)  # run_cli's own timeout catches a hang
+        assert r.code == 0, r.out + r.err
+        again = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert again.code == 0 and "reused image" in again.out  # the digest is stable over them
+    finally:
+        run_cli("clean", str(project))
+
+
+def test_root_only_with_allow_root_and_then_a_warning(backend, tmp_path: Path, make_project):
+    files = dict(TINY, **{"p.py": "import os\nprint([os.getuid()])\n", "golden.json": "[0]\n"})
+    files["pyproject.toml"] += 'user = "0"\n'
+    project = make_project(files, tmp_path / "root")
+    try:
+        refused = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert refused.code == 2 and "smoke.user: `0` runs the project's code as root" in refused.err
+        (project / "pyproject.toml").write_text(files["pyproject.toml"] + "allow-root = true\n")
+        r = run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert r.code == 0, r.out + r.err
+        assert "warning: the prediction runs as root (`user = '0'`, allow-root = true)" in r.out
+    finally:
+        run_cli("clean", str(project))

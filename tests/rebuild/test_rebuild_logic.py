@@ -194,8 +194,10 @@ def test_rebuild_config_errors_name_key_and_line():
     assert err.value.line == 2 and "`timestamps` is not a cause" in str(err.value)
     with pytest.raises(ConfigError, match="seconds"):
         parse_rebuild({"source-date-epoch": "yesterday"}, "pyproject.toml", text)
-    spec = parse_rebuild({"allow-paths": ["/var/log/*"], "vary": True, "network": "host"}, "pyproject.toml")
-    assert spec.allow_paths == ("/var/log/*",) and spec.vary and spec.network == "host"
+    spec = parse_rebuild({"allow-paths": ["/var/log/*"], "vary": True}, "pyproject.toml")
+    assert spec.allow_paths == ("/var/log/*",) and spec.vary and spec.network is None
+    with pytest.raises(ConfigError, match="--network host"):  # host networking is the user's, not the project's
+        parse_rebuild({"network": "host"}, "pyproject.toml", "[tool.reprocheck.rebuild]\nnetwork = 'host'\n")
 
 
 def test_directories_the_export_touches_are_not_compared_by_mtime():
