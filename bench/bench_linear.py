@@ -31,8 +31,11 @@ HEX = "0123456789abcdef" * 4
 
 
 def dockerfile_runs(n: int) -> Files:
-    """RUN lines of ~77 bytes: n = 650,000 is the 50 MB Dockerfile of the issue."""
-    return {"Dockerfile": "FROM python:3.11\n" + "RUN echo hello world, this is one more line && true # 12345\n" * n}
+    """RUN lines of 77 bytes: n = 650,000 is the 50 MB Dockerfile of the issue."""
+    return {
+        "Dockerfile": "FROM python:3.11\n"
+        + "RUN echo hello world, this is one more line of a big Dockerfile && true # 12\n" * n
+    }
 
 
 def dockerfile_installs(n: int) -> Files:
