@@ -31,8 +31,11 @@ HEX = "0123456789abcdef" * 4
 
 
 def dockerfile_runs(n: int) -> Files:
-    """RUN lines of ~77 bytes: n = 650,000 is the 50 MB Dockerfile of the issue."""
-    return {"Dockerfile": "FROM python:3.11\n" + "RUN echo hello world, this is one more line && true # 12345\n" * n}
+    """RUN lines of 77 bytes: n = 650,000 is the 50 MB Dockerfile of the issue."""
+    return {
+        "Dockerfile": "FROM python:3.11\n"
+        + "RUN echo hello world, this is one more line of a big Dockerfile && true # 12\n" * n
+    }
 
 
 def dockerfile_installs(n: int) -> Files:
@@ -68,6 +71,14 @@ def heredoc(n: int) -> Files:
 
 def long_copy(n: int) -> Files:
     return {"Dockerfile": "FROM python:3.11\nCOPY " + " ".join(f"src{i}.py" for i in range(n)) + " /app/\n"}
+
+
+def git_clones(n: int) -> Files:
+    return {"Dockerfile": "FROM python:3.11\n" + "RUN git clone https://github.com/o/r.git /src\n" * n}
+
+
+def pragmas(n: int) -> Files:
+    return {"Dockerfile": "FROM python:3.11\n" + "# reprocheck: ignore=RC301\nRUN pip install six\n" * n}
 
 
 def requirement_spaces(n: int) -> Files:
@@ -122,6 +133,8 @@ CASES: dict[str, tuple[Callable[[int], Files], int, int]] = {
     "continuation-lines": (continuation, 10_000, 100_000),
     "heredoc": (heredoc, 20_000, 200_000),
     "copy-many-sources": (long_copy, 5_000, 50_000),
+    "git-clones": (git_clones, 2_000, 20_000),
+    "pragma-comments": (pragmas, 2_000, 20_000),
     "requirement-20k-spaces": (requirement_spaces, 5_000, 5_000),  # x4 = 20,000
     "requirements-config-settings": (config_settings, 5_000, 25_000),  # x4 = 100,000
     "requirements-hashed": (hashed_requirements, 5_000, 25_000),

@@ -174,6 +174,9 @@ class Target:
     fs_path: Path | None
     dep_kind: DepKind | None = None
     root: Path | None = None  # the directory given on the command line that this file was found under
+    # the tree whose files may be read for this one (links and includes leaving it are refused): the
+    # repository holding it, else the linted directory (or, for a file named alone, its directory)
+    boundary: Path | None = None
 
 
 def kind_of(path: str) -> tuple[FileKind, DepKind | None] | None:
@@ -219,6 +222,7 @@ def _entries(directory: Path) -> tuple[list[str], list[str]]:
 def _walk(root: Path, shown: str, exclude: Sequence[str]) -> Iterator[Target]:
     """Files under ``root`` (an absolute path); ``shown`` is how the user named it. Depth-first, in name
     order, with an explicit stack."""
+    boundary = repository_of(root) or root
     stack: list[tuple[Path, str]] = [(root, ".")]
     while stack:
         base, rel_dir = stack.pop()
@@ -229,7 +233,7 @@ def _walk(root: Path, shown: str, exclude: Sequence[str]) -> Iterator[Target]:
             if kinds is None or _excluded(rel, exclude):
                 continue
             display = rel if shown in (".", "") else f"{shown.rstrip('/')}/{rel}"
-            yield Target(display, kinds[0], base / name, kinds[1], root)
+            yield Target(display, kinds[0], base / name, kinds[1], root, boundary)
         subdirs = [
             d
             for d in dirnames
@@ -240,11 +244,22 @@ def _walk(root: Path, shown: str, exclude: Sequence[str]) -> Iterator[Target]:
         stack.extend((base / d, d if rel_dir == "." else f"{rel_dir}/{d}") for d in reversed(subdirs))
 
 
-def _root_of(given: Path) -> Path:
-    """The tree a file named on the command line belongs to, for following its links and includes: the
-    working directory when the file is under it, else the file's own directory."""
+def repository_of(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` that holds ``.git``, or None."""
+    for d in (directory, *directory.parents):
+        if files.exists(d / ".git"):
+            return d
+    return None
+
+
+def _boundary_of(given: Path) -> Path:
+    """The tree a file named on the command line may read in (its links, includes and lock sources): its
+    repository; outside one, the working directory when the file is under it, else the file's directory."""
+    parent = Path(os.path.realpath(Path(os.path.abspath(given)).parent))
+    repository = repository_of(parent)
+    if repository is not None:
+        return repository
     cwd = Path.cwd()
-    parent = Path(os.path.abspath(given)).parent
     return cwd if cwd == parent or cwd in parent.parents else parent
 
 
@@ -269,7 +284,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), stdin_filename: 
             if given not in seen:
                 seen.add(given)
                 kinds = kind_of(given) or (FileKind.DOCKERFILE, None)
-                out.append(Target(given, kinds[0], p, kinds[1], _root_of(p)))
+                out.append(Target(given, kinds[0], p, kinds[1], None, _boundary_of(p)))
         else:
             raise UsageError("no such file or directory", path=given)
     return out

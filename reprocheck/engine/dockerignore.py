@@ -84,7 +84,8 @@ class DockerIgnore:
         """``<Dockerfile>.dockerignore`` next to the Dockerfile wins over ``.dockerignore`` in the context."""
         for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
             if files.is_regular(candidate):
-                data = files.read_file(candidate, context if candidate.parent == context else None)
+                # a link out of the directory is not followed: its lines would be quoted in findings
+                data = files.read_file(candidate, candidate.parent)
                 if isinstance(data, files.Unreadable):
                     continue
                 return cls(parse_dockerignore(data.decode("utf-8", errors="replace")), candidate.name)

@@ -51,6 +51,10 @@ def within(path: Path, root: Path | None) -> bool:
     return target == base or base in target.parents
 
 
+def _inside(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
 def is_regular(path: Path) -> bool:
     """``Path.is_file()`` that never raises (ENAMETOOLONG, NUL bytes and loops are not files)."""
     try:
@@ -84,7 +88,9 @@ def is_link(path: Path) -> bool:
 def read_file(path: Path, root: Path | None = None, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes | Unreadable:
     """The bytes of a regular file of at most ``limit`` bytes inside ``root`` (when given), else why not."""
     if root is not None and not within(path, root):
-        return Unreadable("a link to a file outside the linted directory: not followed")
+        if _inside(os.path.abspath(path), os.path.abspath(root)):
+            return Unreadable("a link to a file outside the linted directory: not followed")
+        return Unreadable("outside the linted directory (and its repository): not read")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

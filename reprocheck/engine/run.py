@@ -190,7 +190,7 @@ def _read(target: Target, options: LintOptions, limit: int) -> bytes | Finding:
     """A target's bytes: a regular file, within its tree, up to the size limit (else a finding says why)."""
     if target.fs_path is None:
         return options.stdin or b""
-    data = read_file(target.fs_path, target.root, limit)
+    data = read_file(target.fs_path, target.boundary, limit)
     if isinstance(data, Unreadable):
         return Finding("RC900", Severity.ERROR, data.message, Location(target.path, 1))
     return data
@@ -280,7 +280,7 @@ class _Run:
         if target.fs_path is None:
             self.stdin_deps.append(parse_dependency_file(data, target.path, target.dep_kind))
         else:
-            self.loader.load(target.fs_path, target.dep_kind, shown=target.path, root=target.root, data=data)
+            self.loader.load(target.fs_path, target.dep_kind, shown=target.path, root=target.boundary, data=data)
         return []
 
     def finish(self) -> None:

@@ -113,10 +113,17 @@ class Checker:
         if isinstance(schema, list):
             out = []
             for item in value:
+                if not _matches_type(item, schema[0]):
+                    self.bad(key, schema, start)  # "`wheels` must be a list of tables", not "a table"
+                    continue
                 ok, clean = self.check(item, schema[0], key, start)
                 if ok:
                     out.append(clean)
             return True, out
+        if isinstance(schema, (Map, dict)) and key:
+            # keys inside this table are looked for from where it starts, and reported there when not found
+            here = self.locate(key, start)
+            start = here if here >= 0 else start
         if isinstance(schema, Map):
             table: dict[str, Any] = {}
             for k, v in value.items():

@@ -248,6 +248,18 @@ def _moving_checkout(cmd: ShellCommand) -> str | None:
     return refs[0] if refs else None
 
 
+def _later_checkouts(commands: list[ShellCommand]) -> tuple[list[bool], list[str | None]]:
+    """For each position: whether a command from there on checks out a commit, and the first branch or tag
+    checked out from there on. One pass from the end: asking the later commands again for every clone
+    made a stage of 8,000 clones take 37 s."""
+    commit: list[bool] = [False] * (len(commands) + 1)
+    moving: list[str | None] = [None] * (len(commands) + 1)
+    for k in range(len(commands) - 1, -1, -1):
+        commit[k] = commit[k + 1] or _checks_out_commit(commands[k])
+        moving[k] = _moving_checkout(commands[k]) or moving[k + 1]
+    return commit, moving
+
+
 @rule(
     "RC504",
     "git-clone-without-commit",
@@ -260,6 +272,7 @@ def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterat
         commands = [
             c for ins in dockerfile.in_stage(stage.index) if isinstance(ins, RunInstruction) for c in ins.commands
         ]
+        later_commit, later_moving = _later_checkouts(commands)
         for k, cmd in enumerate(commands):
             sub = _git_sub(cmd)
             if sub is None or sub[0] != "clone":
@@ -271,11 +284,10 @@ def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterat
             revision = (parsed.options.get("--revision") or [""])[0]
             if is_commit(revision) or has_variable(revision):
                 continue
-            later = commands[k + 1 :]
-            if any(_checks_out_commit(c) for c in later):
+            if later_commit[k + 1]:
                 continue
             branch = (parsed.options.get("--branch") or [""])[0]
-            moving = next((r for r in map(_moving_checkout, later) if r), None)
+            moving = later_moving[k + 1]
             if has_variable(branch):
                 continue
             if moving:

@@ -196,7 +196,7 @@ def test_a_link_out_of_the_tree_is_not_followed_nor_quoted(tmp_path: Path):
     assert "TOKEN" not in text
     assert sorted((Path(p).name, m) for p, _, m in messages(report)) == [
         ("Dockerfile", "a link to a file outside the linted directory: not followed"),
-        ("host-secret.txt", "a link to a file outside the linted directory: not followed"),
+        ("host-secret.txt", "outside the linted directory (and its repository): not read"),
         ("requirements.txt", "a link to a file outside the linted directory: not followed"),
     ]
 
@@ -373,3 +373,44 @@ def test_a_copied_requirements_file_that_links_out_of_the_context_is_not_read(tm
     report = lint(ctx / "Dockerfile")
     assert "TOKEN" not in repr(report.findings)
     assert any("outside the linted directory" in m for _, _, m in messages(report))
+
+
+def test_a_dockerfile_named_alone_keeps_its_context_above_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    repo = tmp_path / "repo"
+    (repo / "docker").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / "requirements.txt").write_text("six==1.16.0\n")
+    (repo / "docker/Dockerfile").write_text(
+        "FROM python:3.11\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+    )
+    for cwd in (tmp_path, repo / "docker"):
+        monkeypatch.chdir(cwd)
+        report = lint_paths([str(repo / "docker/Dockerfile")], LintOptions(isolated=True))
+        assert "RC705" not in {f.rule for f in report.findings}, report.findings
+        assert "RC602" in {f.rule for f in report.findings}  # the requirements file was followed and read
+
+
+def test_an_include_elsewhere_in_the_repository_is_followed(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common/base.txt").write_text("six\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc/requirements.txt").write_text("-r ../common/base.txt\n")
+    report = lint(tmp_path / "svc")
+    assert not messages(report)
+    assert [f.rule for f in report.findings if f.location.path.endswith("base.txt")] == ["RC601"]
+
+
+def test_a_dockerignore_linking_out_is_not_read(tmp_path: Path):
+    secret = tmp_path / "secret"
+    secret.write_text("requirements.txt\n")  # would exclude the file and be quoted in RC705 messages
+    ctx = tmp_path / "ctx"
+    (ctx / "docker").mkdir(parents=True)
+    (ctx / ".git").mkdir()
+    (ctx / "requirements.txt").write_text("six==1.16.0\n")
+    (ctx / "docker/Dockerfile").write_text(
+        "FROM python:3.11\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+    )
+    (ctx / "docker/Dockerfile.dockerignore").symlink_to(secret)
+    report = lint(ctx / "docker/Dockerfile")
+    assert not any("dockerignore" in f.message for f in report.findings), report.findings
