@@ -50,12 +50,13 @@ _DISTRO_PYTHON = {
 
 
 def display(path: Path) -> str:
-    """A path as findings show it: relative to the working directory when under it."""
+    """A path as findings show it: relative to the working directory (``../`` when outside it, as the paths
+    given on the command line are shown)."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:
+    except ValueError:  # another drive
         return str(path)
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
 
 
 class DepLoader:

@@ -48,6 +48,7 @@ class Finding:
     cause: str | None = None
     evidence: tuple[str, ...] = ()
     details: Mapping[str, Any] | None = field(default=None, compare=False)
+    fingerprint: str | None = None  # set by the engine: stable across unrelated line shifts (baselines, SARIF)
 
     def suppressed(self, by: str) -> Finding:
         return replace(self, suppressed_by=by)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reprocheck.backend.base import RUN_LABEL, BuildRequest, BuildResult, ContainerBackend, ImageInfo, Progress
-from reprocheck.backend.images import ImageSource, build_finding, buildkit_reasons
 from reprocheck.backend.inputs import image_name
 from reprocheck.errors import ConfigError
+from reprocheck.model.build import ImageSource
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding
 from reprocheck.rebuild.diff import ConfigDiff, TreeDiff, diff_config, diff_trees, index, same_layers
@@ -36,6 +36,7 @@ class RebuildOutcome:
     groups: tuple[Group, ...] = ()
     allowed: int = 0
     seconds: dict[str, float] | None = None
+    failed_build: BuildResult | None = None  # a build that failed (the pipeline reports it as RC801)
 
 
 def source_date_epoch(value: str | None, context: Path) -> str | None:
@@ -75,10 +76,13 @@ def varied_context(source: ImageSource) -> Iterator[ImageSource]:
 
 
 class RebuildRunner:
-    def __init__(self, backend: ContainerBackend, spec: RebuildSpec, progress: Progress) -> None:
+    def __init__(
+        self, backend: ContainerBackend, spec: RebuildSpec, progress: Progress, buildkit: bool = False
+    ) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
+        self.buildkit = buildkit  # the pipeline's decision: the Dockerfile needs BuildKit
         self.run_id = uuid.uuid4().hex[:12]
 
     def _build(self, source: ImageSource, which: str, epoch: str | None) -> BuildResult:
@@ -93,7 +97,7 @@ class RebuildRunner:
             target=source.target,
             labels={RUN_LABEL: self.run_id},
             no_cache=True,
-            buildkit=bool(buildkit_reasons(source.dockerfile)),
+            buildkit=self.buildkit,
             network=self.spec.network,
         )
         self.progress(f"build {which} of 2, without cache")
@@ -117,7 +121,7 @@ class RebuildRunner:
             first = self._build(source, "a", epoch)
             built.append(first)
             if not first.ok:
-                return RebuildOutcome((build_finding(first, source.dockerfile, shown),), tuple(notes), False, (0, 0))
+                return RebuildOutcome((), tuple(notes), False, (0, 0), failed_build=first)
             if self.spec.vary:
                 with varied_context(source) as varied:
                     notes.append(
@@ -130,7 +134,7 @@ class RebuildRunner:
             built.append(second)
             timings["builds"] = time.monotonic() - started
             if not second.ok:
-                return RebuildOutcome((build_finding(second, source.dockerfile, shown),), tuple(notes), False, (0, 0))
+                return RebuildOutcome((), tuple(notes), False, (0, 0), failed_build=second)
             df = parse_dockerfile(source.dockerfile.read_bytes(), shown)
             return self._compare(first, second, df, shown, notes, timings, source.target)
         finally:
@@ -156,7 +160,7 @@ class RebuildRunner:
         same = same_layers(info_a, info_b)
         total = len(info_b.layers)
         notes.append(
-            f"{same} of {total} layers identical"
+            f"{same} of {_n(total, 'layer')} identical"
             + ("" if same == total else f"; the first that differs is layer {same + 1}")
         )
         if info_a.created != info_b.created:
@@ -171,12 +175,12 @@ class RebuildRunner:
         tree = diff_trees(index(self.backend.export_files(first.tag)), self.backend.export_files(second.tag))
         timings["compare"] = time.monotonic() - t0
         notes.append(
-            f"{len(tree.changes)} of {tree.files_b} paths differ ({tree.bytes_b / 1e6:.0f} MB of files compared)"
+            f"{len(tree.changes)} of {_n(tree.files_b, 'path')} differ ({tree.bytes_b / 1e6:.0f} MB of files compared)"
         )
         origin_of = self._origins(df, info_a, info_b, tree, first, second, target, timings)
         groups, skipped = group(tree.changes, origin_of, self.spec.allow_paths, self.spec.allow_causes)
         if skipped:
-            notes.append(f"{skipped} differences allowed by the configuration (allow-paths, allow-causes)")
+            notes.append(f"{_n(skipped, 'difference')} allowed by the configuration (allow-paths, allow-causes)")
         out += findings(groups, shown)
         if not tree.changes and same < total:
             saved = self.backend.save_layers(second.tag, frozenset())
@@ -210,6 +214,10 @@ class RebuildRunner:
         origins = [layer_origins(df, s.history, target) for s in saved]
         timings["attribute"] = time.monotonic() - t0
         return origin_finder(saved, origins)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _config_lines(df: Dockerfile) -> dict[str, int]:

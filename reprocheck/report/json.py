@@ -36,6 +36,8 @@ def finding_dict(report: Report, f: Finding) -> dict[str, Any]:
         d["evidence"] = list(f.evidence)
     if f.details:
         d["details"] = dict(f.details)
+    if f.fingerprint:
+        d["fingerprint"] = f.fingerprint
     return d
 
 

@@ -55,7 +55,11 @@ def render(report: Report, *, color: bool = False) -> str:
     else:
         summary = f"No problems in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
     if suppressed:
-        summary += f"; {suppressed} suppressed by pragmas"
+        known = sum(1 for f in report.findings if (f.suppressed_by or "").startswith("baseline "))
+        if known < suppressed:
+            summary += f"; {suppressed - known} suppressed by pragmas"
+        if known:
+            summary += f"; {known} known from the baseline"
     verdict = {"passed": "pass", "failed": "fail", "incomplete": "incomplete"}[report.verdict]
     summary += f". Failure threshold: {report.threshold.value} -> {verdict}."
     lines.extend(f"note: {note}" for note in report.notes)

@@ -14,6 +14,8 @@ from typing import Any
 
 from reprocheck.envprobe import packages
 from reprocheck.model.names import canonical
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import DIFFERS, NOT_DETERMINISTIC
 from reprocheck.smoke.compare import Pattern, classify, generalise
 from reprocheck.smoke.explain import Explanation
 
@@ -79,7 +81,7 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    rule: str  # RC802..RC807
+    rule: RuleMeta  # CRASHED ... NOT_DETERMINISTIC
     cause: str
     hint: str
     evidence: tuple[str, ...]
@@ -329,7 +331,7 @@ def _mismatch(
     keys = sorted({generalise(w) for w in differing})
     if moving and keys and all(k in moving for k in keys):
         return Diagnosis(
-            "RC807",
+            NOT_DETERMINISTIC,
             "not deterministic on the host either",
             "these keys already moved between two runs on the developer's machine: seed the random generators "
             "(random, numpy, torch), sort what comes from sets and dicts, take times from the input, fix the "
@@ -395,7 +397,7 @@ def _mismatch(
     for label, a, b in _environment_lines(host, image):
         if cause == "values differ":
             facts.append(f"{label}: {a} on the host, {b} in the image")
-    return Diagnosis("RC805", cause, hint, tuple(facts), _details(pkgs, **extra))
+    return Diagnosis(DIFFERS, cause, hint, tuple(facts), _details(pkgs, **extra))
 
 
 def _locale_text(loc: Any) -> str:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 from reprocheck.evidence import pick_explanatory
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import CRASHED, OUT_OF_MEMORY, TIMED_OUT
 
 _NETWORK_HINT = (
     "the prediction reaches the network, which the sandbox turns off: ship the weights in the image "
@@ -126,9 +128,9 @@ class Explanation:
     subject: str | None = None  # what the cause names: the variable, module, file, symbol
 
     @property
-    def rule(self) -> str:
-        """RC803 for a timeout, RC804 for memory, RC802 for every other failure."""
-        return {"timeout": "RC803", "out of memory": "RC804"}.get(self.cause, "RC802")
+    def rule(self) -> RuleMeta:
+        """TIMED_OUT for a timeout, OUT_OF_MEMORY for memory, CRASHED for every other failure."""
+        return {"timeout": TIMED_OUT, "out of memory": OUT_OF_MEMORY}.get(self.cause, CRASHED)
 
 
 def _decisive(lines: list[str], index: int, limit: int, continued: bool = False) -> tuple[str, ...]:

@@ -215,15 +215,13 @@ def probe_host(spec: SmokeSpec, env: dict[str, str]) -> dict[str, Any]:
 
 
 def determinism_finding(spec: SmokeSpec, moving: list[str], runs: int) -> Finding:
-    from reprocheck.rules import META
+    from reprocheck.rules.runtime import NOT_DETERMINISTIC
 
     shown = ", ".join(moving[:10]) + (f" and {len(moving) - 10} more" if len(moving) > 10 else "")
-    return Finding(
-        "RC807",
-        META["RC807"].severity,
+    return NOT_DETERMINISTIC.finding(
+        Location(spec.config_path, spec.line_of("command")),
         f"the prediction is not deterministic on this machine: {len(moving)} key(s) moved between {runs} runs "
         f"({shown})",
-        Location(spec.config_path, spec.line_of("command")),
         hint="usual causes: unseeded randomness (seed random, numpy, torch), hash order (sort what comes from "
         "sets; PYTHONHASHSEED), the time of day (take it from the input), thread count (fix OMP/MKL threads); "
         "smoke will not blame the container for these keys",

@@ -90,8 +90,7 @@ def relevant_stages(df: Dockerfile, target: str | None = None) -> set[int]:
 
 
 def final_stage(df: Dockerfile, target: str | None = None) -> int:
-    by_name = {s.alias.lower(): s.index for s in df.stages if s.alias}
-    return by_name.get(target.lower(), len(df.stages) - 1) if target else len(df.stages) - 1
+    return df.final_stage(target)
 
 
 def _lock_entries(f: DependencyFile, required_role: bool) -> Iterable[LockEntry]:

@@ -159,7 +159,7 @@ def test_numpy_abi_is_binary_incompatibility_not_missing_module():
     host = record({"numpy": "1.26.4", "fastmodel": "0.3"})
     image = record({"numpy": "2.2.6", "fastmodel": "0.3"})
     d = diagnose(host, image, crash=why)
-    assert d.rule == "RC802" and "binary incompatibility" in d.cause
+    assert d.rule.id == "RC802" and "binary incompatibility" in d.cause
     assert "numpy 1.26.4 on the host, 2.2.6 in the image" in "\n".join(d.evidence)
     assert d.details["packages"][0] == {
         "name": "numpy",
@@ -236,7 +236,7 @@ def test_floating_transitive_dependency_is_named_with_both_versions_and_who_requ
     host = record({"mylib": "1.0", "featurekit": "1.0.0"}, requires={"mylib": ["featurekit"]})
     image = record({"mylib": "1.0", "featurekit": "1.1.0"}, requires={"mylib": ["featurekit"]})
     d = diagnose(host, image, golden=b'{"p": [0.1]}', output=b'{"p": [0.3]}', differing=["$.p[0]"])
-    assert d.rule == "RC805" and d.cause == "package versions differ"
+    assert d.rule.id == "RC805" and d.cause == "package versions differ"
     assert "featurekit 1.0.0 on the host, 1.1.0 in the image (installed by pip; required by mylib)" in "\n".join(
         d.evidence
     )
@@ -286,9 +286,9 @@ def test_float_drift_vs_real_difference_and_locale():
 def test_keys_that_moved_on_the_host_are_not_blamed_on_the_container():
     host = record({}, moving=["$.draw[*]"])
     d = diagnose(host, record({}), golden=b'{"draw": [1]}', output=b'{"draw": [2]}', differing=["$.draw[0]"])
-    assert d.rule == "RC807"
+    assert d.rule.id == "RC808"
     other = diagnose(host, record({}), golden=b'{"x": 1}', output=b'{"x": 2}', differing=["$.x"])
-    assert other.rule == "RC805"
+    assert other.rule.id == "RC805"
 
 
 def test_moving_keys_between_two_runs():
@@ -327,7 +327,7 @@ def test_records_from_an_image_are_cleaned_before_use():
     }
     assert doc["environment"] == {"B": "b"} and doc["determinism"]["moving"] == []
     why = explain(1, b"ModuleNotFoundError: No module named 'numpy'", False, False)
-    assert diagnose(doc, doc, crash=why).rule == "RC802"
+    assert diagnose(doc, doc, crash=why).rule.id == "RC802"
 
 
 def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
@@ -346,7 +346,7 @@ def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
 
 def test_a_build_failure_quotes_the_early_line_that_explains_it(tmp_path: Path):
     from reprocheck.backend.base import BuildResult
-    from reprocheck.backend.images import build_finding
+    from reprocheck.runtime.build import build_finding
 
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.11\nCOPY Pipfile* ./\nRUN pipenv install --deploy --system\n")

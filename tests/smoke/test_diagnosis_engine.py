@@ -86,7 +86,7 @@ def test_each_cause_is_named_with_its_evidence(name: str, backend, tmp_path: Pat
         record = json.loads((project / "golden" / "predictions.json.env.json").read_text())
         assert record["determinism"]["deterministic"] is (name != "unseeded-random")
         if name == "unseeded-random":
-            assert "RC807" in rec.stderr and "$.confidence[*]" in rec.stderr
+            assert "RC808" in rec.stderr and "$.confidence[*]" in rec.stderr
     expect = expected(project)
     r = run_cli("smoke", "--progress", "quiet", "--format", "json", cwd=project)
     assert r.code == expect["exit"], r.err[-3000:] + r.out[-3000:]
@@ -96,7 +96,7 @@ def test_each_cause_is_named_with_its_evidence(name: str, backend, tmp_path: Pat
     for phrase in list(expect.get("says", [])):  # type: ignore[call-overload]
         assert phrase in text, (phrase, data["findings"])
     for finding in data["findings"]:
-        if finding["rule"] in ("RC802", "RC805", "RC807"):
+        if finding["rule"] in ("RC802", "RC805", "RC808"):
             assert finding["cause"] and finding["evidence"], finding
             assert finding["details"]["image_record"]["interpreter"]["version"].startswith("3.11")
     assert _containers_of(backend, name) == []

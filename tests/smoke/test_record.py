@@ -58,7 +58,7 @@ def test_unseeded_prediction_is_found_at_record_time(make_project):
     result = record(load_spec(root / "pyproject.toml", root))
     assert result.runs == 3 and result.moving == ("$.draw[*]",)
     (finding,) = result.findings
-    assert finding.rule == "RC807" and "$.draw[*]" in finding.message and "unseeded randomness" in (finding.hint or "")
+    assert finding.rule == "RC808" and "$.draw[*]" in finding.message and "unseeded randomness" in (finding.hint or "")
     assert json.loads(result.env_record.read_text())["determinism"]["moving"] == ["$.draw[*]"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reprocheck.backend.images import ImageSource
+from reprocheck.model.build import ImageSource
 from reprocheck.verify.match import judge_base_digest, python_fits, same_version, verify
 from reprocheck.verify.probe import (
     APK_INSTALLED,
