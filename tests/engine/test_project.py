@@ -152,3 +152,19 @@ def test_a_directory_copy_leaving_a_needed_file_behind_is_reported(make_project,
     assert len(rc705) == 2 and all(f.location.line == 3 for f in rc705)
     assert "`weights.json` is excluded by .dockerignore:2 `*.json`" in rc705[1].message
     assert "predict.py:2 names it" in rc705[1].message
+
+
+def test_needed_files_walk_stays_in_the_context(make_project, tmp_path: Path):
+    """Symlinks are not followed (a link to a directory outside is not walked), and a directory COPY with
+    nothing excluded, or no .dockerignore, costs no walk at all."""
+    from reprocheck.engine.needed import excluded_but_needed
+
+    outside = make_project({"secret/weights.json": "{}", "secret/app.py": 'open("weights.json")\n'}, tmp_path / "out")
+    root = make_project(
+        {".dockerignore": "*.json\n", "app.py": 'open("model.json")\n', "model.json": "{}"}, tmp_path / "ctx"
+    )
+    (root / "linked").symlink_to(outside / "secret")
+    ignore = DockerIgnore(parse_dockerignore((root / ".dockerignore").read_text()))
+    assert [n.path for n in excluded_but_needed(root, ignore, ".")] == ["model.json"]
+    assert excluded_but_needed(root, ignore, "linked") == []
+    assert excluded_but_needed(root, DockerIgnore([]), ".") == []

@@ -102,3 +102,31 @@ def test_sarif_uri_is_relative_for_absolute_paths(make_project, monkeypatch):
     rep = lint_paths([str(Path(root) / "Dockerfile")], LintOptions(isolated=True))
     data = json.loads(renderer("sarif")(rep))
     assert data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "Dockerfile"
+
+
+def test_a_diagnosis_reaches_every_format():
+    """cause, evidence and details of a runtime finding: structured in JSON and SARIF, shown in text and
+    Markdown."""
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    finding = Finding(
+        "RC805",
+        Severity.ERROR,
+        "the container's prediction differs; likely cause: timezone",
+        Location("golden/predictions.json", 1),
+        "compute in UTC",
+        cause="timezone",
+        evidence=("timezone: Europe/Berlin (UTC+01:00) on the host, Etc/UTC (UTC+00:00) in the image",),
+        details={"timezone": {"host": "Europe/Berlin", "image": "Etc/UTC"}},
+    )
+    rep = Report((finding,), {"RC805": META["RC805"]}, ("golden/predictions.json",), "0")
+    data = json.loads(renderer("json")(rep))
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
+    (out,) = data["findings"]
+    assert out["cause"] == "timezone" and out["details"]["timezone"]["host"] == "Europe/Berlin"
+    (result,) = json.loads(renderer("sarif")(rep))["runs"][0]["results"]
+    assert result["properties"]["cause"] == "timezone" and result["properties"]["evidence"] == list(finding.evidence)
+    assert "cause: timezone" in renderer("text")(rep) and "Europe/Berlin (UTC+01:00)" in renderer("text")(rep)
+    assert "**cause:** timezone" in renderer("markdown")(rep)
