@@ -156,8 +156,16 @@ class ContainerBackend(Protocol):
     def build(self, request: BuildRequest, progress: Progress) -> BuildResult: ...
 
     def run(
-        self, image: str, argv: tuple[str, ...], sandbox: Sandbox, timeout: float, read_files: tuple[str, ...] = ()
-    ) -> RunResult: ...
+        self,
+        image: str,
+        argv: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        read_files: tuple[str, ...] = (),
+        info: ImageInfo | None = None,
+    ) -> RunResult:
+        """Run ``argv`` in ``image``; ``info``, when the caller has just inspected the image, saves a look-up."""
+        ...
 
     def inspect(self, image: str) -> ImageInfo | None: ...
 

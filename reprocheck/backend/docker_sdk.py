@@ -27,7 +27,7 @@ from typing import Any
 import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import LogConfig, Mount, Ulimit
+from docker.types import CancellableStream, LogConfig, Mount, Ulimit
 
 from reprocheck.backend.base import (
     DIGEST_LABEL,
@@ -242,9 +242,15 @@ class DockerBackend:
     # ---- run
 
     def run(
-        self, image: str, argv: tuple[str, ...], sandbox: Sandbox, timeout: float, read_files: tuple[str, ...] = ()
+        self,
+        image: str,
+        argv: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        read_files: tuple[str, ...] = (),
+        info: ImageInfo | None = None,
     ) -> RunResult:
-        info = self.inspect(image)
+        info = info or self.inspect(image)
         if info is None:
             raise EngineUnavailable(
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
@@ -252,14 +258,9 @@ class DockerBackend:
         _check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
         ulimits = [Ulimit(name="fsize", soft=sandbox.max_file, hard=sandbox.max_file)] if sandbox.max_file else None
-        container = self.client.containers.create(
-            image,
-            # argv is the whole command: the image's ENTRYPOINT must not prefix it
-            entrypoint=[argv[0]] if argv else None,
-            command=list(argv[1:]) if argv else None,
-            user=user,
-            working_dir=sandbox.workdir,
-            environment=dict(sandbox.env),
+        api = self.client.api
+        # the low-level calls: the model's create would inspect the container it just made (one more round trip)
+        host_config = api.create_host_config(
             network_mode="bridge" if sandbox.network else "none",
             read_only=sandbox.read_only,
             tmpfs=dict(sandbox.tmpfs),
@@ -269,14 +270,25 @@ class DockerBackend:
             ipc_mode="private",
             mem_limit=sandbox.memory,
             memswap_limit=sandbox.memory,
-            nano_cpus=int(min(sandbox.cpus, self.ncpu()) * 1e9),
+            nano_cpus=int(self._cpus(sandbox.cpus) * 1e9),
             pids_limit=sandbox.pids,
             ulimits=ulimits,
             mounts=[Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in sandbox.mounts],
-            labels={**sandbox.labels, **self.labels},
             # the output is streamed through an attach (bounded), never kept in an engine log file
             log_config=LogConfig(type=LogConfig.types.NONE),
         )
+        created = api.create_container(
+            image,
+            # argv is the whole command: the image's ENTRYPOINT must not prefix it
+            entrypoint=[argv[0]] if argv else None,
+            command=list(argv[1:]) if argv else None,
+            user=user,
+            working_dir=sandbox.workdir,
+            environment=dict(sandbox.env),
+            labels={**sandbox.labels, **self.labels},
+            host_config=host_config,
+        )
+        container = self.client.containers.prepare_model({"Id": created["Id"]})
         self.journal.created("container", container.id)
         started = time.monotonic()
         reader: _Output | None = None
@@ -314,6 +326,10 @@ class DockerBackend:
             with contextlib.suppress(NotFound, APIError):
                 container.remove(force=True)
             self.journal.removed("container", container.id)
+
+    def _cpus(self, wanted: float) -> float:
+        """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
+        return wanted if wanted <= 1 else min(wanted, self.ncpu())
 
     def ncpu(self) -> float:
         """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
@@ -651,7 +667,14 @@ class _Output:
         self.stderr = bytearray()
         self.exceeded: str | None = None
         self._container = container
-        self._stream = api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False, demux=True)
+        # api.attach would inspect the container to learn whether it has a tty: ours never has one
+        response = api._post(
+            api._url("/containers/{0}/attach", container.id),
+            headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+            params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 0},
+            stream=True,
+        )
+        self._stream = CancellableStream(api._read_from_socket(response, True, tty=False, demux=True), response)
         self._socket: Any = None
         with contextlib.suppress(Exception):  # a silent prediction must not time the stream out
             raw = api._get_raw_response_socket(self._stream._response)

@@ -16,6 +16,7 @@ from reprocheck.backend.base import (
     BindMount,
     BuildResult,
     ContainerBackend,
+    ImageInfo,
     Progress,
     RunResult,
     Sandbox,
@@ -81,12 +82,18 @@ class SmokeRunner:
         self.serve = serve
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
+        self._info: dict[str, ImageInfo | None] = {}  # an image does not change under one stage
+
+    def image_info(self, image: str) -> ImageInfo | None:
+        if image not in self._info:
+            self._info[image] = self.backend.inspect(image)
+        return self._info[image]
 
     # ---- run
 
     def sandbox(self, image: str, output_file: Path | None) -> Sandbox:
         spec = self.spec
-        info = self.backend.inspect(image)
+        info = self.image_info(image)
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
         # sandbox: only what the spec's ProjectRoot resolved inside the project is mounted, read-only
         sources = spec.input_paths or tuple((spec.root / inp).resolve() for inp in spec.inputs)
@@ -125,7 +132,8 @@ class SmokeRunner:
                 output_file.touch()
                 output_file.chmod(0o666)  # the sandbox's user is not ours
             self.progress(f"running {' '.join(spec.command)} (network {'on' if spec.network else 'off'})")
-            result = self.backend.run(image, spec.command, self.sandbox(image, output_file), spec.timeout)
+            sandbox = self.sandbox(image, output_file)
+            result = self.backend.run(image, spec.command, sandbox, spec.timeout, info=self.image_info(image))
             if output_file is None:
                 return result, result.stdout
             # sandbox: the file is read only up to the limit; larger is OUTPUT_TOO_LARGE, however it ended
