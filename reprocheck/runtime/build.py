@@ -54,9 +54,12 @@ def obtain_image(
     digest = inputs_digest(source, source.volatile)
     tag = f"{image_name(source.project)}:{digest[:16]}"
     if not (no_cache or rebuild):
-        for info in backend.find_images(
-            {DIGEST_LABEL: digest, PROJECT_LABEL: project_id(source.root or source.context)}
-        ):
+        wanted = {DIGEST_LABEL: digest, PROJECT_LABEL: project_id(source.root or source.context)}
+        # the tag this digest was built under first: one look-up, where listing the engine's images by label
+        # costs a scan of them all; the scan is for a tag moved or removed since
+        tagged = backend.inspect(tag)
+        found = [tagged] if tagged and all(tagged.labels.get(k) == v for k, v in wanted.items()) else []
+        for info in found or backend.find_images(wanted):
             note = f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged"
             return Obtained(tag if tag in info.tags else info.id, None, True, (note,))
     notes: list[str] = []
