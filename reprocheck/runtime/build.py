@@ -7,7 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reprocheck.backend.base import DIGEST_LABEL, BuildRequest, BuildResult, ContainerBackend, Progress
+from reprocheck.backend.base import (
+    DIGEST_LABEL,
+    BuildRequest,
+    BuildResult,
+    ContainerBackend,
+    ImageInfo,
+    Progress,
+)
 from reprocheck.backend.inputs import image_name, inputs_digest
 from reprocheck.engine.project import display
 from reprocheck.errors import ConfigError
@@ -27,6 +34,7 @@ class Obtained:
     build: BuildResult | None  # None when reused or given
     reused: bool
     notes: tuple[str, ...] = ()
+    info: ImageInfo | None = None  # the reused image as just inspected
 
     @property
     def how(self) -> str:
@@ -61,7 +69,7 @@ def obtain_image(
         found = [tagged] if tagged and all(tagged.labels.get(k) == v for k, v in wanted.items()) else []
         for info in found or backend.find_images(wanted):
             note = f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged"
-            return Obtained(tag if tag in info.tags else info.id, None, True, (note,))
+            return Obtained(tag if tag in info.tags else info.id, None, True, (note,), info)
     notes: list[str] = []
     reasons = needs_buildkit(source.dockerfile)
     if reasons:

@@ -34,6 +34,8 @@ def run_smoke(
     started = time.monotonic()
     runner = SmokeRunner(backend, spec, progress, serve=server_starter(backend))
     assert got.image is not None
+    if got.info is not None:
+        runner.remember(got.image, got.info)
     outcome = runner.run_on(got.image, got.build, got.reused)
     out.findings.extend(outcome.findings)
     out.note(*outcome.notes)

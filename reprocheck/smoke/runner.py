@@ -84,6 +84,10 @@ class SmokeRunner:
         self.notes: list[str] = []
         self._info: dict[str, ImageInfo | None] = {}  # an image does not change under one stage
 
+    def remember(self, image: str, info: ImageInfo) -> None:
+        """The image as its caller just inspected it: no second look-up."""
+        self._info[image] = info
+
     def image_info(self, image: str) -> ImageInfo | None:
         if image not in self._info:
             self._info[image] = self.backend.inspect(image)
