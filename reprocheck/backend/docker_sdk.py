@@ -26,6 +26,7 @@ from typing import Any
 
 import docker
 import requests
+from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.types import CancellableStream, LogConfig, Mount, Ulimit
 
@@ -67,6 +68,7 @@ class DockerBackend:
     def __init__(self, timeout: float = 120.0, project: Path | None = None, run_id: str | None = None) -> None:
         self._timeout = timeout
         self._client: docker.DockerClient | None = None
+        self._version: dict[str, Any] = {}
         self._ncpu: float | None = None
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.project_id = project_id(project) if project is not None else None
@@ -97,17 +99,19 @@ class DockerBackend:
     def client(self) -> docker.DockerClient:
         if self._client is None:
             try:
-                self._client = docker.from_env(timeout=int(self._timeout))
-            except DockerException as exc:
+                # one /version request tells both the API version to speak and the engine's version to show
+                # (version="auto" would ask, and ping() ask again)
+                client = docker.from_env(timeout=int(self._timeout), version=MINIMUM_DOCKER_API_VERSION)
+                self._version = client.api.version(api_version=False)
+                client.api._version = str(self._version["ApiVersion"])
+            except (DockerException, requests.exceptions.RequestException, KeyError, TypeError) as exc:
                 raise EngineUnavailable(f"{_engine_hint(self.host)} ({_first(exc)})") from None
+            self._client = client
         return self._client
 
     def ping(self) -> str:
-        try:
-            version = self.client.version()
-        except (DockerException, requests.exceptions.RequestException) as exc:
-            raise EngineUnavailable(f"{_engine_hint(self.host)} ({_first(exc)})") from None
-        return str(version.get("Version", "?"))
+        self.client  # noqa: B018 -- connects, and reads the engine's version once
+        return str(self._version.get("Version", "?"))
 
     # ---- build
 
