@@ -183,6 +183,10 @@ class ContainerBackend(Protocol):
 
     def remove_image(self, ref: str) -> None: ...
 
+    def tag(self, image_id: str, ref: str) -> None:
+        """Point ``ref`` (name:tag) at ``image_id``."""
+        ...
+
     def use_project(self, root: Path) -> None:
         """Label what this backend creates from now on with the project at ``root`` (unless one was given)."""
         ...

@@ -3,8 +3,9 @@ inputs (reused by the inputs digest label), or a fresh build; and RC801 when the
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reprocheck.backend.base import (
@@ -60,14 +61,21 @@ def obtain_image(
             raise ConfigError(f"image `{image_ref}` is not on the engine (reprocheck never pulls)")
         return Obtained(image_ref, None, False, (f"checked image {image_ref} as given (not built)",))
     digest = inputs_digest(source, source.volatile)
-    tag = f"{image_name(source.project)}:{digest[:16]}"
+    project = project_id(source.root or source.context)
+    # the tag names the project's directory too (the hash ending its id): two checkouts with the same inputs on
+    # one engine (CI workspaces) would otherwise move one tag between them, and miss the look-up below
+    tag = f"{image_name(source.project)}:{digest[:16]}-{project.rsplit('-', 1)[-1]}"
     if not (no_cache or rebuild):
-        wanted = {DIGEST_LABEL: digest, PROJECT_LABEL: project_id(source.root or source.context)}
+        wanted = {DIGEST_LABEL: digest, PROJECT_LABEL: project}
         # the tag this digest was built under first: one look-up, where listing the engine's images by label
         # costs a scan of them all; the scan is for a tag moved or removed since
         tagged = backend.inspect(tag)
         found = [tagged] if tagged and all(tagged.labels.get(k) == v for k, v in wanted.items()) else []
         for info in found or backend.find_images(wanted):
+            if tag not in info.tags:  # found by the scan: tagged, so that the next run finds it by the tag
+                with contextlib.suppress(Exception):
+                    backend.tag(info.id, tag)
+                    info = replace(info, tags=(*info.tags, tag))
             note = f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged"
             return Obtained(tag if tag in info.tags else info.id, None, True, (note,), info)
     notes: list[str] = []
