@@ -159,8 +159,16 @@ class ContainerBackend(Protocol):
     def build(self, request: BuildRequest, progress: Progress) -> BuildResult: ...
 
     def run(
-        self, image: str, argv: tuple[str, ...], sandbox: Sandbox, timeout: float, read_files: tuple[str, ...] = ()
-    ) -> RunResult: ...
+        self,
+        image: str,
+        argv: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        read_files: tuple[str, ...] = (),
+        info: ImageInfo | None = None,
+    ) -> RunResult:
+        """Run ``argv`` in ``image``; ``info``, when the caller has just inspected the image, saves a look-up."""
+        ...
 
     def serve(
         self,
@@ -189,6 +197,10 @@ class ContainerBackend(Protocol):
         ...
 
     def remove_image(self, ref: str) -> None: ...
+
+    def tag(self, image_id: str, ref: str) -> None:
+        """Point ``ref`` (name:tag) at ``image_id``."""
+        ...
 
     def use_project(self, root: Path) -> None:
         """Label what this backend creates from now on with the project at ``root`` (unless one was given)."""

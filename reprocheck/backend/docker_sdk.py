@@ -26,8 +26,9 @@ from typing import Any
 
 import docker
 import requests
+from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import LogConfig, Mount, Ulimit
+from docker.types import CancellableStream, LogConfig, Mount, Ulimit
 
 from reprocheck.backend.base import (
     DIGEST_LABEL,
@@ -68,6 +69,7 @@ class DockerBackend:
     def __init__(self, timeout: float = 120.0, project: Path | None = None, run_id: str | None = None) -> None:
         self._timeout = timeout
         self._client: docker.DockerClient | None = None
+        self._version: dict[str, Any] = {}
         self._ncpu: float | None = None
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.project_id = project_id(project) if project is not None else None
@@ -98,17 +100,19 @@ class DockerBackend:
     def client(self) -> docker.DockerClient:
         if self._client is None:
             try:
-                self._client = docker.from_env(timeout=int(self._timeout))
-            except DockerException as exc:
+                # one /version request tells both the API version to speak and the engine's version to show
+                # (version="auto" would ask, and ping() ask again)
+                client = docker.from_env(timeout=int(self._timeout), version=MINIMUM_DOCKER_API_VERSION)
+                self._version = client.api.version(api_version=False)
+                client.api._version = str(self._version["ApiVersion"])
+            except (DockerException, requests.exceptions.RequestException, KeyError, TypeError) as exc:
                 raise EngineUnavailable(f"{_engine_hint(self.host)} ({_first(exc)})") from None
+            self._client = client
         return self._client
 
     def ping(self) -> str:
-        try:
-            version = self.client.version()
-        except (DockerException, requests.exceptions.RequestException) as exc:
-            raise EngineUnavailable(f"{_engine_hint(self.host)} ({_first(exc)})") from None
-        return str(version.get("Version", "?"))
+        self.client  # noqa: B018 -- connects, and reads the engine's version once
+        return str(self._version.get("Version", "?"))
 
     # ---- build
 
@@ -243,9 +247,15 @@ class DockerBackend:
     # ---- run
 
     def run(
-        self, image: str, argv: tuple[str, ...], sandbox: Sandbox, timeout: float, read_files: tuple[str, ...] = ()
+        self,
+        image: str,
+        argv: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        read_files: tuple[str, ...] = (),
+        info: ImageInfo | None = None,
     ) -> RunResult:
-        info = self.inspect(image)
+        info = info or self.inspect(image)
         if info is None:
             raise EngineUnavailable(
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
@@ -253,14 +263,9 @@ class DockerBackend:
         check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
         ulimits = [Ulimit(name="fsize", soft=sandbox.max_file, hard=sandbox.max_file)] if sandbox.max_file else None
-        container = self.client.containers.create(
-            image,
-            # argv is the whole command: the image's ENTRYPOINT must not prefix it
-            entrypoint=[argv[0]] if argv else None,
-            command=list(argv[1:]) if argv else None,
-            user=user,
-            working_dir=sandbox.workdir,
-            environment=dict(sandbox.env),
+        api = self.client.api
+        # the low-level calls: the model's create would inspect the container it just made (one more round trip)
+        host_config = api.create_host_config(
             network_mode="bridge" if sandbox.network else "none",
             read_only=sandbox.read_only,
             tmpfs=dict(sandbox.tmpfs),
@@ -270,14 +275,25 @@ class DockerBackend:
             ipc_mode="private",
             mem_limit=sandbox.memory,
             memswap_limit=sandbox.memory,
-            nano_cpus=int(min(sandbox.cpus, self.ncpu()) * 1e9),
+            nano_cpus=int(self._cpus(sandbox.cpus) * 1e9),
             pids_limit=sandbox.pids,
             ulimits=ulimits,
             mounts=[Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in sandbox.mounts],
-            labels={**sandbox.labels, **self.labels},
             # the output is streamed through an attach (bounded), never kept in an engine log file
             log_config=LogConfig(type=LogConfig.types.NONE),
         )
+        created = api.create_container(
+            image,
+            # argv is the whole command: the image's ENTRYPOINT must not prefix it
+            entrypoint=[argv[0]] if argv else None,
+            command=list(argv[1:]) if argv else None,
+            user=user,
+            working_dir=sandbox.workdir,
+            environment=dict(sandbox.env),
+            labels={**sandbox.labels, **self.labels},
+            host_config=host_config,
+        )
+        container = self.client.containers.prepare_model({"Id": created["Id"]})
         self.journal.created("container", container.id)
         started = time.monotonic()
         reader: _Output | None = None
@@ -330,6 +346,10 @@ class DockerBackend:
         from reprocheck.backend.serve import serve
 
         return serve(self, image, request, command, sandbox, timeout, progress)
+
+    def _cpus(self, wanted: float) -> float:
+        """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
+        return wanted if wanted <= 1 else min(wanted, self.ncpu())
 
     def ncpu(self) -> float:
         """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
@@ -667,7 +687,14 @@ class _Output:
         self.stderr = bytearray()
         self.exceeded: str | None = None
         self._container = container
-        self._stream = api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False, demux=True)
+        # api.attach would inspect the container to learn whether it has a tty: ours never has one
+        response = api._post(
+            api._url("/containers/{0}/attach", container.id),
+            headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+            params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 0},
+            stream=True,
+        )
+        self._stream = CancellableStream(api._read_from_socket(response, True, tty=False, demux=True), response)
         self._socket: Any = None
         with contextlib.suppress(Exception):  # a silent prediction must not time the stream out
             raw = api._get_raw_response_socket(self._stream._response)

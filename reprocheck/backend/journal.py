@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +73,9 @@ class Journal:
         self.path = runs_dir() / f"{run}.jsonl"
         self._open = False
         self._outstanding: dict[str, set[str]] = {k: set() for k in KINDS}
+        self._lock = threading.RLock()  # check runs verify's probe beside the prediction: two writers
 
-    def _write(self, entry: dict[str, object]) -> None:
+    def _write(self, entry: dict[str, object]) -> None:  # called with the lock held
         try:
             if not self._open:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,29 +100,33 @@ class Journal:
             self.project = project
 
     def created(self, kind: str, object_id: str) -> None:
-        if object_id and object_id not in self._outstanding[kind]:
-            self._outstanding[kind].add(object_id)
-            self._write({"created": kind, "id": object_id})
+        with self._lock:
+            if object_id and object_id not in self._outstanding[kind]:
+                self._outstanding[kind].add(object_id)
+                self._write({"created": kind, "id": object_id})
 
     def removed(self, kind: str, object_id: str) -> None:
-        if object_id in self._outstanding[kind]:
-            self._outstanding[kind].discard(object_id)
-            self._write({"removed": kind, "id": object_id})
-            self.close()
+        with self._lock:
+            if object_id in self._outstanding[kind]:
+                self._outstanding[kind].discard(object_id)
+                self._write({"removed": kind, "id": object_id})
+                self.close()
 
     def kept(self, kind: str, object_id: str) -> None:
         """Not a leftover: e.g. the layers of an image kept as the smoke cache."""
-        if object_id in self._outstanding[kind]:
-            self._outstanding[kind].discard(object_id)
-            self._write({"kept": kind, "id": object_id})
-            self.close()
+        with self._lock:
+            if object_id in self._outstanding[kind]:
+                self._outstanding[kind].discard(object_id)
+                self._write({"kept": kind, "id": object_id})
+                self.close()
 
     def close(self) -> None:
         """Delete the file as soon as the run has nothing outstanding (so no exit hook is needed)."""
-        if self._open and not any(self._outstanding.values()):
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            self._open = False
+        with self._lock:
+            if self._open and not any(self._outstanding.values()):
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+                self._open = False
 
 
 def read_runs(directory: Path | None = None) -> list[RunState]:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.errors import ConfigError
-from reprocheck.rebuild.explain import CAUSES
 
 _KNOWN = {"allow-paths", "allow-causes", "vary", "source-date-epoch", "network"}
 
@@ -28,6 +27,9 @@ def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> Rebui
     t = ConfigTable(table, where, text, "rebuild")
     t.unknown(_KNOWN)
     causes = t.strings("allow-causes")
+    if causes:
+        from reprocheck.rebuild.explain import CAUSES  # the explainer, only when causes are allowed
+
     for cause in causes:
         if cause not in CAUSES:
             raise t.error("allow-causes", f"`{cause}` is not a cause (causes: {', '.join(CAUSES)})")

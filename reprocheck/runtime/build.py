@@ -3,11 +3,19 @@ inputs (reused by the inputs digest label), or a fresh build; and RC801 when the
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reprocheck.backend.base import DIGEST_LABEL, BuildRequest, BuildResult, ContainerBackend, Progress
+from reprocheck.backend.base import (
+    DIGEST_LABEL,
+    BuildRequest,
+    BuildResult,
+    ContainerBackend,
+    ImageInfo,
+    Progress,
+)
 from reprocheck.backend.inputs import image_name, inputs_digest
 from reprocheck.engine.project import display
 from reprocheck.errors import ConfigError
@@ -27,6 +35,7 @@ class Obtained:
     build: BuildResult | None  # None when reused or given
     reused: bool
     notes: tuple[str, ...] = ()
+    info: ImageInfo | None = None  # the reused image as just inspected
 
     @property
     def how(self) -> str:
@@ -52,13 +61,23 @@ def obtain_image(
             raise ConfigError(f"image `{image_ref}` is not on the engine (reprocheck never pulls)")
         return Obtained(image_ref, None, False, (f"checked image {image_ref} as given (not built)",))
     digest = inputs_digest(source, source.volatile)
-    tag = f"{image_name(source.project)}:{digest[:16]}"
+    project = project_id(source.root or source.context)
+    # the tag names the project's directory too (the hash ending its id): two checkouts with the same inputs on
+    # one engine (CI workspaces) would otherwise move one tag between them, and miss the look-up below
+    tag = f"{image_name(source.project)}:{digest[:16]}-{project.rsplit('-', 1)[-1]}"
     if not (no_cache or rebuild):
-        for info in backend.find_images(
-            {DIGEST_LABEL: digest, PROJECT_LABEL: project_id(source.root or source.context)}
-        ):
+        wanted = {DIGEST_LABEL: digest, PROJECT_LABEL: project}
+        # the tag this digest was built under first: one look-up, where listing the engine's images by label
+        # costs a scan of them all; the scan is for a tag moved or removed since
+        tagged = backend.inspect(tag)
+        found = [tagged] if tagged and all(tagged.labels.get(k) == v for k, v in wanted.items()) else []
+        for info in found or backend.find_images(wanted):
+            if tag not in info.tags:  # found by the scan: tagged, so that the next run finds it by the tag
+                with contextlib.suppress(Exception):
+                    backend.tag(info.id, tag)
+                    info = replace(info, tags=(*info.tags, tag))
             note = f"reused image {tag} ({info.id[7:19]}): the build inputs are unchanged"
-            return Obtained(tag if tag in info.tags else info.id, None, True, (note,))
+            return Obtained(tag if tag in info.tags else info.id, None, True, (note,), info)
     notes: list[str] = []
     reasons = needs_buildkit(source.dockerfile)
     if reasons:

@@ -14,7 +14,7 @@ from reprocheck.model.rule import Stage
 from .judge import Collected, judge_run
 from .options import RunOptions
 from .project import LoadedProject, configure, load_project, missing_smoke
-from .stages import run_rebuild, run_smoke, run_verify
+from .stages import run_rebuild, run_smoke, start_verify
 
 Progress = Callable[[str], None]
 DYNAMIC = (Stage.BUILD, Stage.SMOKE, Stage.VERIFY, Stage.REBUILD)
@@ -117,10 +117,16 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
             return [rows.get(s) or _skipped(s, "the image did not build") for s in DYNAMIC]
         image = got.image
         rows[Stage.BUILD] = StageResult(Stage.BUILD, "passed", time.monotonic() - started, f"{image} {got.how}")
-        if smoke_row is None and project.smoke is not None:
-            smoke_row = run_smoke(backend, project.smoke, got, progress, out)
-        if Stage.VERIFY in wanted:
-            rows[Stage.VERIFY] = run_verify(backend, project, options, image, progress, out)
+        # verify's probe runs beside the prediction, not after it
+        verifying = start_verify(backend, project, options, image, progress) if Stage.VERIFY in wanted else None
+        try:
+            if smoke_row is None and project.smoke is not None:
+                smoke_row = run_smoke(backend, project.smoke, got, progress, out)
+        finally:
+            if verifying is not None:
+                verifying.wait()
+        if verifying is not None:
+            rows[Stage.VERIFY] = verifying.finish(out)
     else:
         rows[Stage.BUILD] = _skipped(Stage.BUILD, "not needed")
     if smoke_row is not None:

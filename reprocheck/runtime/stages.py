@@ -3,8 +3,11 @@ its findings, notes and files to a ``Collected`` and returns its row of the stag
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from reprocheck.backend.base import ContainerBackend, Progress
 from reprocheck.model.report import StageResult
@@ -17,6 +20,10 @@ from .judge import Collected
 from .options import RunOptions
 from .project import LoadedProject
 
+if TYPE_CHECKING:
+    from reprocheck.model.build import ImageSource
+    from reprocheck.verify.runner import VerifyOutcome
+
 
 def run_smoke(
     backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress, out: Collected
@@ -26,6 +33,8 @@ def run_smoke(
     started = time.monotonic()
     runner = SmokeRunner(backend, spec, progress)
     assert got.image is not None
+    if got.info is not None:
+        runner.remember(got.image, got.info)
     outcome = runner.run_on(got.image, got.build, got.reused)
     out.findings.extend(outcome.findings)
     out.note(*outcome.notes)
@@ -36,25 +45,56 @@ def run_smoke(
     return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode against {spec.golden.name}")
 
 
-def run_verify(
-    backend: ContainerBackend,
-    project: LoadedProject,
-    options: RunOptions,
-    image: str,
-    progress: Progress,
-    out: Collected,
-) -> StageResult:
-    from reprocheck.engine.project import display
+class PendingVerify:
+    """verify's probe, started in a thread beside the prediction (its own container, as sandboxed as before):
+    ``check`` then costs about what ``smoke`` costs. ``finish`` waits for it and records its results in the
+    order the stages have always had (smoke's first), so the report is the same as when they ran in turn."""
+
+    def __init__(self, work: Callable[[], VerifyOutcome], source: ImageSource) -> None:
+        self.source = source
+        self.started = time.monotonic()
+        self.seconds = 0.0
+        self._outcome: VerifyOutcome | None = None
+        self._error: BaseException | None = None
+        self._work = work
+        self._thread = threading.Thread(target=self._run, name="reprocheck-verify", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = self._work()
+        except BaseException as exc:  # re-raised in the caller's thread by finish()
+            self._error = exc
+        self.seconds = time.monotonic() - self.started
+
+    def wait(self) -> None:
+        """Wait for the probe (which removes its own container) however the prediction ended; a second
+        Ctrl-C leaves it to the run's journal and ``reprocheck clean``."""
+        self._thread.join()
+
+    def finish(self, out: Collected) -> StageResult:
+        from reprocheck.engine.project import display
+
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        verified = self._outcome
+        assert verified is not None
+        out.findings.extend(verified.findings)
+        out.note(*verified.notes)
+        out.file(display(self.source.dockerfile), *verified.expectation.locks)
+        locks = ", ".join(verified.expectation.locks) or "no lock"
+        return StageResult(Stage.VERIFY, "passed", self.seconds, f"image against {locks}")
+
+
+def start_verify(
+    backend: ContainerBackend, project: LoadedProject, options: RunOptions, image: str, progress: Progress
+) -> PendingVerify:
     from reprocheck.verify.runner import VerifyRunner
 
-    started = time.monotonic()
     spec = replace(project.verify, online=True) if options.online else project.verify
-    verified = VerifyRunner(backend, spec, progress).run(image, project.source)
-    out.findings.extend(verified.findings)
-    out.note(*verified.notes)
-    out.file(display(project.source.dockerfile), *verified.expectation.locks)
-    locks = ", ".join(verified.expectation.locks) or "no lock"
-    return StageResult(Stage.VERIFY, "passed", time.monotonic() - started, f"image against {locks}")
+    runner = VerifyRunner(backend, spec, progress)
+    return PendingVerify(lambda: runner.run(image, project.source), project.source)
 
 
 def run_rebuild(

@@ -15,6 +15,7 @@ from reprocheck.backend.base import (
     BindMount,
     BuildResult,
     ContainerBackend,
+    ImageInfo,
     Progress,
     RunResult,
     Sandbox,
@@ -73,12 +74,22 @@ class SmokeRunner:
         self.progress = progress
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
+        self._info: dict[str, ImageInfo | None] = {}  # an image does not change under one stage
+
+    def remember(self, image: str, info: ImageInfo) -> None:
+        """The image as its caller just inspected it: no second look-up."""
+        self._info[image] = info
+
+    def image_info(self, image: str) -> ImageInfo | None:
+        if image not in self._info:
+            self._info[image] = self.backend.inspect(image)
+        return self._info[image]
 
     # ---- run
 
     def sandbox(self, image: str, output_file: Path | None) -> Sandbox:
         spec = self.spec
-        info = self.backend.inspect(image)
+        info = self.image_info(image)
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
         # sandbox: only what the spec's ProjectRoot resolved inside the project is mounted, read-only
         sources = spec.input_paths or tuple((spec.root / inp).resolve() for inp in spec.inputs)
@@ -117,7 +128,8 @@ class SmokeRunner:
                 output_file.touch()
                 output_file.chmod(0o666)  # the sandbox's user is not ours
             self.progress(f"running {' '.join(spec.command)} (network {'on' if spec.network else 'off'})")
-            result = self.backend.run(image, spec.command, self.sandbox(image, output_file), spec.timeout)
+            sandbox = self.sandbox(image, output_file)
+            result = self.backend.run(image, spec.command, sandbox, spec.timeout, info=self.image_info(image))
             if output_file is None:
                 return result, result.stdout
             # sandbox: the file is read only up to the limit; larger is OUTPUT_TOO_LARGE, however it ended
@@ -235,7 +247,6 @@ class SmokeRunner:
     def too_large(self, what: str, stderr: bytes) -> Finding:
         """RC807: the prediction (or server) went past max-output; sandbox."""
         from reprocheck.engine.table import show_size
-        from reprocheck.rules.runtime import OUTPUT_TOO_LARGE
 
         spec = self.spec
         tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"

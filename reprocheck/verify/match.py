@@ -25,10 +25,10 @@ from reprocheck.rules.runtime import (
 )
 from reprocheck.verify.expect import Expectation, LockEntry, PipInstall
 from reprocheck.verify.probe import Dist, Inventory
+from reprocheck.verify.spec import DEFAULT_IGNORE
 
 # What pip-compile leaves out of a lock unless asked (--allow-unsafe), and what a venv brings: not judged
 # as unexpected; judged like any package when the lock has them.
-DEFAULT_IGNORE = ("pip", "setuptools", "wheel", "distribute")
 ROOT_USERS = {"", "root", "0", "0:0", "root:root", "root:0", "0:root"}
 
 

@@ -53,7 +53,7 @@ class VerifyRunner:
         files: dict[str, bytes] = {}
         for python in self.spec.python:
             self.progress(f"listing what {image} holds ({python}, no network)")
-            result = self.backend.run(image, (python, "-c", SNIPPET), sandbox, PROBE_TIMEOUT, files_wanted)
+            result = self.backend.run(image, (python, "-c", SNIPPET), sandbox, PROBE_TIMEOUT, files_wanted, info=info)
             files = dict(result.files) or files
             if result.exit_code == 0:
                 doc, error = parse_probe(result.stdout)

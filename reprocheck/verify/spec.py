@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.errors import ConfigError
-from reprocheck.verify.match import DEFAULT_IGNORE
+
+# the installers' own distributions: never compared with a lock (here, not in match.py: loading a project's
+# configuration must not import the matcher and packaging's marker parser)
+DEFAULT_IGNORE = ("pip", "setuptools", "wheel", "distribute")
 
 _KNOWN = {"lock", "python", "ignore", "os-packages", "online"}
 
