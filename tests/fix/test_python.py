@@ -198,3 +198,13 @@ def test_from_image_pins_to_what_the_image_holds_as_a_safe_fix(make_project, tmp
         assert _docker("ps", "-aq", "--filter", f"ancestor={image}") == ""  # the probe's container is gone
     finally:
         _docker("rmi", "-f", image)
+
+
+def test_offline_never_asks_the_index(make_project):
+    dockerfile = f"FROM {BASE}\nCOPY requirements.in .\nRUN pip install -r requirements.in && pip install alpha\n"
+    project = make_project({"p/Dockerfile": dockerfile, "p/requirements.in": "beta\n"}) / "p"
+    r = run_cli(
+        "fix", "--isolated", "--unsafe-fixes", "--offline", "--index-url", "http://127.0.0.1:9/simple", ".", cwd=project
+    )
+    assert r.code == 1 and r.err.count("--offline forbids it") == 2, r.err
+    assert (project / "Dockerfile").read_text() == dockerfile and not (project / "requirements.txt").exists()
