@@ -195,7 +195,7 @@ def test_rules_command_lists_and_documents():
     rc = {x["id"]: x for x in rules}
     assert rc["RC301"]["equivalents"] == {"hadolint": ["DL3013"]}
     assert {"id", "severity", "summary", "equivalents", "fix"} <= set(rc["RC101"])
-    assert (rc["RC101"]["fix"], rc["RC102"]["fix"], rc["RC503"]["fix"]) == ("unsafe", "safe", "none")
+    assert (rc["RC101"]["fix"], rc["RC102"]["fix"], rc["RC705"]["fix"]) == ("unsafe", "safe", "none")
     text = run_cli("rules").out
     assert "RC101  unpinned-base-image" in text
     doc = run_cli("rules", "RC301")
