@@ -208,3 +208,18 @@ def test_offline_never_asks_the_index(make_project):
     )
     assert r.code == 1 and r.err.count("--offline forbids it") == 2, r.err
     assert (project / "Dockerfile").read_text() == dockerfile and not (project / "requirements.txt").exists()
+
+
+def test_other_tools_locks_get_the_command_that_refreshes_them(tmp_path):
+    import shutil as sh
+
+    from tests.conftest import ROOT
+
+    project = tmp_path / "p"
+    sh.copytree(ROOT / "fixtures" / "bad" / "poetry-lock-stale", project)
+    before = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project)
+    hints = {(f["rule"], f["path"]): f.get("hint", "") for f in json.loads(r.out)["findings"]}
+    assert hints[("RC613", "poetry.lock")].startswith("not fixed: run `poetry lock` in .")
+    assert hints[("RC612", "pyproject.toml")].startswith("not fixed: run `poetry lock` in .")
+    assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()} == before
