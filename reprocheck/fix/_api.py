@@ -117,3 +117,4 @@ class Fixer:
     kinds: dict[str, FixKind]
     apply: FixFunction
     every_dockerfile: bool = False
+    hints: frozenset[str] = frozenset()  # rules it only explains (why not fixed, what to run)

@@ -10,11 +10,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, FromInstruction, ImageRef, RunInstruction
+from reprocheck.model.dockerfile import (
+    CopyInstruction,
+    Dockerfile,
+    FromInstruction,
+    ImageRef,
+    KeyValueInstruction,
+    RunInstruction,
+)
 from reprocheck.parsing.image import parse_image_ref
 
 from .edits import Source
 
+_WHOLE_VAR = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 _SYNTAX = re.compile(r"^(\s*#\s*syntax\s*=\s*)(\S+)\s*$", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"^\s*#\s*[a-zA-Z]+\s*=")
 
@@ -53,7 +61,12 @@ def image_sites(df: Dockerfile, source: Source) -> Iterator[ImageSite]:
     for ins in df.instructions:
         if isinstance(ins, FromInstruction):
             written = ins.image.written
-            if "$" in written or ins.image.is_scratch or ins.image.is_stage_ref:
+            if ins.image.is_scratch or ins.image.is_stage_ref:
+                continue
+            if "$" in written:
+                site = _arg_default(df, source, ins)
+                if site is not None:
+                    yield site
                 continue
             where = whole_word(source, ins.line, ins.end_line, written)
             if where:
@@ -66,6 +79,36 @@ def image_sites(df: Dockerfile, source: Source) -> Iterator[ImageSite]:
                     key, _, value = part.partition("=")
                     if key.strip().lower() == "from" and value:
                         yield from _flag_image(source, ins.line, ins.end_line, value, "from=", "mount-from", aliases)
+
+
+def _arg_default(df: Dockerfile, source: Source, ins: FromInstruction) -> ImageSite | None:
+    """``ARG BASE=python:3.11`` before the first FROM, and ``FROM ${BASE}``: the site is the ARG's default."""
+    m = _WHOLE_VAR.match(ins.image.written)
+    if m is None or ins.image.unresolved:
+        return None
+    name = m.group(1) or m.group(2)
+    arg = next(
+        (
+            i
+            for i in reversed(df.instructions)
+            if isinstance(i, KeyValueInstruction)
+            and i.keyword == "ARG"
+            and i.stage < 0
+            and i.line < ins.line
+            and any(k == name and v for k, v in i.pairs)
+        ),
+        None,
+    )
+    if arg is None:
+        return None
+    value = dict(arg.pairs)[name] or ""
+    pattern = re.compile(rf"(?:(?<=\s)|^){re.escape(name)}=([\"']?){re.escape(value)}\1(?=\s|$)")
+    for number in range(arg.line, arg.end_line + 1):
+        found = pattern.search(source.line(number))
+        if found:
+            start = found.start() + len(name) + 1 + len(found.group(1))
+            return ImageSite("arg", ins.line, number, start, start + len(value), ins.image)
+    return None
 
 
 def _flag_image(

@@ -53,6 +53,8 @@ def compile_lock(ctx: FixContext, path: Path, python: str | None = None) -> list
     """The files to write so that ``path`` (a source, or a floating requirements file) has a hashed lock.
     Raises LookupFailed when pip-compile cannot make one."""
     source, lock, move = _plan(path)
+    if ctx.options.offline:
+        raise LookupFailed("a lock needs the package index, and --offline forbids it")
     if python and ".".join(python.split(".")[:2]) != _host_python():
         raise LookupFailed(
             f"the image runs Python {python} and pip-compile here runs {_host_python()}: "
@@ -123,6 +125,8 @@ def resolve_versions(ctx: FixContext, requirements: Sequence[str], python: str |
     and transitive). Raises LookupFailed."""
     from reprocheck.model.names import canonical
 
+    if ctx.options.offline:
+        raise LookupFailed("resolving needs the package index, and --offline forbids it")
     if python and ".".join(python.split(".")[:2]) != _host_python():
         raise LookupFailed(f"the image runs Python {python} and the resolver here runs {_host_python()}")
     if importlib.util.find_spec("piptools") is None:

@@ -119,6 +119,7 @@ class _FixRun:
         kinds = fix_kinds()
         selection = lint_selection(lint)
         self.selected = frozenset(r for r in kinds if selection.enabled(META[r]))
+        self.explained = frozenset(r for fx in FIXERS for r in fx.hints if selection.enabled(META[r]))
         self.ctx = FixContext(options, roots, self.selected, kinds)
         self.kinds = kinds
         self.result = FixResult(report)
@@ -127,7 +128,12 @@ class _FixRun:
     def fixers_for(self, findings: Sequence[Finding], dockerfile: bool) -> list[tuple[Fixer, list[Finding]]]:
         out = []
         for fixer in FIXERS:
-            mine = [f for f in findings if f.rule in fixer.kinds and f.rule in self.selected]
+            mine = [
+                f
+                for f in findings
+                if (f.rule in fixer.kinds and f.rule in self.selected)
+                or (f.rule in fixer.hints and f.rule in self.explained)
+            ]
             wanted = dockerfile and fixer.every_dockerfile and any(self.ctx.allows(r) for r in fixer.kinds)
             if mine or wanted:
                 out.append((fixer, mine))

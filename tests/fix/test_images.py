@@ -211,3 +211,11 @@ def test_token_auth_with_credentials_from_the_docker_config_and_a_helper(pushed:
         r = run_cli("fix", "--isolated", ".", cwd=project, env=env)
         assert r.code == 0, r.err
         assert (project / "Dockerfile").read_text() == pinned
+
+
+def test_an_image_from_an_arg_default_is_pinned_in_the_arg(pushed: Pushed, tmp_path: Path):
+    text = f'ARG BASE="{pushed.repo}:1.0"\nARG OTHER=1\nFROM ${{BASE}} AS build\nFROM $BASE\nUSER 65534\n'
+    project = _project(tmp_path, text)
+    r = run_cli("fix", "--isolated", ".", cwd=project)
+    assert r.code == 0, r.out + r.err
+    assert (project / "Dockerfile").read_text() == text.replace(':1.0"', f':1.0@{pushed.tag_digest}"')

@@ -198,3 +198,28 @@ def test_from_image_pins_to_what_the_image_holds_as_a_safe_fix(make_project, tmp
         assert _docker("ps", "-aq", "--filter", f"ancestor={image}") == ""  # the probe's container is gone
     finally:
         _docker("rmi", "-f", image)
+
+
+def test_offline_never_asks_the_index(make_project):
+    dockerfile = f"FROM {BASE}\nCOPY requirements.in .\nRUN pip install -r requirements.in && pip install alpha\n"
+    project = make_project({"p/Dockerfile": dockerfile, "p/requirements.in": "beta\n"}) / "p"
+    r = run_cli(
+        "fix", "--isolated", "--unsafe-fixes", "--offline", "--index-url", "http://127.0.0.1:9/simple", ".", cwd=project
+    )
+    assert r.code == 1 and r.err.count("--offline forbids it") == 2, r.err
+    assert (project / "Dockerfile").read_text() == dockerfile and not (project / "requirements.txt").exists()
+
+
+def test_other_tools_locks_get_the_command_that_refreshes_them(tmp_path):
+    import shutil as sh
+
+    from tests.conftest import ROOT
+
+    project = tmp_path / "p"
+    sh.copytree(ROOT / "fixtures" / "bad" / "poetry-lock-stale", project)
+    before = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project)
+    hints = {(f["rule"], f["path"]): f.get("hint", "") for f in json.loads(r.out)["findings"]}
+    assert hints[("RC613", "poetry.lock")].startswith("not fixed: run `poetry lock` in .")
+    assert hints[("RC612", "pyproject.toml")].startswith("not fixed: run `poetry lock` in .")
+    assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()} == before
