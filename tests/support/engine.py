@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,24 +22,72 @@ BASE_IMAGE = "reprocheck-fixture/python:3.11-bookworm"
 WHEELHOUSE = Path(os.environ.get("REPROCHECK_WHEELHOUSE", Path.home() / ".cache" / "reprocheck-tests" / "wheels"))
 
 
-def engine_or_skip():  # -> DockerBackend
-    """The real engine; skipped when none runs, unless REPROCHECK_REQUIRE_ENGINE is set (CI sets it)."""
-    from reprocheck.backend.docker_sdk import DockerBackend
-    from reprocheck.errors import EngineUnavailable
+REQUIRE_ENGINE = "REPROCHECK_REQUIRE_ENGINE"
+# The probe's outcome, once per test process: (the shared backend, or None; why there is none)
+_probe: tuple[Any, str | None] | None = None
 
-    backend = DockerBackend()
-    try:
-        backend.ping()
-    except EngineUnavailable as exc:
-        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
-            pytest.fail(f"REPROCHECK_REQUIRE_ENGINE is set and {exc}")
-        pytest.skip(f"no Docker engine: {exc}")
-    if backend.inspect(BASE_IMAGE) is None:
-        message = f"base image {BASE_IMAGE} is missing: run ci/base_images.sh"
-        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return backend
+
+def _close(backend: Any) -> None:
+    """Close the SDK client: a socket left open is an unraisable ResourceWarning, an error under
+    ``filterwarnings = error``."""
+    with contextlib.suppress(Exception):
+        backend.client.close()
+
+
+def engine_unavailable() -> str | None:
+    """Why engine tests cannot run here (no engine, no base image), or None. Probed once per process."""
+    global _probe
+    if _probe is None:
+        from reprocheck.backend.docker_sdk import DockerBackend
+        from reprocheck.errors import EngineUnavailable
+
+        backend = DockerBackend()
+        host = backend.host
+        answered = True
+        with warnings.catch_warnings():
+            # the SDK leaves the socket of a refused connection to the garbage collector (the exception's
+            # context holds it): drop both here, where the ResourceWarning is expected, not in the next test
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                backend.ping()
+            except EngineUnavailable:
+                answered = False
+                _close(backend)
+            gc.collect()
+        if not answered:
+            _probe = (None, f"no Docker engine answers at {host} (start one or set DOCKER_HOST)")
+        else:
+            if backend.inspect(BASE_IMAGE) is None:
+                _close(backend)
+                _probe = (None, f"base image {BASE_IMAGE} is missing: run ci/base_images.sh")
+            else:
+                _probe = (backend, None)
+    return _probe[1]
+
+
+def skip_without_engine() -> None:
+    """Skip (or, with REPROCHECK_REQUIRE_ENGINE set, as CI does, fail) when engine tests cannot run."""
+    reason = engine_unavailable()
+    if reason is not None:
+        if os.environ.get(REQUIRE_ENGINE):
+            pytest.fail(f"{REQUIRE_ENGINE} is set and {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def engine_or_skip():  # -> DockerBackend
+    """The real engine, one client shared by the tests of this process; skipped when none runs, unless
+    REPROCHECK_REQUIRE_ENGINE is set (CI sets it)."""
+    skip_without_engine()
+    assert _probe is not None and _probe[0] is not None
+    return _probe[0]
+
+
+def close_engine() -> None:
+    """End of the session: close the shared client."""
+    global _probe
+    if _probe is not None and _probe[0] is not None:
+        _close(_probe[0])
+    _probe = None
 
 
 def download_locked_wheels(requirements: Path) -> None:
