@@ -51,9 +51,7 @@ def test_install_then_run_as_the_readme_says(clone: Path, tmp_path: Path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     for argv in _commands(readme_block("## Install")):
         assert argv[:2] == ["pip", "install"], argv  # the README installs with pip, from the checkout
-        done = subprocess.run(
-            argv, cwd=clone, env=_env(venv), capture_output=True, text=True, timeout=INSTALL_TIMEOUT
-        )
+        done = subprocess.run(argv, cwd=clone, env=_env(venv), capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         assert done.returncode == 0, done.stderr[-3000:]
     run = _commands(readme_block("## Run"))
     assert run == [["reprocheck", "check", "."]]

@@ -48,7 +48,9 @@ class LintOptions:
     debug: bool = False  # let internal errors propagate instead of reporting them on the file
 
 
-def _config(options: LintOptions) -> Config:
+def _config(options: LintOptions, start: Path | None = None) -> Config:
+    """``--isolated``: none; ``--config``: that file; else the nearest to ``start`` (a directory; default: the
+    working directory), so that a command judges a project by the project's own configuration."""
     if options.isolated:
         return Config()
     if options.config:
@@ -56,7 +58,16 @@ def _config(options: LintOptions) -> Config:
         if not path.is_file():
             raise UsageError("config file not found", path=options.config)
         return load_config(path)
-    return load_config(find_config(Path.cwd()))
+    return load_config(find_config(start or Path.cwd()))
+
+
+def _search_start(path: str, stdin_filename: str | None = None) -> Path:
+    """Where the configuration search starts for a path given on the command line: a directory itself, a file
+    its directory, standard input the directory of ``--stdin-filename`` (else the working directory)."""
+    if path == "-":
+        return Path(stdin_filename).parent if stdin_filename else Path.cwd()
+    p = Path(path)
+    return p if p.is_dir() else p.parent
 
 
 def _selection(config: Config, options: LintOptions) -> Selection:
@@ -259,7 +270,7 @@ def judged(
     """A Report of findings made elsewhere (smoke, verify, rebuild), with the configuration's selection,
     severities, per-file ignores and threshold applied as for lint."""
     options = options or LintOptions()
-    config = _config(options)
+    config = _config(options, _search_start(files[0]) if files else None)
     selection = _selection(config, options)
     out: list[Finding] = []
     for f in dict.fromkeys(findings):
@@ -283,9 +294,56 @@ def lint_paths(
     paths: Sequence[str], options: LintOptions | None = None, projects: list[Project] | None = None
 ) -> Report:
     """Lint files and directories (``-`` is stdin) and return the Report; ``projects`` collects the
-    Dockerfiles followed into their contexts."""
+    Dockerfiles followed into their contexts. Each file is judged by the configuration nearest to it (found
+    from its directory upwards, as ruff does), unless ``--config`` or ``--isolated`` says otherwise: the same
+    paths give the same result from any working directory."""
     options = options or LintOptions()
-    config = _config(options)
+    paths = list(paths or ["."])
+    if options.isolated or options.config:
+        config = _config(options)
+        targets = discover(paths, config.exclude, options.stdin_filename)
+        return _lint_targets(targets, config, options, projects)
+    configs: dict[Path | None, Config] = {}
+    nearest: dict[Path, Path | None] = {}
+
+    def config_of(path: Path | None) -> Config:
+        if path not in configs:
+            configs[path] = load_config(path)
+        return configs[path]
+
+    def nearest_to(directory: Path) -> Path | None:
+        if directory not in nearest:
+            nearest[directory] = find_config(directory)
+        return nearest[directory]
+
+    by_path: dict[Path | None, list[str]] = {}
+    for given in paths:
+        by_path.setdefault(nearest_to(_search_start(given, options.stdin_filename).absolute()), []).append(given)
+    by_config: dict[Path | None, list[Target]] = {}
+    for where, given_paths in by_path.items():
+        for target in discover(given_paths, config_of(where).exclude, options.stdin_filename):
+            # a project nested in a directory given on the command line has a configuration of its own
+            own = where if target.fs_path is None else nearest_to(target.fs_path.parent.absolute())
+            by_config.setdefault(own, []).append(target)
+    if not by_config:
+        return _lint_targets([], config_of(next(iter(by_path))), options, projects)
+    reports = [_lint_targets(targets, config_of(where), options, projects) for where, targets in by_config.items()]
+    return reports[0] if len(reports) == 1 else _merged(reports)
+
+
+def _merged(reports: Sequence[Report]) -> Report:
+    """One Report of several runs with their own configurations. The failure threshold is the strictest of
+    theirs (``--failure-threshold`` set them all alike)."""
+    findings = sorted(dict.fromkeys(f for r in reports for f in r.findings), key=lambda f: f.sort_key)
+    rules = {rid: META[rid] for rid in sorted({f.rule for f in findings})}
+    files = tuple(dict.fromkeys(path for r in reports for path in r.files))
+    threshold = min((r.threshold for r in reports), key=lambda t: t.rank)
+    return Report(findings=tuple(findings), rules=rules, files=files, tool_version=__version__, threshold=threshold)
+
+
+def _lint_targets(
+    targets: Sequence[Target], config: Config, options: LintOptions, projects: list[Project] | None
+) -> Report:
     selection = _selection(config, options)
     enabled = {rid for rid, meta in META.items() if selection.enabled(meta)}
     dispatcher = Dispatcher(r for r in ALL_RULES if r.meta.id in enabled)
@@ -294,7 +352,6 @@ def lint_paths(
         "platform": config.platform,
         **options.extra,
     }
-    targets = discover(paths or ["."], config.exclude, options.stdin_filename)
     run = _Run(options, dispatcher, rule_options)
     for target in targets:
         run.target(target)
