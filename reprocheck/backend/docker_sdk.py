@@ -40,6 +40,7 @@ from reprocheck.backend.base import (
     SavedLayers,
 )
 from reprocheck.errors import EngineUnavailable
+from reprocheck.progress import OutputLine
 
 LOG_TAIL = 40
 
@@ -119,13 +120,16 @@ class DockerBackend:
                             log.clear()
                             log.append(line)
                             progress(line)
+                        else:
+                            progress(OutputLine(line))
                 elif "error" in chunk:
                     error = str(chunk.get("error", "")).strip()
                     log.append(error)
                 elif "aux" in chunk and isinstance(chunk["aux"], dict) and "ID" in chunk["aux"]:
                     image_id = str(chunk["aux"]["ID"])
                 elif "status" in chunk:
-                    progress(str(chunk["status"]))
+                    status = " ".join(str(chunk.get(k) or "") for k in ("status", "id", "progress")).strip()
+                    progress(OutputLine(status))
         except (APIError, requests.exceptions.RequestException) as exc:
             error = _first(exc)
         except BaseException:

@@ -4,6 +4,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from reprocheck.model.location import Location
+from reprocheck.model.text import plain_text
 
 
 class Severity(enum.StrEnum):
@@ -41,6 +42,13 @@ class Finding:
     hint: str | None = None
     related: tuple[Location, ...] = ()
     suppressed_by: str | None = None
+
+    def __post_init__(self) -> None:
+        # build and container output quoted in a finding (colours, progress bars) reaches no report as escapes
+        for name in ("message", "hint"):
+            value = getattr(self, name)
+            if value and ("\x1b" in value or "\r" in value):
+                object.__setattr__(self, name, plain_text(value))
 
     def suppressed(self, by: str) -> Finding:
         return replace(self, suppressed_by=by)
