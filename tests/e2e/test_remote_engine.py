@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -40,52 +41,91 @@ def _answers(host_port: str) -> bool:
         return False
 
 
+def _ip(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([shutil.which("ip") or "ip", *args], capture_output=True, text=True, timeout=60)
+
+
+def _has_link(name: str) -> bool:
+    return _ip("link", "show", name).returncode == 0
+
+
+def _unused_ten_net() -> int:
+    """k such that no route of this host is in 10.k.0.0/16 (the second engine's bridge and networks)."""
+    used = _ip("-4", "route").stdout + _ip("-4", "addr").stdout
+    free = [k for k in range(64, 250) if f"10.{k}." not in used]
+    if not free:
+        pytest.skip("no free 10.k.0.0/16 range for the second engine's networks")
+    return random.choice(free)
+
+
+@contextlib.contextmanager
+def own_bridge(name: str, address: str) -> Iterator[str]:
+    """A bridge interface of this test's own: the second engine's default network.
+
+    Not ``--bridge none``: a dockerd started with it deletes the host's docker0, the main engine's bridge."""
+    if _ip("link", "add", "name", name, "type", "bridge").returncode != 0:
+        pytest.skip(f"cannot create a bridge interface for the second engine: {_ip('link').stderr.strip()}")
+    try:
+        assert _ip("addr", "add", address, "dev", name).returncode == 0
+        assert _ip("link", "set", name, "up").returncode == 0
+        yield name
+    finally:
+        _ip("link", "delete", name)
+
+
 @contextlib.contextmanager
 def second_dockerd() -> Iterator[str]:
     """A dockerd of this test's own on tcp://127.0.0.1:PORT (data root, exec root, pid file in a scratch
-    directory; no default bridge, no iptables: nothing clashes with the main engine); stopped, and its
-    directory removed, afterwards."""
+    directory; its own bridge and address pool, no iptables: nothing clashes with the main engine); stopped,
+    its bridge and directory removed, afterwards."""
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         pytest.skip("no dockerd binary to start a second engine with")
     if os.geteuid() != 0:
         pytest.skip("a second dockerd needs root")
-    root = Path(tempfile.mkdtemp(prefix="rc-dockerd-"))  # short: containerd's socket path must fit 108 bytes
+    if shutil.which("ip") is None:
+        pytest.skip("no `ip` command to give the second engine a bridge of its own")
+    docker0 = _has_link("docker0")
     port = _free_port()
-    log = (root / "dockerd.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            dockerd,
-            "--data-root", str(root / "data"),
-            "--exec-root", str(root / "exec"),
-            "--pidfile", str(root / "dockerd.pid"),
-            "-H", f"tcp://127.0.0.1:{port}",
-            "--bridge", "none",
-            "--iptables=false",
-            "--ip-masq=false",
-            "--cgroup-parent", f"reprocheck-test-{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(f"127.0.0.1:{port}"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                why = (root / "dockerd.log").read_text(errors="replace")[-2000:]
-                pytest.fail(f"the second dockerd did not start (exit {proc.poll()}):\n{why}")
-            time.sleep(0.5)
-        yield f"tcp://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
+    k = _unused_ten_net()
+    root = Path(tempfile.mkdtemp(prefix="rc-dockerd-"))  # short: containerd's socket path must fit 108 bytes
+    with own_bridge(f"rcbr{port}", f"10.{k}.255.1/24") as bridge:
+        log = (root / "dockerd.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                dockerd,
+                "--data-root", str(root / "data"),
+                "--exec-root", str(root / "exec"),
+                "--pidfile", str(root / "dockerd.pid"),
+                "-H", f"tcp://127.0.0.1:{port}",
+                "--bridge", bridge,
+                "--default-address-pool", f"base=10.{k}.0.0/17,size=24",
+                "--iptables=false",
+                "--ip-masq=false",
+                "--cgroup-parent", f"reprocheck-test-{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _answers(f"127.0.0.1:{port}"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    why = (root / "dockerd.log").read_text(errors="replace")[-2000:]
+                    pytest.fail(f"the second dockerd did not start (exit {proc.poll()}):\n{why}")
+                time.sleep(0.5)
+            yield f"tcp://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+            shutil.rmtree(root, ignore_errors=True)
+            assert _has_link("docker0") == docker0, "the second engine touched the main engine's bridge"
 
 
 def _docker(host: str, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
@@ -142,4 +182,4 @@ def test_serve_mode_reaches_the_published_port_through_reprocheck_serve_host(rem
     assert "server ready" in r.err
     assert _docker(remote, "ps", "-aq").stdout.strip() == ""
     networks = _docker(remote, "network", "ls", "--format", "{{.Name}}").stdout.split()
-    assert sorted(networks) == ["host", "none"]  # the server's own network is gone too
+    assert sorted(networks) == ["bridge", "host", "none"]  # the server's own network is gone too
