@@ -37,6 +37,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         skip_without_engine()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the engine tests of a module stay in one worker, in order; the
+    static tests spread over all of them."""
+    for item in items:
+        if item.get_closest_marker("engine") is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"engine:{item.nodeid.split('::', 1)[0]}"))
+
+
+@pytest.fixture(scope="session")
+def session_images(tmp_path_factory: pytest.TempPathFactory):
+    """Fixture projects' images built once per session (``session_images.get("iris-clean")`` -> tag),
+    labelled with the session's run id and removed at its end."""
+    from tests.support.engine import SessionImages
+
+    images = SessionImages(tmp_path_factory.mktemp("session-images"))
+    yield images
+    images.remove()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tests.support.engine import close_engine
 

@@ -50,15 +50,9 @@ def test_second_run_reuses_the_image(backend, tmp_path: Path):
     assert elapsed < 30  # the benchmark measures it; this only guards against a rebuild
 
 
-def test_image_option_checks_a_given_image_without_building(backend, tmp_path: Path):
+def test_image_option_checks_a_given_image_without_building(backend, session_images, tmp_path: Path):
     project = stage("iris-clean", tmp_path)
-    assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
-    tag = next(
-        t
-        for i in backend.find_images({"io.reprocheck.managed": "1"})
-        for t in i.tags
-        if t.startswith("reprocheck/iris-clean:")
-    )
+    tag = session_images.get("iris-clean")  # built elsewhere: by this session, under another tag
     r = run_cli("smoke", "--image", tag, "--progress", "plain", cwd=project)
     assert r.code == 0 and "checked image" in r.out and "Step 1/" not in r.err
     missing = run_cli("smoke", "--image", "reprocheck/nope:nothing", cwd=project)
@@ -146,7 +140,9 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
     assert backend.client.api.containers(all=True, filters=label) == []
 
 
-@pytest.mark.skip(reason="engine-wide clean removes other runs' objects on a shared engine; per-project clean replaces it")
+@pytest.mark.skip(
+    reason="engine-wide clean removes other runs' objects on a shared engine; per-project clean replaces it"
+)
 def test_clean_removes_everything_labelled(backend, tmp_path: Path):
     project = stage("too-slow", tmp_path)
     run_cli("smoke", "--progress", "quiet", cwd=project)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ WHEELHOUSE = Path(os.environ.get("REPROCHECK_WHEELHOUSE", Path.home() / ".cache"
 
 
 REQUIRE_ENGINE = "REPROCHECK_REQUIRE_ENGINE"
+RUN_LABEL = "io.reprocheck.run"
+# This test session's id: the label of every image the session fixtures build (each xdist worker has its own)
+SESSION_RUN = f"tests-{uuid.uuid4().hex[:12]}"
 # The probe's outcome, once per test process: (the shared backend, or None; why there is none)
 _probe: tuple[Any, str | None] | None = None
 
@@ -98,6 +103,15 @@ def download_locked_wheels(requirements: Path) -> None:
     marker = WHEELHOUSE / f".done-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
     if marker.exists():
         return
+    # test workers (pytest-xdist) and concurrent runs share the wheelhouse: one downloads, the others wait
+    with (WHEELHOUSE / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _download(requirements)
+            marker.touch()
+
+
+def _download(requirements: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_CONSTRAINT")}
     env["PIP_CONSTRAINT"] = ""
     subprocess.run(
@@ -125,7 +139,6 @@ def download_locked_wheels(requirements: Path) -> None:
         env=env,
         timeout=900,
     )
-    marker.touch()
 
 
 def stage(name: str, dest: Path, group: str = "smoke") -> Path:
@@ -162,3 +175,34 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 def expected(project: Path) -> dict[str, object]:
     return tomllib.loads((project / "expect.toml").read_text()) if (project / "expect.toml").is_file() else {}
+
+
+class SessionImages:
+    """Fixture projects built once per test session and shared by the tests that only need the image; each
+    labelled with this session's run id, and only those removed at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[tuple[str, str], str] = {}
+
+    def get(self, name: str, group: str = "smoke") -> str:
+        key = (group, name)
+        if key not in self.built:
+            from reprocheck.backend.base import BuildRequest
+
+            backend = engine_or_skip()
+            project = stage(name, self.root / group)
+            tag = f"reprocheck-test/{group}-{name}:{SESSION_RUN}"
+            request = BuildRequest(project, project / "Dockerfile", tag, labels={RUN_LABEL: SESSION_RUN})
+            result = backend.build(request, lambda _line: None)
+            assert result.ok, f"{group}/{name} does not build: {result.error}"
+            self.built[key] = tag
+        return self.built[key]
+
+    def remove(self) -> None:
+        if not self.built:
+            return
+        backend = engine_or_skip()
+        for info in backend.find_images({RUN_LABEL: SESSION_RUN}):
+            backend.remove_image(info.id)
+        self.built.clear()
