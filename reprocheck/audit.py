@@ -59,13 +59,17 @@ def pin_counts(project: Project) -> tuple[int, int]:
     return total, pinned
 
 
-def audit_one(dockerfile: str, failure_threshold: Severity | None = None) -> Row:
-    """Lint one project with its own configuration (found from the Dockerfile's directory)."""
+def audit_one(dockerfile: str, base: LintOptions | None = None) -> Row:
+    """Lint one project with its own configuration (found from the Dockerfile's directory), unless ``base``
+    names one (``--config``) or none (``--isolated``); ``base`` also carries the command line's selection."""
     started = time.monotonic()
     path = Path(dockerfile)
+    base = base or LintOptions()
     try:
-        config = find_config(path.parent)
-        options = LintOptions(config=str(config) if config else None, failure_threshold=failure_threshold)
+        options = base
+        if base.config is None and not base.isolated:
+            config = find_config(path.parent.resolve())
+            options = replace(base, config=str(config) if config else None, isolated=config is None)
         projects: list[Project] = []
         report = lint_paths([dockerfile], options, projects)
     except ReprocheckError as exc:
@@ -93,19 +97,18 @@ def _chunks(n_items: int, workers: int) -> int:
     return max(1, min(32, n_items // (workers * 8) or 1))
 
 
-def lint_all(dockerfiles: Sequence[Path], workers: int, failure_threshold: Severity | None = None) -> Iterator[Row]:
+def lint_all(dockerfiles: Sequence[Path], workers: int, base: LintOptions | None = None) -> Iterator[Row]:
     """Rows in the order of ``dockerfiles``; ``workers`` processes (1: in this process)."""
     paths = [str(p) for p in dockerfiles]
     if workers <= 1 or len(paths) < 2:
         for p in paths:
-            yield audit_one(p, failure_threshold)
+            yield audit_one(p, base)
         return
     methods = multiprocessing.get_all_start_methods()
     # fork: the workers inherit the imported engine instead of importing it again (the parent has no threads)
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        thresholds = [failure_threshold] * len(paths)
-        yield from pool.map(audit_one, paths, thresholds, chunksize=_chunks(len(paths), workers))
+        yield from pool.map(audit_one, paths, [base] * len(paths), chunksize=_chunks(len(paths), workers))
 
 
 def check_all(
@@ -113,41 +116,43 @@ def check_all(
     jobs: int,
     progress: Callable[[str], None],
     no_reuse: bool = False,
+    base: LintOptions | None = None,
 ) -> list[Row]:
-    """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names."""
-    from reprocheck.check import CheckOptions, dynamic_stages, settle_stages
+    """Build, smoke-test and verify each project, ``jobs`` at a time, on the engine DOCKER_HOST names: the
+    same pipeline as ``reprocheck check`` (each project with its own configuration)."""
+    from reprocheck.model.rule import Stage
+    from reprocheck.runtime.options import RunOptions
+    from reprocheck.runtime.pipeline import run
 
     def one(row: Row) -> Row:
         if row.verdict == "error":
             return row
         progress(f"checking {row.project}")
-        findings: list = []  # type: ignore[type-arg]
-        notes: list[str] = []
-        files: list[str] = []
         dockerfile = Path(row.project)
-        config = find_config(dockerfile.parent)
-        options = CheckOptions(
+        judging = base or LintOptions()
+        options = RunOptions(
             project=dockerfile.parent,
-            dockerfile=str(dockerfile),
+            stages=frozenset({Stage.SMOKE, Stage.VERIFY}),
+            gate=True,
+            dockerfile=dockerfile,
             no_reuse=no_reuse,
-            lint=LintOptions(config=str(config) if config else None),
+            config=Path(judging.config) if judging.config else None,
+            isolated=judging.isolated,
+            select=judging.select,
+            extend_select=judging.extend_select,
+            ignore=judging.ignore,
+            failure_threshold=judging.failure_threshold,
         )
         try:
-            stages = dynamic_stages(options, progress, findings, notes, files)
+            report = run(options, progress)
         except ReprocheckError as exc:
             return replace(row, verdict="error", error=str(exc))
-        from reprocheck.engine.run import judged
-
-        report = judged(findings, files, options.lint)
         counts = report.counts()
-        statuses = {s.name: s.status for s in settle_stages(stages, report.findings, report.threshold.rank)}
-        failed = report.exit_code or any(v == "failed" for v in statuses.values())
-        incomplete = any(s.status == "skipped" and s.required for s in stages)
-        notes = [n for n in notes if "skipped" in n]
+        statuses = {s.name: s.status for s in report.stages}
         rules = dict(row.rules)
         for f in report.active:
             rules[f.rule] = rules.get(f.rule, 0) + 1
-        verdict = "fail" if failed or row.verdict == "fail" else ("incomplete" if incomplete else "pass")
+        verdict = {"failed": "fail", "incomplete": "incomplete", "passed": "pass"}[report.verdict]
         return replace(
             row,
             errors=row.errors + counts[Severity.ERROR],
@@ -155,7 +160,7 @@ def check_all(
             info=row.info + counts[Severity.INFO],
             stages=statuses,
             rules=dict(sorted(rules.items())),
-            verdict=verdict,
+            verdict="fail" if row.verdict == "fail" else verdict,
         )
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

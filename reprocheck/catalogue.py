@@ -38,6 +38,7 @@ class RuleDoc:
     filename: str
     examples: tuple[Example, ...]
     example_options: dict[str, Any] = field(default_factory=dict)
+    example_select: tuple[str, ...] = ()  # other rules the examples need running (RC902 judges their pragmas)
 
     @property
     def help_uri(self) -> str:
@@ -96,6 +97,7 @@ def parse_doc(text: str, filename: str) -> RuleDoc:
         filename=filename,
         examples=_examples(body, meta.get("example-file", "Dockerfile")),
         example_options=dict(meta.get("example-options", {})),
+        example_select=tuple(meta.get("example-select", ())),
     )
 
 

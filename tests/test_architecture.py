@@ -19,6 +19,7 @@ HEAVY = (
     "reprocheck.smoke",
     "reprocheck.verify",
     "reprocheck.rebuild",
+    "reprocheck.runtime",
 )
 
 

@@ -110,3 +110,25 @@ def test_pin_counts_follow_the_lock(tmp_path):
     df = parse_dockerfile((root / "Dockerfile").read_bytes(), "Dockerfile")
     project = build_project(df, root / "Dockerfile", DepLoader())
     assert pin_counts(project) == (1, 1)
+
+
+def test_audit_takes_the_same_selection_and_config_options_as_the_other_commands(tmp_path: Path):
+    from tests.conftest import run_cli
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text("FROM python:3.11\nRUN pip install numpy\n")
+    (tmp_path / "a" / "pyproject.toml").write_text('[tool.reprocheck]\nignore = ["RC1"]\n')
+    (tmp_path / "strict.toml").write_text("select = ['RC3']\n")
+
+    def rules(*args: str) -> set[str]:
+        r = run_cli("audit", ".", "--workers", "1", "--format", "json", *args, cwd=tmp_path)
+        assert r.code in (0, 1), r.err
+        return set(r.json()["projects"][0]["rules"])
+
+    own = rules()
+    assert own and not any(r.startswith("RC1") for r in own)  # the project's own configuration
+    assert any(r.startswith("RC1") for r in rules("--isolated"))
+    assert rules("--config", "strict.toml") == {r for r in rules("--isolated") if r.startswith("RC3")}
+    assert not any(r.startswith("RC3") for r in rules("--ignore", "RC3"))
+    missing = run_cli("audit", ".", "--config", "nope.toml", cwd=tmp_path)
+    assert missing.code == 2 and "nope.toml" in missing.err

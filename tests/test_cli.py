@@ -195,7 +195,8 @@ def test_rules_command_lists_and_documents():
     rules = r.json()
     rc = {x["id"]: x for x in rules}
     assert rc["RC301"]["equivalents"] == {"hadolint": ["DL3013"]}
-    assert {"id", "severity", "summary", "equivalents"} <= set(rc["RC101"])
+    assert {"id", "severity", "summary", "equivalents", "stage"} <= set(rc["RC101"])
+    assert (rc["RC101"]["stage"], rc["RC801"]["stage"], rc["RC805"]["stage"]) == ("lint", "build", "smoke")
     text = run_cli("rules").out
     assert "RC101  unpinned-base-image" in text
     doc = run_cli("rules", "RC301")

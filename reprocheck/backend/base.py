@@ -1,11 +1,15 @@
 """The container engine behind one interface: build, run sandboxed, inspect, export, remove, clean up.
 
-Everything reprocheck creates carries ``LABEL`` so that ``reprocheck clean`` (and the tests) can find what
-an interrupted run left behind.
+Everything reprocheck creates carries ``LABEL``, the run's ``RUN_LABEL`` and the project's ``PROJECT_LABEL``,
+so that a run removes only its own objects and ``reprocheck clean PROJECT`` only that project's, on an engine
+other projects and CI jobs share.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +17,18 @@ from typing import Protocol
 
 LABEL = "io.reprocheck.managed"
 RUN_LABEL = "io.reprocheck.run"
+PROJECT_LABEL = "io.reprocheck.project"
 DIGEST_LABEL = "io.reprocheck.inputs-digest"
 NOBODY = "65534:65534"
 
 Progress = Callable[[str], None]
+
+
+def project_id(root: Path) -> str:
+    """A stable name for a project on a shared engine: its directory's name and a hash of its real path."""
+    real = os.path.realpath(root)
+    name = re.sub(r"[^a-z0-9._-]+", "-", os.path.basename(real).lower()).strip("-._") or "project"
+    return f"{name[:40]}-{hashlib.sha256(real.encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class Sandbox:
     mounts: tuple[BindMount, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    max_output: int = 16 * 1024**2  # bytes kept of stdout and of stderr; past it the container is stopped
+    max_file: int | None = None  # RLIMIT_FSIZE: no file the process writes can grow past it (output files)
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class BuildRequest:
     no_cache: bool = False
     buildkit: bool = False  # build with the docker CLI and BuildKit instead of the SDK's classic builder
     network: str | None = None  # "host" for builds that must reach a server on the host
+    project_root: Path | None = None  # whose project the image belongs to (its label); the context otherwise
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,7 @@ class RunResult:
     oom_killed: bool
     seconds: float
     files: Mapping[str, bytes] = field(default_factory=dict)  # requested files read back from the container
+    exceeded: str | None = None  # "stdout" or "stderr" went past Sandbox.max_output: the container was stopped
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,7 @@ class CleanupReport:
     containers: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
+    live_runs: tuple[str, ...] = ()  # runs still going: their objects were left alone
 
 
 class ContainerBackend(Protocol):
@@ -158,4 +175,15 @@ class ContainerBackend(Protocol):
 
     def remove_image(self, ref: str) -> None: ...
 
-    def cleanup(self, label: str = LABEL, dry_run: bool = False) -> CleanupReport: ...
+    def use_project(self, root: Path) -> None:
+        """Label what this backend creates from now on with the project at ``root`` (unless one was given)."""
+        ...
+
+    def prune_cache(self, keep: int, spare: str | None = None) -> tuple[str, ...]:
+        """Keep the ``keep`` newest smoke-cache images of this project (and ``spare``); remove the others."""
+        ...
+
+    def cleanup(self, project: str | None = None, everything: bool = False, dry_run: bool = False) -> CleanupReport:
+        """Remove this run's objects; with ``project``, that project's (and what its killed runs left);
+        with ``everything``, every reprocheck object on the engine. Objects of runs still going are kept."""
+        ...

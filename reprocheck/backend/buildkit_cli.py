@@ -1,5 +1,5 @@
-"""BuildKit builds through the docker CLI (the SDK only drives the classic builder), and the pure check of
-which Dockerfile features need BuildKit."""
+"""BuildKit builds through the docker CLI (the SDK only drives the classic builder). Whether a Dockerfile
+needs BuildKit is the caller's decision (``BuildRequest.buildkit``), made in ``reprocheck.runtime.buildkit``."""
 
 from __future__ import annotations
 
@@ -14,29 +14,10 @@ from pathlib import Path
 
 from reprocheck.backend.base import LABEL, BuildRequest, BuildResult, Progress
 from reprocheck.errors import EngineUnavailable
-from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruction
 from reprocheck.progress import OutputLine
 
 _STEP = re.compile(r"^#\d+ \[(?:[\w.-]+ )?\d+/\d+\] .*")
 _FAILED = re.compile(r"^\s*> \[(.+?)\](.*?):?\s*$")
-
-
-def buildkit_reasons(df: Dockerfile) -> list[str]:
-    """Dockerfile features the classic builder does not have (each with its line)."""
-    reasons: list[str] = []
-    for ins in df.instructions:
-        if isinstance(ins, RunInstruction):
-            reasons += [
-                f"line {ins.line}: RUN --{flag}" for flag in ("mount", "network", "security") if flag in ins.flags
-            ]
-            if ins.heredocs:
-                reasons.append(f"line {ins.line}: here-document in RUN")
-        elif isinstance(ins, CopyInstruction):
-            flags = ("link", "chmod", "checksum", "keep-git-dir", "parents", "exclude")
-            reasons += [f"line {ins.line}: {ins.keyword} --{flag}" for flag in flags if flag in ins.flags]
-            if ins.heredocs:
-                reasons.append(f"line {ins.line}: here-document in {ins.keyword}")
-    return reasons
 
 
 def docker_cli() -> str:
@@ -51,7 +32,7 @@ def docker_cli() -> str:
 
 def build_with_cli(request: BuildRequest, progress: Progress) -> BuildResult:
     started = time.monotonic()
-    log: deque[str] = deque(maxlen=60)
+    log: deque[str] = deque(maxlen=2000)
     with tempfile.TemporaryDirectory(prefix="reprocheck-build-") as tmp:
         iidfile = Path(tmp) / "iid"
         cmd = [

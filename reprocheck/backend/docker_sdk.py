@@ -15,20 +15,27 @@ import json
 import os
 import re
 import tarfile
+import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import docker
 import requests
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import Mount
+from docker.types import LogConfig, Mount, Ulimit
 
 from reprocheck.backend.base import (
+    DIGEST_LABEL,
     LABEL,
     NOBODY,
+    PROJECT_LABEL,
+    RUN_LABEL,
+    BindMount,
     BuildRequest,
     BuildResult,
     CleanupReport,
@@ -38,11 +45,13 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
     SavedLayers,
+    project_id,
 )
-from reprocheck.errors import EngineUnavailable
+from reprocheck.backend.journal import Journal, engine_host, read_runs
+from reprocheck.errors import ConfigError, EngineUnavailable
 from reprocheck.progress import OutputLine
 
-LOG_TAIL = 40
+LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
 
 
 def _engine_hint(host: str) -> str:
@@ -53,9 +62,33 @@ def _engine_hint(host: str) -> str:
 
 
 class DockerBackend:
-    def __init__(self, timeout: float = 120.0) -> None:
+    """One run on the engine: everything it creates carries the run's and the project's labels and is
+    written to the run's journal as it is created (see ``journal``)."""
+
+    def __init__(self, timeout: float = 120.0, project: Path | None = None, run_id: str | None = None) -> None:
         self._timeout = timeout
         self._client: docker.DockerClient | None = None
+        self._ncpu: float | None = None
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.project_id = project_id(project) if project is not None else None
+        self.journal = Journal(self.run_id, self.project_id)
+
+    def use_project(self, root: Path) -> None:
+        if self.project_id is None:
+            self.project_id = project_id(root)
+            self.journal.set_project(self.project_id)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of every object this run creates."""
+        out = {LABEL: "1", RUN_LABEL: self.run_id}
+        if self.project_id:
+            out[PROJECT_LABEL] = self.project_id
+        return out
+
+    def close(self) -> None:
+        """The run is over: drop its journal when it left nothing behind."""
+        self.journal.close()
 
     @property
     def host(self) -> str:
@@ -80,18 +113,24 @@ class DockerBackend:
     # ---- build
 
     def build(self, request: BuildRequest, progress: Progress) -> BuildResult:
+        self.use_project(request.project_root or request.context)
+        labels = {**request.labels, **self.labels}
         if request.buildkit:
             from reprocheck.backend.buildkit_cli import build_with_cli
 
-            return build_with_cli(request, progress)
+            return build_with_cli(replace(request, labels=labels), progress)
         before = self._image_ids()
         started = time.monotonic()
         steps: list[str] = []  # the short ids of the images this build's steps made (` ---> 1a2b3c4d5e6f`)
+        made: list[str] = []  # of those, the ones this build created (not the base, not a cache hit)
         log: deque[str] = deque(maxlen=LOG_TAIL)
         step: str | None = None
         image_id: str | None = None
         error: str | None = None
         dockerfile = _relative_dockerfile(request.context, request.dockerfile)
+        # the classic builder appends one LABEL step per label: number the user's steps as `docker build` does
+        extra = len(labels)
+        reused = from_step = labelling = False
         try:
             stream = self.client.api.build(
                 path=str(request.context),
@@ -99,7 +138,7 @@ class DockerBackend:
                 tag=request.tag,
                 buildargs=dict(request.build_args),
                 target=request.target,
-                labels={LABEL: "1", **request.labels},
+                labels=labels,
                 nocache=request.no_cache,
                 rm=True,
                 forcerm=True,
@@ -112,16 +151,33 @@ class DockerBackend:
                     for line in str(chunk["stream"]).splitlines():
                         if not line.strip():
                             continue
-                        log.append(line)
-                        if (made := _STEP_IMAGE.match(line)) is not None:
-                            steps.append(made.group(1))
                         if line.startswith("Step "):
-                            step = line
+                            shown = _user_step(line, extra)
+                            reused, from_step = False, " : FROM " in line.upper()
+                            if shown is None:
+                                if not labelling:
+                                    progress("labelling the image")
+                                labelling = True
+                                continue
+                            step = shown
                             log.clear()
+                            log.append(shown)
+                            progress(shown)
+                            continue
+                        if not labelling:
                             log.append(line)
-                            progress(line)
-                        else:
                             progress(OutputLine(line))
+                        if line.strip() == "---> Using cache":
+                            reused = True
+                        elif (running := _RUNNING.match(line)) is not None:
+                            self.journal.created("container", running.group(1))
+                        elif (gone := _REMOVING.match(line)) is not None:
+                            self.journal.removed("container", gone.group(1))
+                        elif (step_image := _STEP_IMAGE.match(line)) is not None:
+                            steps.append(step_image.group(1))
+                            if not (reused or from_step):
+                                made.append(step_image.group(1))
+                                self.journal.created("image", step_image.group(1))
                 elif "error" in chunk:
                     error = str(chunk.get("error", "")).strip()
                     log.append(error)
@@ -152,6 +208,8 @@ class DockerBackend:
                 tuple(log),
                 created,
             )
+        for short in made:  # the layers of the image built: it owns them now
+            self.journal.kept("image", short)
         return BuildResult(True, image_id, request.tag, "classic", seconds, log_tail=tuple(log))
 
     def _image_ids(self) -> set[str]:
@@ -174,7 +232,9 @@ class DockerBackend:
                 try:
                     self.client.api.remove_image(image_id, force=True)
                     removed.append(image_id)
+                    self.journal.removed("image", _short(image_id))
                 except NotFound:
+                    self.journal.removed("image", _short(image_id))
                     continue
                 except APIError:
                     left = True
@@ -192,7 +252,9 @@ class DockerBackend:
             raise EngineUnavailable(
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
             )
+        _check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
+        ulimits = [Ulimit(name="fsize", soft=sandbox.max_file, hard=sandbox.max_file)] if sandbox.max_file else None
         container = self.client.containers.create(
             image,
             # argv is the whole command: the image's ENTRYPOINT must not prefix it
@@ -206,19 +268,27 @@ class DockerBackend:
             tmpfs=dict(sandbox.tmpfs),
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
+            privileged=False,
+            ipc_mode="private",
             mem_limit=sandbox.memory,
             memswap_limit=sandbox.memory,
-            nano_cpus=int(sandbox.cpus * 1e9),
+            nano_cpus=int(min(sandbox.cpus, self.ncpu()) * 1e9),
             pids_limit=sandbox.pids,
+            ulimits=ulimits,
             mounts=[Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in sandbox.mounts],
-            labels={LABEL: "1", **sandbox.labels},
+            labels={**sandbox.labels, **self.labels},
+            # the output is streamed through an attach (bounded), never kept in an engine log file
+            log_config=LogConfig(type=LogConfig.types.NONE),
         )
+        self.journal.created("container", container.id)
         started = time.monotonic()
+        reader: _Output | None = None
         try:
+            reader = _Output(self.client.api, container, sandbox.max_output)
             try:
                 container.start()
             except APIError as exc:  # e.g. the executable is not in the image
-                files = {p: data for p in read_files if (data := _read_file(container, p)) is not None}
+                files = self._read_files(container, read_files, sandbox.max_output)
                 message = str(getattr(exc, "explanation", None) or exc)
                 return RunResult(127, b"", message.encode(), False, False, time.monotonic() - started, files)
             timed_out = False
@@ -231,15 +301,34 @@ class DockerBackend:
                 with contextlib.suppress(APIError):
                     container.kill()
             seconds = time.monotonic() - started
+            reader.finish()
             container.reload()
             oom = bool(container.attrs.get("State", {}).get("OOMKilled", False))
-            stdout = container.logs(stdout=True, stderr=False)
-            stderr = container.logs(stdout=False, stderr=True)
-            files = {p: data for p in read_files if (data := _read_file(container, p)) is not None}
-            return RunResult(exit_code, stdout, stderr, timed_out, oom, seconds, files)
+            files = self._read_files(container, read_files, sandbox.max_output)
+            exceeded = reader.exceeded
+            if exceeded:
+                timed_out = False  # stopped by us for its output, not by the clock
+            return RunResult(
+                exit_code, bytes(reader.stdout), bytes(reader.stderr), timed_out, oom, seconds, files, exceeded
+            )
         finally:
+            if reader is not None:
+                reader.close()
             with contextlib.suppress(NotFound, APIError):
                 container.remove(force=True)
+            self.journal.removed("container", container.id)
+
+    def ncpu(self) -> float:
+        """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
+        if self._ncpu is None:
+            try:
+                self._ncpu = float(self.client.info().get("NCPU") or 1)
+            except (APIError, requests.exceptions.RequestException):
+                self._ncpu = 1.0
+        return self._ncpu
+
+    def _read_files(self, container: Any, paths: tuple[str, ...], limit: int) -> dict[str, bytes]:
+        return {p: data for p in paths if (data := _read_file(container, p, limit)) is not None}
 
     # ---- images
 
@@ -292,7 +381,8 @@ class DockerBackend:
 
     def export_files(self, image: str) -> Iterator[FileEntry]:
         """The image's flattened file system, streamed from ``docker export`` (never held in memory)."""
-        container = self.client.containers.create(image, command=["true"], labels={LABEL: "1"}, network_mode="none")
+        container = self.client.containers.create(image, command=["true"], labels=self.labels, network_mode="none")
+        self.journal.created("container", container.id)
         try:
             stream = _Chunks(container.export(chunk_size=1024 * 1024))
             with tarfile.open(fileobj=stream, mode="r|") as tar:
@@ -301,6 +391,7 @@ class DockerBackend:
         finally:
             with contextlib.suppress(NotFound, APIError):
                 container.remove(force=True)
+            self.journal.removed("container", container.id)
 
     def save_layers(self, image: str, wanted: frozenset[str]) -> SavedLayers:
         """Which layer writes (or deletes) which of the ``wanted`` paths, streamed from ``docker save``."""
@@ -341,32 +432,105 @@ class DockerBackend:
         layers = tuple(frozenset(found.get(str(name), set())) for name in entry.get("Layers", []))
         return SavedLayers(history, layers)
 
-    def cleanup(self, label: str = LABEL, dry_run: bool = False) -> CleanupReport:
-        """Remove every container and image that carries ``label`` (what interrupted runs left)."""
-        containers = self.client.api.containers(all=True, filters={"label": label})
-        images = self.client.api.images(filters={"label": label})
-        networks = self.client.api.networks(filters={"label": label})
+    def prune_cache(self, keep: int, spare: str | None = None) -> tuple[str, ...]:
+        """Keep the ``keep`` newest smoke-cache images of this project (and ``spare``); remove the others.
+        Only this project's images are looked at; an image a container still uses is left."""
+        if not self.project_id:
+            return ()
+        filters = {"label": [f"{PROJECT_LABEL}={self.project_id}", DIGEST_LABEL]}
+        try:
+            images = sorted(self.client.api.images(filters=filters), key=lambda i: int(i.get("Created", 0)))
+        except (APIError, requests.exceptions.RequestException):
+            return ()
+        images.reverse()  # newest first
+        kept = [i for i in images if i["Id"] == spare][:1]
+        removed: list[str] = []
+        for item in images:
+            if item in kept:
+                continue
+            if len(kept) < keep:
+                kept.append(item)
+                continue
+            if self._remove_image_item(item, force=False):
+                removed.append(str(item["Id"]))
+        return tuple(removed)
+
+    def _remove_image_item(self, item: Mapping[str, Any], force: bool) -> bool:
+        refs = [t for t in item.get("RepoTags") or () if t != "<none>:<none>"] or [str(item["Id"])]
+        try:
+            for ref in refs:
+                self.client.api.remove_image(ref, force=force)
+        except NotFound:
+            return True
+        except APIError:
+            return False
+        return True
+
+    def cleanup(self, project: str | None = None, everything: bool = False, dry_run: bool = False) -> CleanupReport:
+        """Remove this run's containers, images and networks; with ``project`` (an id from ``project_id``)
+        that project's, including what its killed runs left (from their journals); with ``everything`` every
+        reprocheck object on the engine. Objects of runs still going on this machine are never touched."""
+        if everything:
+            label = LABEL
+        elif project:
+            label = f"{PROJECT_LABEL}={project}"
+        else:
+            label = f"{RUN_LABEL}={self.run_id}"
+        runs = [r for r in read_runs() if r.engine == engine_host()]
+        live = {r.run for r in runs if r.alive and r.run != self.run_id}
+        dead = [
+            r
+            for r in runs
+            if r.run not in live and (everything or r.project == project or (not project and r.run == self.run_id))
+        ]
+
+        def ours(item: Mapping[str, Any]) -> bool:
+            return (item.get("Labels") or {}).get(RUN_LABEL) not in live
+
+        api = self.client.api
+        containers = [c for c in api.containers(all=True, filters={"label": label}) if ours(c)]
+        images = [i for i in api.images(filters={"label": label}) if ours(i)]
+        networks = [n for n in api.networks(filters={"label": label}) if ours(n)]
+        left_containers = [c for r in dead for c in r.outstanding.get("container", [])]
+        left_images = [i for r in dead for i in reversed(r.outstanding.get("image", []))]
+        left_networks = [n for r in dead for n in r.outstanding.get("network", [])]
+        removed_containers = [
+            cid[:12]
+            for cid in [str(c["Id"]) for c in containers] + left_containers
+            if dry_run or self._try(lambda cid=cid: api.remove_container(cid, force=True))
+        ]
+        removed_images = [
+            str(item["Id"]) for item in images if dry_run or self._remove_image_item(item, force=everything)
+        ]
+        # intermediate layers of killed builds, the last step first
+        removed_images += [iid for iid in left_images if dry_run or self._try(lambda iid=iid: api.remove_image(iid))]
+        removed_networks = [
+            nid[:12]
+            for nid in [str(n["Id"]) for n in networks] + left_networks
+            if dry_run or self._try(lambda nid=nid: api.remove_network(nid))
+        ]
         if not dry_run:
-            for c in containers:
-                try:
-                    self.client.api.remove_container(c["Id"], force=True)
-                except (NotFound, APIError):
-                    continue
-            for i in images:
-                try:
-                    self.client.api.remove_image(i["Id"], force=True)
-                except (NotFound, APIError):
-                    continue
-            for n in networks:  # serve mode's per-run networks
-                try:
-                    self.client.api.remove_network(n["Id"])
-                except (NotFound, APIError):
-                    continue
+            for r in dead:
+                if r.run != self.run_id:
+                    with contextlib.suppress(OSError):
+                        r.path.unlink()
         return CleanupReport(
-            tuple(str(c["Id"])[:12] for c in containers),
-            tuple(str(i["Id"]) for i in images),
-            tuple(str(n["Name"]) for n in networks),
+            tuple(dict.fromkeys(removed_containers)),
+            tuple(dict.fromkeys(removed_images)),
+            tuple(dict.fromkeys(removed_networks)),
+            tuple(sorted(live)),
         )
+
+    @staticmethod
+    def _try(action: Any) -> bool:
+        """Run a removal; True when the object is gone (removed now, or already)."""
+        try:
+            action()
+        except NotFound:
+            return True
+        except APIError:
+            return False
+        return True
 
 
 class _Chunks(io.RawIOBase):
@@ -428,18 +592,104 @@ def _relative(name: str) -> str:
     return name.lstrip("/") if name != "." else ""
 
 
-def _read_file(container: Any, path: str) -> bytes | None:
+def _read_file(container: Any, path: str, limit: int) -> bytes | None:
+    """A file of the container, streamed from its archive; None when absent or larger than ``limit``."""
     try:
-        chunks, _ = container.get_archive(path)
+        chunks, _ = container.get_archive(path, chunk_size=1024 * 1024)
     except (NotFound, APIError):
         return None
-    data = b"".join(chunks)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    with tarfile.open(fileobj=_Chunks(chunks), mode="r|") as tar:
         for member in tar:
             if member.isfile():
+                if member.size > limit:
+                    return None
                 handle = tar.extractfile(member)
-                return handle.read() if handle else None
+                return handle.read(limit + 1) if handle else None
     return None
+
+
+_RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
+_REMOVING = re.compile(r"^Removing intermediate container ([0-9a-f]{12})$")
+_STEP_LINE = re.compile(r"^Step (\d+)/(\d+) : (.*)$", re.DOTALL)
+_FORBIDDEN_SOURCES = ("/proc", "/sys", "/dev", "/run", "/var/run", "/boot")
+
+
+def _user_step(line: str, extra: int) -> str | None:
+    """``Step 9/14 : RUN ...`` as ``docker build`` numbers it (without the ``extra`` LABEL steps the API adds at
+    the end); None for those added steps."""
+    m = _STEP_LINE.match(line)
+    if m is None:
+        return line
+    number, total = int(m.group(1)), int(m.group(2)) - extra
+    if number > total:
+        return None
+    return f"Step {number}/{total} : {m.group(3)}"
+
+
+def _check_mounts(mounts: tuple[BindMount, ...]) -> None:
+    """The last line of defence: only regular files and directories are ever bind-mounted, never the
+    engine's socket, devices, or the host's /proc, /sys, /dev, /run."""
+    import stat
+
+    for m in mounts:
+        real = os.path.realpath(m.source)
+        try:
+            mode = os.stat(real).st_mode
+        except OSError as exc:
+            raise ConfigError(f"cannot mount `{m.source}`: {exc.strerror}") from None
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or real == "/":
+            raise ConfigError(f"refused to mount `{m.source}`: only regular files and directories are mounted")
+        if any(real == p or real.startswith(p + "/") for p in _FORBIDDEN_SOURCES):
+            raise ConfigError(f"refused to mount `{m.source}` ({real}): a host system path")
+
+
+class _Output:
+    """The container's stdout and stderr, read from an attach made before it starts, kept up to ``limit``
+    bytes each; past that the container is killed and ``exceeded`` names the stream. Memory stays flat
+    whatever the prediction prints, and nothing is left in an engine log file."""
+
+    def __init__(self, api: Any, container: Any, limit: int) -> None:
+        self.limit = limit
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.exceeded: str | None = None
+        self._container = container
+        self._stream = api.attach(container.id, stdout=True, stderr=True, stream=True, logs=False, demux=True)
+        self._socket: Any = None
+        with contextlib.suppress(Exception):  # a silent prediction must not time the stream out
+            raw = api._get_raw_response_socket(self._stream._response)
+            self._socket = getattr(raw, "_sock", raw)
+            api._disable_socket_timeout(raw)
+        self._thread = threading.Thread(target=self._pump, name="reprocheck-output", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        try:
+            for out, err in self._stream:
+                for name, data, buffer in (("stdout", out, self.stdout), ("stderr", err, self.stderr)):
+                    if not data or self.exceeded:
+                        continue
+                    room = self.limit - len(buffer)
+                    buffer += data[: max(room, 0)]
+                    if len(data) > room:
+                        self.exceeded = name
+                        with contextlib.suppress(Exception):
+                            self._container.kill()
+        except Exception:  # the stream closes when the container is removed
+            return
+
+    def finish(self, wait: float = 30.0) -> None:
+        self._thread.join(wait)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.close()
+        self._thread.join(5.0)
+        # the upgraded connection is never returned to the pool: close its socket ourselves
+        with contextlib.suppress(Exception):
+            self._socket.close()
+        with contextlib.suppress(Exception):
+            self._stream._response.close()
 
 
 def _relative_dockerfile(context: Path, dockerfile: Path) -> str:
@@ -450,5 +700,18 @@ def _relative_dockerfile(context: Path, dockerfile: Path) -> str:
 
 
 def _first(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    """One line for people: the innermost OS error's words when there is one ("Connection refused"), else
+    the first line of the message without the Python reprs the SDK and urllib3 wrap around it."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    return re.split(r":? \(\(?['\"<]|\w+Error\(", text)[0][:300]

@@ -7,19 +7,22 @@ import hashlib
 import json
 import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reprocheck.engine.dockerignore import DockerIgnore
 
 if TYPE_CHECKING:
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.model.build import ImageSource
 
-DIGEST_VERSION = "1"
+DIGEST_VERSION = "2"
 
 
 def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]:
-    """(relative path, path) of the files ``docker build`` sends, sorted."""
+    """(relative path, path) of the files ``docker build`` sends, sorted. Symlinks (to files or directories,
+    dangling or not) are entries of their own, never followed: the build sends them as links."""
     out: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(context):
         base = Path(dirpath)
@@ -27,6 +30,10 @@ def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]
         kept = []
         for d in sorted(dirnames):
             rel = d if rel_dir == "." else f"{rel_dir}/{d}"
+            if (base / d).is_symlink():  # os.walk lists links to directories here and does not descend
+                if ignore.excluded_by(rel) is None:
+                    out.append((rel, base / d))
+                continue
             # a directory excluded without exceptions below it is skipped whole
             if ignore.excluded_by(rel) is None or any(p.exclusion for p in ignore.patterns):
                 kept.append(d)
@@ -38,7 +45,27 @@ def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]
     return sorted(out)
 
 
-def inputs_digest(spec: ImageSource) -> str:
+def _entry_bytes(path: Path) -> Iterator[bytes]:
+    """What a context entry contributes to the digest, as the build sends it: a link's target (never what it
+    points at: a link to /dev/zero must not be read), a special file's kind and device number, a regular
+    file's content. Nothing here can block: FIFOs and devices are never opened."""
+    st = path.lstat()
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        yield b"link\0" + os.fsencode(os.readlink(path))
+    elif stat.S_ISREG(mode):
+        yield b"file\0" + oct(mode & 0o111).encode() + b"\0"
+        with path.open("rb") as fh:
+            yield from iter(lambda: fh.read(1024 * 1024), b"")
+    elif stat.S_ISSOCK(mode):
+        return  # the build skips sockets
+    else:  # FIFO, character or block device: sent as a header only
+        yield f"special\0{stat.S_IFMT(mode):o}\0{st.st_rdev}".encode()
+
+
+def inputs_digest(spec: ImageSource, skip: frozenset[str] = frozenset()) -> str:
+    """The digest of the build's inputs; ``skip`` lists context paths (relative, posix) left out: files the
+    Dockerfile never copies whose changes cannot change the image (a golden output, its environment record)."""
     h = hashlib.sha256()
     h.update(f"reprocheck-inputs-{DIGEST_VERSION}\n".encode())
     h.update(
@@ -47,10 +74,14 @@ def inputs_digest(spec: ImageSource) -> str:
     h.update(b"\0dockerfile\0" + spec.dockerfile.read_bytes())
     ignore = DockerIgnore.for_context(spec.context, spec.dockerfile)
     for rel, path in context_files(spec.context, ignore):
-        h.update(b"\0" + rel.encode() + b"\0" + oct(path.stat().st_mode & 0o111).encode() + b"\0")
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1024 * 1024), b""):
+        if rel in skip:
+            continue
+        h.update(b"\0" + rel.encode() + b"\0")
+        try:
+            for block in _entry_bytes(path):
                 h.update(block)
+        except OSError as exc:  # unreadable: the build will say so too; the digest must still differ
+            h.update(f"unreadable\0{exc.errno}".encode())
     return h.hexdigest()
 
 

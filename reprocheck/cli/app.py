@@ -43,7 +43,7 @@ def _main(
 
 
 def _register() -> None:
-    from . import audit, check, clean, lint, rebuild, record, rules, smoke, verify
+    from . import audit, check, clean, init, lint, rebuild, record, rules, smoke, verify
 
     app.command("lint")(lint.lint)
     app.command("check")(check.check)
@@ -52,6 +52,7 @@ def _register() -> None:
     app.command("verify")(verify.verify)
     app.command("rebuild")(rebuild.rebuild)
     app.command("record")(record.record)
+    app.command("init")(init.init)
     app.command("clean")(clean.clean)
     app.command("rules")(rules.rules)
 

@@ -2,66 +2,107 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated
 
 import typer
 
-from reprocheck.errors import UsageError
-from reprocheck.files import write_atomic
-from reprocheck.model.finding import Severity
+from ._options import (
+    ConfigOpt,
+    ExtendSelectOpt,
+    IgnoreOpt,
+    IsolatedOpt,
+    ProgressChoice,
+    ProgressOpt,
+    SelectOpt,
+    ThresholdOpt,
+)
+
+
+class AuditFormat(enum.StrEnum):
+    """``reprocheck.report.audit_table.FORMATS`` (a test keeps the two equal)."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
 
 
 def audit(
-    paths: Annotated[list[str] | None, typer.Argument(help="Folders to search for projects (Dockerfiles).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, csv or markdown.")] = "table",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Lint processes (default: one per CPU).", min=1)] = None,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Folders to search for projects (Dockerfiles).", metavar="[DIR]...")
+    ] = None,
+    fmt: Annotated[
+        AuditFormat, typer.Option("--format", "-f", metavar="FORMAT", help="table, json, csv or markdown.")
+    ] = AuditFormat.TABLE,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here ('-': stdout).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", metavar="N", help="Lint processes (default: one per CPU).", min=1)
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Also build, smoke-test and verify each project (needs an engine).")
     ] = False,
-    jobs: Annotated[int, typer.Option(help="Projects built at a time with --check.", min=1)] = 2,
+    jobs: Annotated[int, typer.Option("--jobs", metavar="N", help="Projects built at a time with --check.", min=1)] = 2,
     no_reuse: Annotated[
         bool, typer.Option("--no-reuse", help="With --check: build even if an image of the same inputs exists.")
     ] = False,
-    exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to skip (repeatable).")] = None,
-    failure_threshold: Annotated[
-        str | None, typer.Option(help="Lowest severity that fails a project: error, warning, info.")
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Paths to skip (repeatable).")
     ] = None,
-    progress: Annotated[str, typer.Option(help="auto, plain or quiet (for --check).")] = "auto",
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
+    failure_threshold: ThresholdOpt = None,
+    progress: ProgressOpt = ProgressChoice.AUTO,
 ) -> int:
     """Lint (and with --check build, smoke and verify) every project under the folders; one row each.
 
-    Exit 0 when every project passes, 1 when some do not, 2 on a usage error."""
+    Exit 0 when every project passes, 1 when some do not, 2 on a usage error or (with --check) no engine."""
     import time
 
     from reprocheck.audit import check_all, default_workers, find_projects, lint_all
-    from reprocheck.report.audit_table import FORMATS, render
+    from reprocheck.engine.run import LintOptions
+    from reprocheck.errors import UsageError
+    from reprocheck.files import write_atomic
+    from reprocheck.report.audit_table import render
 
     from ._engine import ProgressPrinter, interruptible
+    from ._pipeline import judging
 
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format `{fmt}` (choose from {', '.join(FORMATS)})")
-    threshold = None
-    if failure_threshold is not None:
-        try:
-            threshold = Severity.parse(failure_threshold)
-        except ValueError as exc:
-            raise UsageError(f"--failure-threshold: {exc}") from None
     roots = paths or ["."]
     started = time.monotonic()
     dockerfiles = find_projects(roots, exclude or ())
     if not dockerfiles:
         raise UsageError(f"no Dockerfile under {', '.join(roots)}")
-    n = workers or default_workers()
-    rows = list(lint_all(dockerfiles, n, threshold))
     if check:
-        printer = ProgressPrinter(progress)
+        from reprocheck.runtime.engine import connect
+
+        connect()  # no engine: one line and exit 2 before any work, not a table of errors
+    if config is not None and not config.is_file():
+        raise UsageError("config file not found", path=str(config))
+    n = workers or default_workers()
+    chosen = judging(config, isolated, select, extend_select, ignore, failure_threshold)
+    base = LintOptions(
+        select=chosen["select"],
+        extend_select=chosen["extend_select"],
+        ignore=chosen["ignore"],
+        failure_threshold=chosen["failure_threshold"],
+        config=str(config) if config else None,
+        isolated=isolated,
+    )
+    rows = list(lint_all(dockerfiles, n, base))
+    if check:
+        printer = ProgressPrinter(progress.value)
         try:
             with interruptible():
-                rows = check_all(rows, jobs, printer, no_reuse)
+                rows = check_all(rows, jobs, printer, no_reuse, base)
         finally:
             printer.done()
-    text = render(rows, fmt, time.monotonic() - started, n)
+    text = render(rows, fmt.value, time.monotonic() - started, n)
     if output and output != "-":
         write_atomic(output, text)
     else:

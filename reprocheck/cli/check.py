@@ -2,101 +2,115 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reprocheck.errors import UsageError
-from reprocheck.files import write_atomic
-from reprocheck.model.finding import Severity
-
-from ._options import ColorMode, Formats, Outputs, ProgressMode
-from ._output import debug_enabled, emit, pair_outputs
+from ._options import (
+    BuildArgOpt,
+    ColorChoice,
+    ColorOpt,
+    ConfigOpt,
+    ContextOpt,
+    DockerfileOpt,
+    ExtendSelectOpt,
+    Formats,
+    IgnoreOpt,
+    ImageOpt,
+    IsolatedOpt,
+    NoCacheOpt,
+    NoReuseOpt,
+    OnlineOpt,
+    Outputs,
+    ProgressChoice,
+    ProgressOpt,
+    ProjectArg,
+    SelectOpt,
+    ThresholdOpt,
+    build_args,
+)
+from ._output import pair_outputs
 
 
 def check(
-    project: Annotated[str, typer.Argument(help="The project directory (default: the current one).")] = ".",
+    project: ProjectArg = Path("."),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
     static_only: Annotated[
-        bool, typer.Option(help="Lint only; the verdict does not count the stages that need an engine.")
+        bool,
+        typer.Option("--static-only", help="Lint only; the verdict does not count the stages that need an engine."),
     ] = False,
-    dockerfile: Annotated[str | None, typer.Option(help="Dockerfile to build (default: the smoke spec's).")] = None,
-    image: Annotated[str | None, typer.Option(help="Check this image instead of building one.")] = None,
-    no_reuse: Annotated[
-        bool, typer.Option("--no-reuse", help="Build even if an image of the same inputs exists.")
+    no_smoke: Annotated[
+        bool, typer.Option("--no-smoke", help="Accept a project without a smoke spec (no prediction is run).")
     ] = False,
     rebuild: Annotated[
-        bool, typer.Option(help="Add the rebuild stage: build twice without cache and compare (slow).")
+        bool, typer.Option("--rebuild", help="Add the rebuild stage: build twice without cache and compare (slow).")
     ] = False,
-    no_cache: Annotated[bool, typer.Option(help="Build from scratch (no layer cache, no reuse).")] = False,
-    online: Annotated[bool, typer.Option(help="Compare base images with their registries' digests.")] = False,
+    image: ImageOpt = None,
+    dockerfile: DockerfileOpt = None,
+    context: ContextOpt = None,
+    build_arg: BuildArgOpt = None,
+    no_cache: NoCacheOpt = False,
+    no_reuse: NoReuseOpt = False,
+    online: OnlineOpt = False,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
+    failure_threshold: ThresholdOpt = None,
     fmt: Formats = None,
     output: Outputs = None,
     junit: Annotated[
-        str | None, typer.Option(help="Also write JUnit XML here (a test case per stage, finding).")
+        Path | None,
+        typer.Option("--junit", metavar="FILE", help="Also write JUnit XML here (a test case per stage, finding)."),
     ] = None,
     sarif: Annotated[
-        str | None, typer.Option(help="Also write SARIF 2.1.0 here (lint, verify and rebuild findings).")
+        Path | None,
+        typer.Option("--sarif", metavar="FILE", help="Also write SARIF 2.1.0 here (lint, verify, rebuild findings)."),
     ] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Rules to run (id, name or prefix).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Rules to skip.")] = None,
-    failure_threshold: Annotated[
-        str | None, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", metavar="FILE", help="Report only findings not in this baseline (lint --write-baseline)."
+        ),
     ] = None,
-    config: Annotated[str | None, typer.Option(help="Config file (default: the nearest one).")] = None,
-    progress: ProgressMode = "auto",
-    color: ColorMode = "auto",
+    progress: ProgressOpt = ProgressChoice.AUTO,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> int:
     """Lint, build, run the smoke test and verify the image: one verdict for CI.
 
-    Exit 0 passed, 1 failed, 2 usage or fatal error, 3 incomplete (no engine; use --static-only to accept)."""
-    from reprocheck.check import BUILD_RULES, SMOKE_RULES, CheckOptions, check_project
-    from reprocheck.engine.run import LintOptions
+    Exit 0 passed, 1 failed, 2 usage or fatal error, 3 incomplete (no engine, or no smoke spec; --static-only
+    and --no-smoke accept those)."""
+    from reprocheck.files import write_atomic
+    from reprocheck.model.rule import Stage
     from reprocheck.report import renderer
+    from reprocheck.runtime.judge import for_sarif
+    from reprocheck.runtime.options import RunOptions
 
-    from ._engine import ProgressPrinter, interruptible
-    from .lint import _split
+    from ._pipeline import judging, render, run_pipeline
 
     pairs = pair_outputs(fmt or [], output or [])
-    root = Path(project)
-    if not root.is_dir():
-        raise UsageError(f"`{project}` is not a directory")
-    threshold = None
-    if failure_threshold is not None:
-        try:
-            threshold = Severity.parse(failure_threshold)
-        except ValueError as exc:
-            raise UsageError(f"--failure-threshold: {exc}") from None
-    lint_options = LintOptions(
-        select=_split(select),
-        ignore=_split(ignore) or (),
-        failure_threshold=threshold,
-        config=config,
-        debug=debug_enabled(),
-    )
-    options = CheckOptions(
-        project=root,
-        dockerfile=dockerfile,
+    stages = {Stage.LINT, Stage.SMOKE, Stage.VERIFY} | ({Stage.REBUILD} if rebuild else set())
+    options = RunOptions(
+        project=project,
+        stages=frozenset(stages),
+        gate=True,
         static_only=static_only,
+        no_smoke=no_smoke,
+        **judging(config, isolated, select, extend_select, ignore, failure_threshold),
         image=image,
-        no_reuse=no_reuse,
-        rebuild=rebuild,
+        dockerfile=dockerfile,
+        context=context,
+        build_args=build_args(build_arg),
         no_cache=no_cache,
+        no_reuse=no_reuse,
         online=online,
-        lint=lint_options,
+        baseline=baseline,
     )
-    printer = ProgressPrinter(progress)
-    try:
-        with interruptible():
-            report = check_project(options, printer)
-    finally:
-        printer.done()
-    emit(report, pairs, color, step_summary=True)
+    report = run_pipeline(options, progress)
+    code = render(report, pairs, color, step_summary=True)
     if junit:
-        write_atomic(junit, renderer("junit")(report))
+        write_atomic(str(junit), renderer("junit")(report))
     if sarif:
-        static = tuple(f for f in report.findings if f.rule not in SMOKE_RULES + BUILD_RULES)
-        rules = {f.rule: report.rules[f.rule] for f in static}
-        write_atomic(sarif, renderer("sarif")(replace(report, findings=static, rules=rules)))
-    return report.exit_code
+        write_atomic(str(sarif), renderer("sarif")(for_sarif(report)))
+    return code

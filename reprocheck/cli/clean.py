@@ -1,25 +1,46 @@
-"""``reprocheck clean``: remove the containers and images reprocheck made (what interrupted runs left)."""
+"""``reprocheck clean [PROJECT]``: remove what reprocheck made on the engine for one project (its cached
+images, and whatever its killed runs left), or with ``--all`` for every project."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 
 def clean(
+    project: Annotated[str, typer.Argument(help="The project directory (default: the current one).")] = ".",
+    everything: Annotated[
+        bool,
+        typer.Option("--all", help="Every project's objects on the engine (a shared engine: other CI jobs' too)."),
+    ] = False,
     dry_run: Annotated[bool, typer.Option(help="List what would be removed.")] = False,
 ) -> int:
-    """Remove every container and image labelled by reprocheck (cached smoke images included)."""
-    from reprocheck.backend.base import LABEL
+    """Remove the containers, images and networks reprocheck made for this project (cached smoke images and
+    what interrupted runs left behind). Runs still going are left alone."""
+    from reprocheck.backend.base import project_id
     from reprocheck.backend.docker_sdk import DockerBackend
+    from reprocheck.confine import project_root_for
+    from reprocheck.errors import UsageError
 
+    start = Path(project)
+    if not start.is_dir():
+        raise UsageError(f"`{project}` is not a directory")
     backend = DockerBackend()
     backend.ping()
-    report = backend.cleanup(LABEL, dry_run=dry_run)
+    pid = None if everything else project_id(project_root_for(start))
+    report = backend.cleanup(project=pid, everything=everything, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
+    scope = "on the engine" if everything else f"of project {pid}"
     typer.echo(
-        f"{verb} {len(report.containers)} containers, {len(report.images)} images and {len(report.networks)} "
-        f"networks labelled {LABEL}"
+        f"{verb} {_count(report.containers, 'container')}, {_count(report.images, 'image')} and "
+        f"{_count(report.networks, 'network')} {scope}"
     )
+    if report.live_runs:
+        typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going")
     return 0
+
+
+def _count(items: tuple[str, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

@@ -7,9 +7,20 @@ from typing import Annotated
 
 import typer
 
-from reprocheck.errors import UsageError
 from reprocheck.model.finding import Severity
 
+from ._options import (
+    ColorChoice,
+    ColorOpt,
+    ConfigOpt,
+    ExtendSelectOpt,
+    Formats,
+    IgnoreOpt,
+    IsolatedOpt,
+    Outputs,
+    SelectOpt,
+    ThresholdOpt,
+)
 from ._output import debug_enabled, emit, pair_outputs
 
 
@@ -20,41 +31,42 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def lint(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories; `-` reads standard input.")] = None,
-    fmt: Annotated[
+    paths: Annotated[
         list[str] | None,
-        typer.Option("--format", "-f", help="text, json, sarif, github, junit, markdown (repeatable)."),
+        typer.Argument(help="Files or directories; `-` reads standard input.", metavar="[PATH]..."),
     ] = None,
-    output: Annotated[
-        list[str] | None,
-        typer.Option("--output", "-o", help="File for the --format at the same position (repeatable)."),
+    fmt: Formats = None,
+    output: Outputs = None,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
+    failure_threshold: ThresholdOpt = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    stdin_filename: Annotated[
+        str | None, typer.Option("--stdin-filename", metavar="NAME", help="Name to show for `-` (standard input).")
     ] = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(help="Rules to run (id, name, or prefix such as RC3); replaces the config's select."),
+    color: ColorOpt = ColorChoice.AUTO,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", metavar="FILE", help="Report only findings not recorded in this baseline file."),
     ] = None,
-    extend_select: Annotated[list[str] | None, typer.Option(help="Rules to add to the selection.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Rules to skip, added to the config's ignore.")] = None,
-    failure_threshold: Annotated[
-        str | None, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
+    write_baseline: Annotated[
+        str | None,
+        typer.Option("--write-baseline", metavar="FILE", help="Record the current findings in FILE, then pass."),
     ] = None,
-    config: Annotated[
-        str | None, typer.Option(help="Config file (default: nearest .reprocheck.toml or pyproject.toml).")
+    hadolint_config: Annotated[
+        str | None,
+        typer.Option(
+            "--hadolint-config", metavar="FILE", help="hadolint config to map (default: nearest .hadolint.yaml)."
+        ),
     ] = None,
-    isolated: Annotated[bool, typer.Option(help="Ignore all configuration files.")] = False,
-    stdin_filename: Annotated[str | None, typer.Option(help="Name to show for `-` (standard input).")] = None,
-    color: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.engine.run import LintOptions, lint_paths
 
     pairs = pair_outputs(fmt or [], output or [])
-    threshold = None
-    if failure_threshold is not None:
-        try:
-            threshold = Severity.parse(failure_threshold)
-        except ValueError as exc:
-            raise UsageError(f"--failure-threshold: {exc}") from None
+    threshold = None if failure_threshold is None else Severity(failure_threshold.value)
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if "-" in targets else None
     options = LintOptions(
@@ -62,12 +74,15 @@ def lint(
         extend_select=_split(extend_select) or (),
         ignore=_split(ignore) or (),
         failure_threshold=threshold,
-        config=config,
+        config=str(config) if config else None,
         isolated=isolated,
         stdin=stdin,
         stdin_filename=stdin_filename,
         debug=debug_enabled(),
+        hadolint_config=hadolint_config,
+        baseline=baseline,
+        write_baseline=write_baseline,
     )
     report = lint_paths(targets, options)
-    emit(report, pairs, color)
+    emit(report, pairs, color.value)
     return report.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Annotated
 
@@ -10,16 +11,23 @@ import typer
 from reprocheck.errors import UsageError
 
 
+class RulesFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 def rules(
-    rule: Annotated[str | None, typer.Argument(help="A rule id or name: print its documentation.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    rule: Annotated[
+        str | None, typer.Argument(help="A rule id or name: print its documentation.", metavar="[RULE]")
+    ] = None,
+    fmt: Annotated[
+        RulesFormat, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
+    ] = RulesFormat.TEXT,
 ) -> int:
     """List the rules, or print one rule's documentation."""
     from reprocheck.catalogue import load_catalogue
     from reprocheck.rules import META
 
-    if fmt not in ("text", "json"):
-        raise UsageError(f"unknown format `{fmt}` (choose text or json)")
     docs = load_catalogue()
     if rule is not None:
         meta = next((m for m in META.values() if rule.upper() == m.id or rule == m.name), None)
@@ -52,6 +60,7 @@ def _entry(m: object, body: str | None = None) -> dict[str, object]:
         "severity": m.severity.value,
         "summary": m.summary,
         "needs": m.needs.value,
+        "stage": m.stage.value,
         "equivalents": {k: list(v) for k, v in m.equivalents.items()},
     }
     if body is not None:

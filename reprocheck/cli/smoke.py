@@ -3,60 +3,67 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from ._options import ColorMode, Formats, Outputs, ProgressMode
-from ._output import emit, pair_outputs
+from ._options import (
+    BuildArgOpt,
+    ColorChoice,
+    ColorOpt,
+    ConfigOpt,
+    ContextOpt,
+    DockerfileOpt,
+    ExtendSelectOpt,
+    Formats,
+    IgnoreOpt,
+    ImageOpt,
+    IsolatedOpt,
+    NoCacheOpt,
+    NoReuseOpt,
+    Outputs,
+    ProgressChoice,
+    ProgressOpt,
+    ProjectArg,
+    SelectOpt,
+    ThresholdOpt,
+    build_args,
+)
+from ._output import pair_outputs
 
 
 def smoke(
-    config: Annotated[str | None, typer.Option(help="Config file with the smoke spec (default: nearest one).")] = None,
-    image: Annotated[str | None, typer.Option(help="Check this image (built elsewhere) instead of building.")] = None,
-    no_reuse: Annotated[
-        bool,
-        typer.Option(
-            "--no-reuse", help="Build even if an image of the same inputs exists (the engine's layer cache is used)."
-        ),
-    ] = False,
-    no_cache: Annotated[
-        bool, typer.Option(help="Build from scratch, and do not reuse an image of the same inputs.")
-    ] = False,
+    project: ProjectArg = Path("."),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    image: ImageOpt = None,
+    dockerfile: DockerfileOpt = None,
+    context: ContextOpt = None,
+    build_arg: BuildArgOpt = None,
+    no_cache: NoCacheOpt = False,
+    no_reuse: NoReuseOpt = False,
+    select: SelectOpt = None,
+    extend_select: ExtendSelectOpt = None,
+    ignore: IgnoreOpt = None,
+    failure_threshold: ThresholdOpt = None,
     fmt: Formats = None,
     output: Outputs = None,
-    progress: ProgressMode = "auto",
-    color: ColorMode = "auto",
+    progress: ProgressOpt = ProgressChoice.AUTO,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> int:
     """Build the image and prove the model predicts inside it what it predicted on this machine."""
-    from reprocheck import __version__
-    from reprocheck.backend.docker_sdk import DockerBackend
-    from reprocheck.model.report import Report
-    from reprocheck.rules import META
-    from reprocheck.smoke.runner import SmokeRunner
-    from reprocheck.smoke.spec import load_spec
+    from reprocheck.model.rule import Stage
+    from reprocheck.runtime.options import RunOptions
 
-    from ._engine import ProgressPrinter, interruptible
+    from ._pipeline import judging, render, run_pipeline
 
     pairs = pair_outputs(fmt or [], output or [])
-    spec = load_spec(Path(config) if config else None, Path.cwd())
-    backend = DockerBackend()
-    printer = ProgressPrinter(progress)
-    printer(f"Docker engine {backend.ping()} at {backend.host}")
-    try:
-        with interruptible():
-            outcome = SmokeRunner(backend, spec, printer).run(image, no_cache=no_cache, rebuild=no_reuse)
-    finally:
-        printer.done()
-    notes = list(outcome.notes)
-    if not outcome.findings:
-        notes.append(f"smoke passed: the container's prediction matches {spec.golden.name} (compare = {spec.compare})")
-    report = Report(
-        findings=outcome.findings,
-        rules={f.rule: META[f.rule] for f in outcome.findings},
-        files=(spec.config_path,),
-        tool_version=__version__,
-        notes=tuple(notes),
+    options = RunOptions(
+        project=project,
+        stages=frozenset({Stage.SMOKE}),
+        **judging(config, isolated, select, extend_select, ignore, failure_threshold),
+        image=image,
+        dockerfile=dockerfile,
+        context=context,
+        build_args=build_args(build_arg),
+        no_cache=no_cache,
+        no_reuse=no_reuse,
     )
-    emit(report, pairs, color)
-    return report.exit_code
+    return render(run_pipeline(options, progress), pairs, color)

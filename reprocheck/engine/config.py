@@ -30,10 +30,12 @@ class Config:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     platform: str = "linux/amd64"
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
 
 
 def key_line(text: str, key: str) -> int | None:
-    """The first line that assigns ``key`` (TOML bare or quoted), for error messages."""
+    """The first line of the whole file that assigns ``key``. Kept for callers outside the config tables;
+    validators use ``engine.table.ConfigTable``, which looks only inside the key's own section."""
     pat = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""", re.MULTILINE)
     m = pat.search(text)
     if m is None:
@@ -98,52 +100,36 @@ def load_config(path: Path | None) -> Config:
 
 
 def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
-    def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(message, path=where, line=key_line(text, key))
+    from reprocheck.engine.table import ConfigTable
 
+    t = ConfigTable(table, where, text)
     known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", *_OTHER_SECTIONS}
-    for key in table:
-        if key not in known:
-            raise fail(key, f"unknown key `{key}` (known keys: {', '.join(sorted(known))})")
-    lists: dict[str, tuple[str, ...]] = {}
-    for key in _LIST_KEYS:
-        if key in table:
-            value = table[key]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(key, f"`{key}` must be a list of strings")
-            lists[key] = tuple(value)
+    t.unknown(known)
+    lists = {key: t.strings(key) for key in _LIST_KEYS if key in table}
     severity: dict[str, Severity] = {}
-    sev_table = table.get("severity", {})
-    if not isinstance(sev_table, dict):
-        raise fail("severity", '`severity` must be a table of rule = "error|warning|info"')
-    for sel, value in sev_table.items():
+    sev = t.sub("severity")
+    for sel, value in sev.data.items():
         try:
-            severity[sel] = Severity.parse(str(value))
+            severity[sel] = Severity.parse(value if isinstance(value, str) else repr(value))
         except ValueError as exc:
-            raise fail(sel, f"severity of `{sel}`: {exc}") from None
+            raise sev.error(sel, str(exc)) from None
     threshold = Severity.WARNING
     if "failure-threshold" in table:
         try:
-            threshold = Severity.parse(str(table["failure-threshold"]))
+            threshold = Severity.parse(t.string("failure-threshold") or "")
         except ValueError as exc:
-            raise fail("failure-threshold", f"failure-threshold: {exc}") from None
+            raise t.error("failure-threshold", str(exc)) from None
     pfi: dict[str, tuple[str, ...]] = {}
-    raw_pfi = table.get("per-file-ignores", {})
-    if not isinstance(raw_pfi, dict):
-        raise fail("per-file-ignores", "`per-file-ignores` must be a table of glob = [rules]")
-    for glob, rules in raw_pfi.items():
-        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
-            raise fail(glob, f"per-file-ignores for `{glob}` must be a list of rule selectors")
-        pfi[glob] = tuple(rules)
-    platform = table.get("platform", "linux/amd64")
-    if not isinstance(platform, str) or not platform.startswith("linux/"):
-        raise fail("platform", '`platform` must be a linux platform such as "linux/amd64" or "linux/arm64"')
+    per_file = t.sub("per-file-ignores")
+    for glob in per_file.data:
+        pfi[glob] = per_file.strings(glob)
+    platform = t.string("platform", "linux/amd64") or ""
+    if not platform.startswith("linux/"):
+        raise t.error("platform", 'must be a linux platform such as "linux/amd64" or "linux/arm64"')
     sections: dict[str, Mapping[str, Any]] = {}
     for name in _OTHER_SECTIONS:
         if name in table:
-            if not isinstance(table[name], dict):
-                raise fail(name, f"`{name}` must be a table")
-            sections[name] = table[name]
+            sections[name] = t.sub(name).data
     return Config(
         path=where,
         select=lists.get("select"),
@@ -156,4 +142,5 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         per_file_ignores=pfi,
         platform=platform,
         sections=sections,
+        keys=frozenset(table),
     )

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
 from reprocheck.model.deps import DependencyFile, DepKind, LockPair
-from reprocheck.model.rule import RuleMeta
 from reprocheck.parsing.depfiles import dep_kind_of
 
 from .project import DepLoader
-from .selection import specificity
-
-_PRAGMA = re.compile(r"#\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]+)")
 
 
 def follow_includes(loader: DepLoader) -> None:
@@ -70,38 +65,6 @@ def lock_pairs(loader: DepLoader) -> list[LockPair]:
             if source.kind in (DepKind.PYPROJECT, DepKind.PIPFILE, DepKind.REQUIREMENTS_IN):
                 pairs.append(LockPair(source, lock))
     return pairs
-
-
-class DepPragmas:
-    """``# reprocheck: ignore=RC601`` at the end of a line (that line only) or ``ignore-file=`` anywhere."""
-
-    def __init__(self, text: str, metas: dict[str, RuleMeta]) -> None:
-        self.by_line: dict[int, set[str]] = {}
-        self.file_wide: set[str] = set()
-        if "reprocheck" not in text:
-            return
-        for number, line in enumerate(text.splitlines(), start=1):
-            m = _PRAGMA.search(line)
-            if not m:
-                continue
-            ids = {
-                meta.id
-                for sel in re.split(r"[\s,]+", m.group(2).strip())
-                if sel
-                for meta in metas.values()
-                if specificity(sel, meta) > 0
-            }
-            if m.group(1) == "ignore-file":
-                self.file_wide |= ids
-            else:
-                self.by_line.setdefault(number, set()).update(ids)
-
-    def suppression(self, rule: str, line: int) -> str | None:
-        if rule in self.by_line.get(line, ()):
-            return f"pragma on line {line}"
-        if rule in self.file_wide:
-            return "pragma `ignore-file`"
-        return None
 
 
 def read_text(path: Path) -> str:

@@ -1,41 +1,50 @@
-"""Inline suppressions in Dockerfiles.
+"""Inline suppressions, one parser for Dockerfiles and dependency files.
 
-- ``# reprocheck: ignore=RC301,pip-install-unpinned`` on the comment lines right above an instruction;
+- ``# reprocheck: ignore=RC301,pip-install-unpinned``: in a Dockerfile on the comment lines right above an
+  instruction (that instruction); in a dependency file at the end of a line (that line);
 - ``# reprocheck: ignore-file=RC102`` anywhere: the whole file;
-- ``# hadolint ignore=DL3008`` and ``# hadolint global ignore=DL3008``: the same, for the reprocheck rules that
-  declare that hadolint id among their equivalents (ShellCheck ``SC`` ids and other ``DL`` ids are left alone).
+- Dockerfiles only: ``# hadolint ignore=DL3008`` and ``# hadolint global ignore=DL3008``, the same for the
+  reprocheck rules that declare that hadolint id among their equivalents (ShellCheck ``SC`` ids and other
+  ``DL`` ids are left alone).
+
+Selectors are rule ids, names or id prefixes; one that names no rule is reported (RC901), never ignored.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from reprocheck.model.dockerfile import Comment, Instruction
 from reprocheck.model.rule import RuleMeta
 
 from .selection import specificity
+from .suppressions import PragmaRecord
 
 _OURS = re.compile(r"^\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]*)$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", re.IGNORECASE)
+_INLINE = re.compile(r"#(\s*reprocheck\s*:[^#]*)")
 
 
-class Pragmas:
-    __slots__ = ("by_line", "file_wide", "invalid")
+@dataclass(frozen=True)
+class Pragma:
+    """One suppression comment: what it names, and whether it covers the whole file."""
 
-    def __init__(self) -> None:
-        self.by_line: dict[int, list[tuple[str, str]]] = {}  # instruction line -> (rule, why)
-        self.file_wide: list[tuple[str, str]] = []
-        self.invalid: list[tuple[int, str]] = []  # (comment line, message)
+    line: int
+    text: str  # the comment as written, without its ``#``
+    file_wide: bool
+    ids: tuple[str, ...]
+    unknown: tuple[str, ...] = ()
+    named: tuple[tuple[str, tuple[str, ...]], ...] = ()  # each selector as written, with the ids it stands for
 
-    def suppression(self, rule: str, line: int) -> str | None:
-        for rid, why in self.by_line.get(line, ()):
-            if rid == rule:
-                return why
-        for rid, why in self.file_wide:
-            if rid == rule:
-                return why
-        return None
+    @property
+    def why(self) -> str:
+        return f"pragma `# {self.text.strip()}` (line {self.line})"
+
+
+def _selectors(text: str) -> list[str]:
+    return [s for s in re.split(r"[\s,]+", text) if s]
 
 
 def _resolve(selectors: Sequence[str], metas: Mapping[str, RuleMeta]) -> tuple[list[str], list[str]]:
@@ -55,37 +64,89 @@ def _hadolint(codes: Sequence[str], metas: Mapping[str, RuleMeta]) -> list[str]:
     return [m.id for m in metas.values() if wanted & set(m.equivalents.get("hadolint", ()))]
 
 
-def collect(comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta]) -> Pragmas:
-    """Attach each pragma comment to the instruction that follows it (only comments in between)."""
-    out = Pragmas()
+def parse(text: str, line: int, metas: Mapping[str, RuleMeta], hadolint: bool = True) -> Pragma | None:
+    """A comment's text (after ``#``) as a pragma; None when it is not one."""
+    ours = _OURS.match(text)
+    if ours is not None:
+        selectors = _selectors(ours.group(2))
+        ids, unknown = _resolve(selectors, metas)
+        named = tuple((sel, tuple(_resolve([sel], metas)[0])) for sel in selectors)
+        return Pragma(line, text, ours.group(1).lower() == "ignore-file", tuple(ids), tuple(unknown), named)
+    theirs = _HADOLINT.match(text) if hadolint else None
+    if theirs is not None:
+        codes = _selectors(theirs.group(2))
+        named = tuple((code, tuple(_hadolint([code], metas))) for code in codes)
+        return Pragma(line, text, bool(theirs.group(1)), tuple(_hadolint(codes, metas)), (), named)
+    return None
+
+
+class Pragmas:
+    __slots__ = ("by_line", "file_wide", "invalid", "path", "records")
+
+    def __init__(self, path: str = "") -> None:
+        self.path = path
+        self.by_line: dict[int, list[tuple[str, str]]] = {}  # line covered -> (rule, why)
+        self.file_wide: list[tuple[str, str]] = []
+        self.invalid: list[tuple[int, str]] = []  # (comment line, message)
+        self.records: list[PragmaRecord] = []  # every pragma comment, to find the unused ones (RC902)
+
+    def add(self, pragma: Pragma, covers: int | None) -> None:
+        """Record a pragma; ``covers`` is the line it suppresses (None: nothing, unless file-wide)."""
+        for u in pragma.unknown:
+            self.invalid.append((pragma.line, f"`{u}` in `# {pragma.text.strip()}` names no reprocheck rule"))
+        entries = [(i, pragma.why) for i in pragma.ids]
+        # the record's target: None for the whole file, 0 when the comment covers nothing
+        target = None if pragma.file_wide else (covers or 0)
+        self.records.append(PragmaRecord(self.path, pragma.line, pragma.text, pragma.why, pragma.named, target))
+        if pragma.file_wide:
+            self.file_wide.extend(entries)
+        elif covers is not None:
+            self.by_line.setdefault(covers, []).extend(entries)
+
+    def suppression(self, rule: str, line: int) -> str | None:
+        for rid, why in self.by_line.get(line, ()):
+            if rid == rule:
+                return why
+        for rid, why in self.file_wide:
+            if rid == rule:
+                return why
+        return None
+
+
+def collect(
+    comments: Sequence[Comment], instructions: Sequence[Instruction], metas: Mapping[str, RuleMeta], path: str = ""
+) -> Pragmas:
+    """Dockerfiles: attach each pragma comment to the instruction that follows it (only comments in between)."""
+    out = Pragmas(path)
     starts = sorted(i.line for i in instructions)
     occupied = {ln for i in instructions for ln in range(i.line, i.end_line + 1)}
     comment_lines = {x.line for x in comments}
     for c in comments:
-        ours = _OURS.match(c.text)
-        theirs = _HADOLINT.match(c.text) if ours is None else None
-        if ours is None and theirs is None:
-            continue
-        why = f"pragma `# {c.text.strip()}` (line {c.line})"
-        if ours:
-            selectors = [s for s in re.split(r"[\s,]+", ours.group(2)) if s]
-            ids, unknown = _resolve(selectors, metas)
-            for u in unknown:
-                out.invalid.append((c.line, f"`{u}` in `# {c.text.strip()}` names no reprocheck rule"))
-            file_wide = ours.group(1).lower() == "ignore-file"
-        else:
-            assert theirs is not None
-            codes = [s for s in re.split(r"[\s,]+", theirs.group(2)) if s]
-            ids = _hadolint(codes, metas)
-            file_wide = bool(theirs.group(1))
-        if file_wide:
-            out.file_wide.extend((i, why) for i in ids)
+        pragma = parse(c.text, c.line, metas)
+        if pragma is None:
             continue
         target = next((s for s in starts if s > c.line), None)
-        if target is None or any(ln in occupied for ln in range(c.line + 1, target)):
+        if (
+            target is None
+            or any(ln in occupied for ln in range(c.line + 1, target))
+            # only comment lines may stand between the pragma and its instruction
+            or set(range(c.line + 1, target)) - comment_lines
+        ):
+            target = None
+        out.add(pragma, target)
+    return out
+
+
+def collect_inline(text: str, metas: Mapping[str, RuleMeta], path: str = "") -> Pragmas:
+    """Dependency files: a pragma at the end of a line covers that line; ``ignore-file`` the whole file."""
+    out = Pragmas(path)
+    if "reprocheck" not in text:
+        return out
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _INLINE.search(line)
+        if m is None:
             continue
-        # only comment lines may stand between the pragma and its instruction
-        if set(range(c.line + 1, target)) - comment_lines:
-            continue
-        out.by_line.setdefault(target, []).extend((i, why) for i in ids)
+        pragma = parse(m.group(1).rstrip(), number, metas, hadolint=False)
+        if pragma is not None:
+            out.add(pragma, number)
     return out

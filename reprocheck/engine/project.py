@@ -26,6 +26,7 @@ from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.depfiles import guess_kind, parse_dependency_file
 
 from .dockerignore import DockerIgnore
+from .needed import excluded_but_needed
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _DISTRO_PYTHON = {
@@ -49,12 +50,13 @@ _DISTRO_PYTHON = {
 
 
 def display(path: Path) -> str:
-    """A path as findings show it: relative to the working directory when under it."""
+    """A path as findings show it: relative to the working directory (``../`` when outside it, as the paths
+    given on the command line are shown)."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:
+    except ValueError:  # another drive
         return str(path)
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+    return rel.replace(os.sep, "/")
 
 
 class DepLoader:
@@ -270,6 +272,14 @@ def _mounts(run: RunInstruction) -> list[tuple[str, str]]:
     return out
 
 
+def _is_directory(context: Path, src: str) -> bool:
+    rel = src.strip("/")
+    if rel in ("", "."):
+        return True
+    path = context / rel
+    return not any(ch in rel for ch in "*?[") and path.is_dir() and not path.is_symlink()
+
+
 def build_project(
     df: Dockerfile, dockerfile_path: Path, loader: DepLoader, limit: Path | None = None, platform: str = "linux/amd64"
 ) -> Project:
@@ -283,6 +293,11 @@ def build_project(
                 continue  # a whole directory is absent: more likely another context than a typo; not judged
             pattern = ignore.excluded_by(src.lstrip("/")) if exists and src not in (".", "./") else None
             copies.append(ContextFile(copy_ins.line, src, exists, ignore.describe(pattern) if pattern else None))
+            if exists and pattern is None and ignore.patterns and _is_directory(context, src):
+                copies.extend(
+                    ContextFile(copy_ins.line, n.path, True, ignore.describe(n.pattern), src, n.named_by)
+                    for n in excluded_but_needed(context, ignore, src)
+                )
     installed: list[InstalledFile] = []
     stage_fs: dict[int, _ImageFS] = {}
     stage_python: dict[int, ImagePython | None] = {}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,12 @@ from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
 
 from .config import Config, find_config, load_config
-from .deps import DepPragmas, follow_includes, lock_pairs
+from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover
-from .pragmas import collect
+from .pragmas import Pragmas, collect, collect_inline
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
+from .suppressions import UNUSED, PerFileIgnore, per_file_ignores, unused_per_file_ignores, unused_pragmas
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +46,12 @@ class LintOptions:
     stdin_filename: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     debug: bool = False  # let internal errors propagate instead of reporting them on the file
+    hadolint_config: str | None = None  # default: the nearest .hadolint.yaml, unless isolated
+    baseline: str | None = None  # report only findings whose fingerprint this file does not hold
+    write_baseline: str | None = None  # record the active findings' fingerprints here
 
 
-def _config(options: LintOptions, start: Path | None = None) -> Config:
+def _own_config(options: LintOptions, start: Path | None = None) -> Config:
     """``--isolated``: none; ``--config``: that file; else the nearest to ``start`` (a directory; default: the
     working directory), so that a command judges a project by the project's own configuration."""
     if options.isolated:
@@ -68,6 +71,32 @@ def _search_start(path: str, stdin_filename: str | None = None) -> Path:
         return Path(stdin_filename).parent if stdin_filename else Path.cwd()
     p = Path(path)
     return p if p.is_dir() else p.parent
+
+
+def _config(options: LintOptions, notes: list[str] | None = None, start: Path | None = None) -> Config:
+    """reprocheck's configuration, completed by a ``.hadolint.yaml`` where it is silent; both the nearest to
+    ``start`` (default: the working directory) unless given."""
+    config = _own_config(options, start)
+    hl_path: Path | None
+    if options.hadolint_config:
+        hl_path = Path(options.hadolint_config)
+        if not hl_path.is_file():
+            raise UsageError("hadolint config file not found", path=options.hadolint_config)
+    elif options.isolated:
+        return config
+    else:
+        from .hadolint import find_hadolint_config
+
+        hl_path = find_hadolint_config((start or Path.cwd()).absolute())
+    if hl_path is None:
+        return config
+    from .hadolint import load_hadolint_config, merge
+
+    cli = (*(options.select or ()), *options.extend_select)
+    merged, said = merge(config, load_hadolint_config(hl_path), META, cli)
+    if notes is not None:
+        notes.extend(said)
+    return merged
 
 
 def _selection(config: Config, options: LintOptions) -> Selection:
@@ -107,7 +136,10 @@ class Dispatcher:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.by_type: dict[type, list[Rule]] = defaultdict(list)
+        self.static: set[str] = set()  # static rules that run (those whose findings can be suppressed here)
         for r in rules:
+            if r.meta.needs is Needs.STATIC:
+                self.static.add(r.meta.id)
             if r.check is not None and r.meta.needs is Needs.STATIC:
                 for t in r.on:
                     self.by_type[t].append(r)
@@ -124,6 +156,7 @@ class Dispatcher:
 
 def _walk_dockerfile(df: Dockerfile) -> Iterator[object]:
     yield df
+    yield from df.image_refs()
     for ins in df.instructions:
         yield ins
         if isinstance(ins, RunInstruction):
@@ -141,12 +174,21 @@ def lint_dockerfile(
         out.extend(dispatcher.run(node, df.path, df, options))
     if project is not None:
         out.extend(dispatcher.run(project, df.path, df, options))
-    pragmas = collect(df.comments, df.instructions, META)
+    pragmas = collect(df.comments, df.instructions, META, df.path)
     out.extend(Finding("RC901", META["RC901"].severity, msg, Location(df.path, line)) for line, msg in pragmas.invalid)
     marked = []
     for f in dict.fromkeys(out):  # the same message twice on one line (if/else branches) is said once
         why = pragmas.suppression(f.rule, f.location.line) if f.location.path == df.path else None
         marked.append(f.suppressed(why) if why else f)
+    if UNUSED in dispatcher.static:
+        # a command whose program is a variable (`$TOOL install x`) may be what a pragma is for: not judged
+        opaque = {
+            ins.line
+            for ins in df.instructions
+            if isinstance(ins, RunInstruction) and any(c.argv and "$" in c.argv[0] for c in ins.commands)
+        }
+        records = [r for r in pragmas.records if r.target not in opaque and not (r.target is None and opaque)]
+        marked.extend(unused_pragmas(records, marked, dispatcher.static, META[UNUSED].severity))
     return marked
 
 
@@ -159,12 +201,26 @@ def _read(target: Target, options: LintOptions) -> bytes | Finding:
         return Finding("RC900", Severity.ERROR, f"cannot read: {exc.strerror or exc}", Location(target.path, 1))
 
 
-def _per_file_ignored(path: str, rule: str, config: Config) -> bool:
-    for glob, sels in config.per_file_ignores.items():
-        matches = fnmatch.fnmatch(path, glob) or fnmatch.fnmatch(os.path.basename(path), glob)
-        if matches and any(s.upper() == "ALL" or rule.startswith(s.upper()) or s == META[rule].name for s in sels):
-            return True
-    return False
+def _per_file_ignored(path: str, rule: str, entries: Sequence[PerFileIgnore], used: set[PerFileIgnore]) -> bool:
+    """Whether a per-file-ignores entry drops this finding (every entry that does is marked used)."""
+    meta = META[rule]
+    hits = [e for e in entries if e.matches(path, meta)]
+    used.update(hits)
+    return bool(hits)
+
+
+def _finish(findings: list[Finding], texts: Mapping[str, str], options: LintOptions) -> list[Finding]:
+    """Fingerprint the sorted findings, then write and apply the baseline."""
+    from .baseline import apply_baseline, load_baseline, with_fingerprints, write_baseline
+
+    out = with_fingerprints(findings, texts)
+    if options.write_baseline:
+        write_baseline(options.write_baseline, out)
+        known = frozenset(f.fingerprint for f in out if f.fingerprint and f.suppressed_by is None)
+        return apply_baseline(out, known, options.write_baseline)
+    if options.baseline:
+        return apply_baseline(out, load_baseline(options.baseline), options.baseline)
+    return out
 
 
 class _Run:
@@ -178,6 +234,7 @@ class _Run:
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
         self.projects: list[Project] = []
+        self.texts: dict[str, str] = {}  # Dockerfiles' text, for fingerprints
 
     def guarded(self, path: str, work: Callable[[], list[Finding]]) -> None:
         try:
@@ -202,6 +259,7 @@ class _Run:
             self.guarded(target.path, lambda: self._dependency(target, data))
 
     def _dockerfile(self, target: Target, data: bytes) -> list[Finding]:
+        self.texts[target.path] = data.decode("utf-8", errors="replace")
         df = parse_dockerfile(data, target.path)
         project = None
         if target.fs_path is not None:
@@ -244,16 +302,23 @@ class _Run:
         return out
 
     def _dep_pragmas(self) -> None:
-        texts = self.loader.texts()
-        cache: dict[str, DepPragmas] = {}
+        pragmas: dict[str, Pragmas] = {
+            path: collect_inline(text, META, path) for path, text in self.loader.texts().items()
+        }
+        for path, found in pragmas.items():
+            self.findings.extend(
+                Finding("RC901", META["RC901"].severity, msg, Location(path, line)) for line, msg in found.invalid
+            )
         for k, f in enumerate(self.findings):
-            text = texts.get(f.location.path)
-            if text is None or f.suppressed_by:
+            inline = pragmas.get(f.location.path)
+            if inline is None or f.suppressed_by:
                 continue
-            pragmas = cache.setdefault(f.location.path, DepPragmas(text, dict(META)))
-            why = pragmas.suppression(f.rule, f.location.line)
+            why = inline.suppression(f.rule, f.location.line)
             if why:
                 self.findings[k] = f.suppressed(why)
+        if UNUSED in self.dispatcher.static:
+            records = [r for p in pragmas.values() for r in p.records]
+            self.findings.extend(unused_pragmas(records, self.findings, self.dispatcher.static, META[UNUSED].severity))
 
     def shown_files(self, targets: Sequence[Target]) -> tuple[str, ...]:
         shown = [t.path for t in targets]
@@ -268,25 +333,30 @@ def judged(
     notes: Sequence[str] = (),
 ) -> Report:
     """A Report of findings made elsewhere (smoke, verify, rebuild), with the configuration's selection,
-    severities, per-file ignores and threshold applied as for lint."""
+    severities, per-file ignores, baseline and threshold applied as for lint."""
+    from .baseline import read_texts
+
     options = options or LintOptions()
-    config = _config(options, _search_start(files[0]) if files else None)
+    said: list[str] = []
+    config = _config(options, said, _search_start(files[0]) if files else None)
     selection = _selection(config, options)
+    entries = per_file_ignores(config.per_file_ignores)
     out: list[Finding] = []
     for f in dict.fromkeys(findings):
         meta = META[f.rule]
-        if not selection.enabled(meta) or _per_file_ignored(f.location.path, f.rule, config):
+        if not selection.enabled(meta) or _per_file_ignored(f.location.path, f.rule, entries, set()):
             continue
         sev = selection.severity_of(meta)
         out.append(f.with_severity(sev) if sev is not f.severity else f)
     out.sort(key=lambda f: f.sort_key)
+    out = _finish(out, read_texts(f.location.path for f in out), replace(options, write_baseline=None))
     return Report(
         findings=tuple(out),
         rules={rid: META[rid] for rid in sorted({f.rule for f in out})},
         files=tuple(files),
         tool_version=__version__,
         threshold=options.failure_threshold or config.failure_threshold,
-        notes=tuple(notes),
+        notes=(*notes, *said),
     )
 
 
@@ -299,51 +369,85 @@ def lint_paths(
     paths give the same result from any working directory."""
     options = options or LintOptions()
     paths = list(paths or ["."])
+    whole_tree = all(os.path.isdir(p) for p in paths)  # a partial run proves no per-file-ignores entry unused
+    groups: list[tuple[Config, list[str], list[Target]]] = []
     if options.isolated or options.config:
-        config = _config(options)
-        targets = discover(paths, config.exclude, options.stdin_filename)
-        return _lint_targets(targets, config, options, projects)
-    configs: dict[Path | None, Config] = {}
-    nearest: dict[Path, Path | None] = {}
+        notes: list[str] = []
+        config = _config(options, notes)
+        groups.append((config, notes, discover(paths, config.exclude, options.stdin_filename)))
+    else:
+        groups = _by_nearest_config(paths, options)
+    parts = [_lint_group(targets, config, options, projects, whole_tree) for config, _notes, targets in groups]
+    findings = sorted(dict.fromkeys(f for part in parts for f in part.findings), key=lambda f: f.sort_key)
+    texts = {path: text for part in parts for path, text in part.texts.items()}
+    findings = _finish(findings, texts, options)
+    # several projects with their own thresholds in one run fail at the strictest (a Report has one threshold)
+    thresholds = [options.failure_threshold or config.failure_threshold for config, _notes, _targets in groups]
+    return Report(
+        findings=tuple(findings),
+        rules={rid: META[rid] for rid in sorted({f.rule for f in findings})},
+        files=tuple(dict.fromkeys(path for part in parts for path in part.files)),
+        tool_version=__version__,
+        threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
+        notes=tuple(dict.fromkeys(note for _config, notes, _targets in groups for note in notes)),
+    )
 
-    def config_of(path: Path | None) -> Config:
-        if path not in configs:
-            configs[path] = load_config(path)
-        return configs[path]
 
-    def nearest_to(directory: Path) -> Path | None:
+def _by_nearest_config(paths: Sequence[str], options: LintOptions) -> list[tuple[Config, list[str], list[Target]]]:
+    """The targets of ``paths`` grouped by the configuration nearest to each (reprocheck's and hadolint's,
+    found from the file's directory upwards), with each configuration's notes."""
+    from .hadolint import find_hadolint_config
+
+    nearest: dict[Path, tuple[Path | None, Path | None]] = {}
+    loaded: dict[tuple[Path | None, Path | None], tuple[Config, list[str]]] = {}
+
+    def key_of(directory: Path) -> tuple[Path | None, Path | None]:
+        directory = directory.absolute()
         if directory not in nearest:
-            nearest[directory] = find_config(directory)
+            hadolint = None if options.hadolint_config else find_hadolint_config(directory)
+            nearest[directory] = (find_config(directory), hadolint)
         return nearest[directory]
 
-    by_path: dict[Path | None, list[str]] = {}
+    def config_of(key: tuple[Path | None, Path | None], start: Path) -> Config:
+        if key not in loaded:
+            notes: list[str] = []
+            loaded[key] = (_config(options, notes, start), notes)
+        return loaded[key][0]
+
+    by_start: dict[tuple[Path | None, Path | None], tuple[Path, list[str]]] = {}
     for given in paths:
-        by_path.setdefault(nearest_to(_search_start(given, options.stdin_filename).absolute()), []).append(given)
-    by_config: dict[Path | None, list[Target]] = {}
-    for where, given_paths in by_path.items():
-        for target in discover(given_paths, config_of(where).exclude, options.stdin_filename):
+        start = _search_start(given, options.stdin_filename)
+        by_start.setdefault(key_of(start), (start, []))[1].append(given)
+    by_key: dict[tuple[Path | None, Path | None], list[Target]] = {}
+    starts: dict[tuple[Path | None, Path | None], Path] = {}
+    for key, (start, given_paths) in by_start.items():
+        starts.setdefault(key, start)
+        by_key.setdefault(key, [])
+        for target in discover(given_paths, config_of(key, start).exclude, options.stdin_filename):
             # a project nested in a directory given on the command line has a configuration of its own
-            own = where if target.fs_path is None else nearest_to(target.fs_path.parent.absolute())
-            by_config.setdefault(own, []).append(target)
-    if not by_config:
-        return _lint_targets([], config_of(next(iter(by_path))), options, projects)
-    reports = [_lint_targets(targets, config_of(where), options, projects) for where, targets in by_config.items()]
-    return reports[0] if len(reports) == 1 else _merged(reports)
+            own = key if target.fs_path is None else key_of(target.fs_path.parent)
+            if own not in starts and target.fs_path is not None:
+                starts[own] = target.fs_path.parent
+            by_key.setdefault(own, []).append(target)
+    out = []
+    for key, targets in by_key.items():
+        config = config_of(key, starts[key])
+        out.append((config, loaded[key][1], targets))
+    return out
 
 
-def _merged(reports: Sequence[Report]) -> Report:
-    """One Report of several runs with their own configurations. The failure threshold is the strictest of
-    theirs (``--failure-threshold`` set them all alike)."""
-    findings = sorted(dict.fromkeys(f for r in reports for f in r.findings), key=lambda f: f.sort_key)
-    rules = {rid: META[rid] for rid in sorted({f.rule for f in findings})}
-    files = tuple(dict.fromkeys(path for r in reports for path in r.files))
-    threshold = min((r.threshold for r in reports), key=lambda t: t.rank)
-    return Report(findings=tuple(findings), rules=rules, files=files, tool_version=__version__, threshold=threshold)
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """The findings of the files judged by one configuration, before fingerprints and the baseline."""
+
+    findings: list[Finding]
+    files: tuple[str, ...]
+    texts: dict[str, str]
 
 
-def _lint_targets(
-    targets: Sequence[Target], config: Config, options: LintOptions, projects: list[Project] | None
-) -> Report:
+def _lint_group(
+    targets: Sequence[Target], config: Config, options: LintOptions, projects: list[Project] | None, whole_tree: bool
+) -> _Part:
     selection = _selection(config, options)
     enabled = {rid for rid, meta in META.items() if selection.enabled(meta)}
     dispatcher = Dispatcher(r for r in ALL_RULES if r.meta.id in enabled)
@@ -358,18 +462,23 @@ def _lint_targets(
     run.finish()
     if projects is not None:
         projects.extend(run.projects)
+    entries = per_file_ignores(config.per_file_ignores)
+    used: set[PerFileIgnore] = set()
+    kept = [
+        f
+        for f in dict.fromkeys(run.findings)
+        if f.rule in enabled and not _per_file_ignored(f.location.path, f.rule, entries, used)
+    ]
+    files = run.shown_files(targets)
+    if UNUSED in dispatcher.static and entries and config.path and whole_tree:
+        from .baseline import normal_path
+
+        where = (normal_path(config.path), Path(config.path).read_text(encoding="utf-8", errors="replace"))
+        kept.extend(
+            unused_per_file_ignores(entries, used, files, META, dispatcher.static, where, META[UNUSED].severity)
+        )
     findings: list[Finding] = []
-    for f in dict.fromkeys(run.findings):
-        if f.rule not in enabled or _per_file_ignored(f.location.path, f.rule, config):
-            continue
+    for f in kept:
         sev = selection.severity_of(META[f.rule])
         findings.append(f.with_severity(sev) if sev is not f.severity else f)
-    findings.sort(key=lambda f: f.sort_key)
-    seen_rules = {f.rule for f in findings}
-    return Report(
-        findings=tuple(findings),
-        rules={rid: META[rid] for rid in sorted(seen_rules)},
-        files=run.shown_files(targets),
-        tool_version=__version__,
-        threshold=options.failure_threshold or config.failure_threshold,
-    )
+    return _Part(findings, files, {**run.loader.texts(), **run.texts})

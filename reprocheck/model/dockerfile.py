@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,31 @@ class ImageRef(Node):
     @property
     def name(self) -> str:
         return f"{self.registry}/{self.repository}" if self.registry else self.repository
+
+
+class ImageKind(enum.StrEnum):
+    """Where an image reference is written (``ImageUse.kind``)."""
+
+    FROM = "from"  # FROM image
+    COPY_FROM = "copy-from"  # COPY --from=image
+    MOUNT_FROM = "mount-from"  # RUN --mount=...,from=image
+    SYNTAX = "syntax"  # # syntax=image (the BuildKit frontend)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ImageUse(Node):
+    """One image reference as written in the file, with its exact span: ``line`` is 1-based, ``column`` the
+    1-based column of its first character and ``end_column`` the column just after its last (SARIF's
+    convention), so ``source_line[column - 1 : end_column - 1] == image.written``. Both are None when the
+    reference is not found verbatim on ``line`` (split by a line continuation). ``instruction`` is the index
+    of its instruction in ``Dockerfile.instructions`` (-1 for the ``# syntax=`` directive)."""
+
+    kind: ImageKind
+    image: ImageRef
+    line: int
+    column: int | None = None
+    end_column: int | None = None
+    instruction: int = -1
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -67,6 +93,7 @@ class RunInstruction(Instruction):
     commands: tuple[ShellCommand, ...] = ()
     installs: tuple[InstallCommand, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    mount_images: tuple[ImageUse, ...] = ()  # --mount=...,from=<image> (stage references excluded)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -77,6 +104,7 @@ class CopyInstruction(Instruction):
     dest: str = ""
     from_stage: str | None = None
     checksum: str | None = None
+    from_image: ImageUse | None = None  # --from=<image> when it names no earlier stage
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -118,6 +146,32 @@ class Dockerfile(Node):
     comments: tuple[Comment, ...]
     issues: tuple[ParseIssue, ...]
     line_count: int
+    syntax: ImageUse | None = None  # the `# syntax=` parser directive
 
     def in_stage(self, stage: int) -> tuple[Instruction, ...]:
         return tuple(i for i in self.instructions if i.stage == stage)
+
+    def final_stage(self, target: str | None = None) -> int:
+        """The index of the stage a build produces: ``target`` when given (by name), else the last one."""
+        by_name = {s.alias.lower(): s.index for s in self.stages if s.alias}
+        return by_name.get(target.lower(), len(self.stages) - 1) if target else len(self.stages) - 1
+
+    def image_refs(self) -> tuple[ImageUse, ...]:
+        """Every image the build pulls, in file order: the ``# syntax=`` frontend, FROM images (stage
+        references and ``scratch`` left out), ``COPY --from=`` and ``RUN --mount=...,from=`` images. Each
+        carries its kind, parsed ``ImageRef`` and exact span, for rules and for rewriting (``reprocheck fix``).
+        References with unresolved variables are included (``image.unresolved``); a rewrite should skip them
+        and those whose ``image.written`` differs from ``image.raw`` (the text comes from an ARG)."""
+        out: list[ImageUse] = [self.syntax] if self.syntax is not None else []
+        for ins in self.instructions:
+            if isinstance(ins, FromInstruction):
+                if ins.onbuild or ins.image.is_scratch or ins.image.is_stage_ref or not ins.image.written:
+                    continue
+                end = ins.column + len(ins.image.written) if ins.column is not None else None
+                out.append(ImageUse(ImageKind.FROM, ins.image, ins.line, ins.column, end, ins.index))
+            elif isinstance(ins, CopyInstruction):
+                if ins.from_image is not None:
+                    out.append(ins.from_image)
+            elif isinstance(ins, RunInstruction):
+                out.extend(ins.mount_images)
+        return tuple(out)

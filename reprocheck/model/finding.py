@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from reprocheck.model.location import Location
 from reprocheck.model.text import plain_text
@@ -42,6 +44,12 @@ class Finding:
     hint: str | None = None
     related: tuple[Location, ...] = ()
     suppressed_by: str | None = None
+    # the diagnosis of a runtime failure, structured for machines: the most likely cause in a few words, the
+    # lines that show it, and plain JSON-able facts (packages with both versions, the variable, the pattern...)
+    cause: str | None = None
+    evidence: tuple[str, ...] = ()
+    details: Mapping[str, Any] | None = field(default=None, compare=False)
+    fingerprint: str | None = None  # set by the engine: stable across unrelated line shifts (baselines, SARIF)
 
     def __post_init__(self) -> None:
         # build and container output quoted in a finding (colours, progress bars) reaches no report as escapes

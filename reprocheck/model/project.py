@@ -18,6 +18,8 @@ class ContextFile(Node):
     source: str
     exists: bool
     ignored_by: str | None = None  # ".dockerignore:3 `*.bin`"
+    within: str | None = None  # the directory COPY source that leaves this needed file behind
+    named_by: str = ""  # who needs it: "predict.py:22" or "the smoke spec's `inputs`"
 
 
 @dataclass(frozen=True, repr=False, eq=False)

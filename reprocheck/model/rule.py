@@ -3,8 +3,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from reprocheck.model.finding import Severity
+from reprocheck.model.finding import Finding, Severity
+from reprocheck.model.location import Location
 
 
 class Needs(enum.StrEnum):
@@ -12,6 +14,16 @@ class Needs(enum.StrEnum):
 
     STATIC = "static"
     ENGINE = "engine"
+
+
+class Stage(enum.StrEnum):
+    """The stage of ``reprocheck check`` whose findings a rule gives, in the order they run."""
+
+    LINT = "lint"
+    BUILD = "build"
+    SMOKE = "smoke"
+    VERIFY = "verify"
+    REBUILD = "rebuild"
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,22 @@ class RuleMeta:
     summary: str
     needs: Needs = Needs.STATIC
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    stage: Stage = Stage.LINT
 
     @property
     def family(self) -> str:
         return self.id[:3]
+
+    def finding(
+        self,
+        location: Location,
+        message: str,
+        hint: str | None = None,
+        *,
+        cause: str | None = None,
+        evidence: tuple[str, ...] = (),
+        details: Mapping[str, Any] | None = None,
+    ) -> Finding:
+        """A finding of this rule at its default severity (the run's configuration may change it later); a
+        runtime failure's diagnosis rides along as ``cause``, ``evidence`` and ``details``."""
+        return Finding(self.id, self.severity, message, location, hint, cause=cause, evidence=evidence, details=details)

@@ -20,7 +20,9 @@ from reprocheck.model.dockerfile import (
     CopyInstruction,
     Dockerfile,
     FromInstruction,
+    ImageKind,
     ImageRef,
+    ImageUse,
     Instruction,
     KeyValueInstruction,
     ParseIssue,
@@ -30,6 +32,13 @@ from reprocheck.model.dockerfile import (
 from reprocheck.model.install import InstallCommand
 from reprocheck.model.shell import SHELLS, ShellCommand, basename
 from reprocheck.parsing.image import parse_image_ref
+from reprocheck.parsing.image_uses import (
+    copy_from_pattern,
+    image_use,
+    mount_from_pattern,
+    mount_sources,
+    syntax_directive,
+)
 from reprocheck.parsing.installers import parse_install
 from reprocheck.parsing.shell import (
     ShellSyntaxError,
@@ -307,6 +316,13 @@ class _Builder:
         if node is not None:
             self.instructions.append(node)
 
+    @staticmethod
+    def _last_line(common: dict[str, object]) -> int:
+        """0-based last source line of an instruction."""
+        end = common["end_line"]
+        assert isinstance(end, int)
+        return end - 1
+
     def _from(self, common: dict[str, object], rest: str, flags: dict[str, str], start: int) -> Instruction | None:
         line = start + 1
         words = rest.split()
@@ -369,6 +385,12 @@ class _Builder:
             inst = parse_install(cmd)
             if inst is not None:
                 installs.append(inst)
+        mounts: list[ImageUse] = []
+        for written in mount_sources(flags.get("mount", "")) if not common["onbuild"] else ():
+            where = (self.lines, start, self._last_line(common), mount_from_pattern(written))
+            use = image_use(ImageKind.MOUNT_FROM, written, env, self.aliases, where, index)
+            if use is not None:
+                mounts.append(use)
         return RunInstruction(
             **common,  # type: ignore[arg-type]
             script=script,
@@ -377,6 +399,7 @@ class _Builder:
             commands=tuple(commands),
             installs=tuple(installs),
             env=env,
+            mount_images=tuple(mounts),
         )
 
     def _copy(self, common: dict[str, object], rest: str, flags: dict[str, str], start: int) -> Instruction | None:
@@ -390,12 +413,19 @@ class _Builder:
         if len(args) < 2:
             self.issue(line, f"{common['keyword']} needs at least one source and a destination")
             return None
+        from_image = None
+        written = flags.get("from")
+        if written and common["keyword"] == "COPY" and not common["onbuild"]:
+            where = (self.lines, start, self._last_line(common), copy_from_pattern(written))
+            index = int(common["index"])  # type: ignore[call-overload]
+            from_image = image_use(ImageKind.COPY_FROM, written, env, self.aliases, where, index)
         return CopyInstruction(
             **common,  # type: ignore[arg-type]
             sources=tuple(args[:-1]),
             dest=args[-1],
             from_stage=flags.get("from"),
             checksum=flags.get("checksum"),
+            from_image=from_image,
         )
 
     def _key_values(self, common: dict[str, object], keyword: str, rest: str, onbuild: bool) -> Instruction | None:
@@ -497,4 +527,5 @@ def parse_dockerfile(data: bytes | str, path: str) -> Dockerfile:
         comments=tuple(comments),
         issues=tuple(sorted(builder.issues, key=lambda i: i.line)),
         line_count=line_count,
+        syntax=syntax_directive(text),
     )

@@ -24,7 +24,7 @@ def as_dict(outcome: RebuildOutcome) -> dict[str, Any]:
         "groups": [
             {
                 "cause": g.cause,
-                "rule": CAUSES[g.cause].rule,
+                "rule": CAUSES[g.cause].rule.id,
                 "line": g.origin.line if g.origin else None,
                 "instruction": g.origin.text if g.origin else None,
                 "layer": g.origin.layer + 1 if g.origin else None,

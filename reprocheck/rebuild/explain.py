@@ -9,8 +9,16 @@ from dataclasses import dataclass
 
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
+from reprocheck.model.rule import RuleMeta
 from reprocheck.rebuild.diff import ConfigDiff, FileChange
-from reprocheck.rules import META
+from reprocheck.rules.runtime import (
+    REBUILD_CACHES,
+    REBUILD_CONFIG,
+    REBUILD_CONTENT,
+    REBUILD_METADATA,
+    REBUILD_MTIME,
+    REBUILD_PYC,
+)
 
 SHOWN = 8  # file names listed per finding
 
@@ -18,7 +26,7 @@ SHOWN = 8  # file names listed per finding
 @dataclass(frozen=True)
 class Cause:
     name: str
-    rule: str
+    rule: RuleMeta
     title: str
     hint: str
 
@@ -28,42 +36,42 @@ CAUSES: dict[str, Cause] = {
     for c in (
         Cause(
             "content",
-            "RC820",
+            REBUILD_CONTENT,
             "content",
             "a floating input: an unpinned install, a download that changes, the build time or a random value "
             "written to a file. Pin it, download by checksum, or leave it out of the image",
         ),
         Cause(
             "pyc",
-            "RC821",
+            REBUILD_PYC,
             "byte-compiled Python",
             "the .pyc files embed the mtime of their source: set PYTHONDONTWRITEBYTECODE=1 and install with "
             "`pip install --no-compile`, or compile with `python -m compileall --invalidation-mode unchecked-hash`",
         ),
         Cause(
             "apt",
-            "RC822",
+            REBUILD_CACHES,
             "package lists, caches and logs",
             "remove them in the same RUN that made them: `apt-get update && apt-get install ... && rm -rf "
             "/var/lib/apt/lists/* /var/cache/apt/*` (and /var/log/apt, /var/log/dpkg.log)",
         ),
         Cause(
             "cache",
-            "RC822",
+            REBUILD_CACHES,
             "package caches and logs",
             "install without a cache (`pip install --no-cache-dir`, `conda clean -afy`, `npm cache clean "
             "--force`) or use a cache mount (`RUN --mount=type=cache,target=/root/.cache/pip`)",
         ),
         Cause(
             "metadata",
-            "RC823",
+            REBUILD_METADATA,
             "mode, owner or link",
             "a COPY whose source modes depend on the checkout (umask) or a RUN that sets them from its input: "
             "use `COPY --chmod=` / `--chown=` or set modes explicitly",
         ),
         Cause(
             "mtime",
-            "RC824",
+            REBUILD_MTIME,
             "modification times only",
             "the same bytes with other timestamps: harmless for most images, but layer digests differ; "
             "BuildKit 0.13+ rewrites them from SOURCE_DATE_EPOCH (`--output type=image,rewrite-timestamp=true`)",
@@ -105,13 +113,14 @@ _CACHE = (
 
 def cause_of(change: FileChange) -> str:
     path = change.path
-    # caches and lists first: removing them fixes their mtimes too
+    # the same bytes with another timestamp are RC824 wherever they are: a cache hint for a lock file in /tmp
+    # whose only difference is its mtime sends the reader the wrong way
+    if change.change == "mtime":
+        return "mtime"
     if any(fnmatch.fnmatch(path, p) for p in _APT):
         return "apt"
     if any(fnmatch.fnmatch(path, p) for p in _CACHE):
         return "cache"
-    if change.change == "mtime":
-        return "mtime"
     if path.endswith((".pyc", ".pyo")) or "/__pycache__/" in path:
         return "pyc"
     if change.change in ("mode", "owner", "link"):
@@ -186,18 +195,16 @@ def findings(groups: Sequence[Group], dockerfile: str) -> list[Finding]:
             shown.append(f"... and {n - SHOWN} more")
         hint = cause.hint + "\n" + "\n".join(shown)
         line = g.origin.line if g.origin and g.origin.line else 1
-        out.append(Finding(cause.rule, META[cause.rule].severity, message, Location(dockerfile, line), hint))
+        out.append(cause.rule.finding(Location(dockerfile, line), message, hint))
     return out
 
 
 def config_findings(diffs: Sequence[ConfigDiff], dockerfile: str, lines: Mapping[str, int]) -> list[Finding]:
-    """RC825: the image configs differ (env, entrypoint, cmd, labels, user, workdir)."""
+    """The image configs differ (env, entrypoint, cmd, labels, user, workdir): RC825."""
     return [
-        Finding(
-            "RC825",
-            META["RC825"].severity,
-            f"the image config's {d.key} differs between two builds: `{d.before[:80]}` vs `{d.after[:80]}`",
+        REBUILD_CONFIG.finding(
             Location(dockerfile, lines.get(d.key, 1)),
+            f"the image config's {d.key} differs between two builds: `{d.before[:80]}` vs `{d.after[:80]}`",
             hint="a build argument or ENV computed at build time (a date, a git describe): pass it explicitly",
         )
         for d in diffs
@@ -205,16 +212,14 @@ def config_findings(diffs: Sequence[ConfigDiff], dockerfile: str, lines: Mapping
 
 
 def hidden_layer_finding(origin: Origin | None, layer: int, dockerfile: str) -> Finding:
-    """RC824 for a layer whose digest differs while the final image's files are all the same: what differs
+    """A layer whose digest differs (RC824) while the final image's files are all the same: what differs
     (a directory's mtime, a file a later layer overwrites or deletes) is hidden by the layers above it."""
     where = f"made by `{origin.text}`" if origin and origin.line else f"layer {layer + 1}"
     if origin and not origin.line:
         where = f"layer {layer + 1} ({origin.text})"
-    return Finding(
-        "RC824",
-        META["RC824"].severity,
+    return REBUILD_MTIME.finding(
+        Location(dockerfile, origin.line if origin and origin.line else 1),
         f"layer {layer + 1} differs between two builds ({where}) but the final image's files are the same: "
         "the difference (timestamps, or files a later layer overwrites or deletes) is hidden by later layers",
-        Location(dockerfile, origin.line if origin and origin.line else 1),
         CAUSES["mtime"].hint,
     )

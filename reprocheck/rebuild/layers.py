@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from reprocheck.backend.base import SavedLayers
 from reprocheck.model.dockerfile import Dockerfile, FromInstruction
 from reprocheck.rebuild.explain import Origin
-from reprocheck.verify.expect import final_stage
 
 
 def _text(keyword: str, value: str) -> str:
@@ -18,7 +17,7 @@ def _text(keyword: str, value: str) -> str:
 
 def layer_origins(df: Dockerfile, history: Sequence[tuple[str, bool]], target: str | None = None) -> list[Origin]:
     """One Origin per layer, base first. Layers of the base image get line 0 and their history text."""
-    final = final_stage(df, target) if df.stages else 0
+    final = df.final_stage(target) if df.stages else 0
     instructions = [
         ins
         for ins in df.instructions

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reprocheck.backend.base import RUN_LABEL, BuildRequest, BuildResult, ContainerBackend, ImageInfo, Progress
-from reprocheck.backend.images import ImageSource, build_finding, buildkit_reasons
 from reprocheck.backend.inputs import image_name
 from reprocheck.errors import ConfigError
+from reprocheck.model.build import ImageSource
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding
 from reprocheck.rebuild.diff import ConfigDiff, TreeDiff, diff_config, diff_trees, index, same_layers
@@ -36,6 +36,7 @@ class RebuildOutcome:
     groups: tuple[Group, ...] = ()
     allowed: int = 0
     seconds: dict[str, float] | None = None
+    failed_build: BuildResult | None = None  # a build that failed (the pipeline reports it as RC801)
 
 
 def source_date_epoch(value: str | None, context: Path) -> str | None:
@@ -75,10 +76,13 @@ def varied_context(source: ImageSource) -> Iterator[ImageSource]:
 
 
 class RebuildRunner:
-    def __init__(self, backend: ContainerBackend, spec: RebuildSpec, progress: Progress) -> None:
+    def __init__(
+        self, backend: ContainerBackend, spec: RebuildSpec, progress: Progress, buildkit: bool = False
+    ) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
+        self.buildkit = buildkit  # the pipeline's decision: the Dockerfile needs BuildKit
         self.run_id = uuid.uuid4().hex[:12]
 
     def _build(self, source: ImageSource, which: str, epoch: str | None) -> BuildResult:
@@ -93,7 +97,7 @@ class RebuildRunner:
             target=source.target,
             labels={RUN_LABEL: self.run_id},
             no_cache=True,
-            buildkit=bool(buildkit_reasons(source.dockerfile)),
+            buildkit=self.buildkit,
             network=self.spec.network,
         )
         self.progress(f"build {which} of 2, without cache")
@@ -117,7 +121,7 @@ class RebuildRunner:
             first = self._build(source, "a", epoch)
             built.append(first)
             if not first.ok:
-                return RebuildOutcome((build_finding(first, source.dockerfile, shown),), tuple(notes), False, (0, 0))
+                return RebuildOutcome((), tuple(notes), False, (0, 0), failed_build=first)
             if self.spec.vary:
                 with varied_context(source) as varied:
                     notes.append(
@@ -130,7 +134,7 @@ class RebuildRunner:
             built.append(second)
             timings["builds"] = time.monotonic() - started
             if not second.ok:
-                return RebuildOutcome((build_finding(second, source.dockerfile, shown),), tuple(notes), False, (0, 0))
+                return RebuildOutcome((), tuple(notes), False, (0, 0), failed_build=second)
             df = parse_dockerfile(source.dockerfile.read_bytes(), shown)
             return self._compare(first, second, df, shown, notes, timings, source.target)
         finally:

@@ -23,35 +23,24 @@ class RebuildSpec:
 
 
 def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> RebuildSpec:
-    from reprocheck.engine.config import key_line
+    from reprocheck.engine.table import ConfigTable
 
-    def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"rebuild.{key}: {message}", path=where, line=key_line(text, key) or 1)
-
-    for key in table:
-        if key not in _KNOWN:
-            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_KNOWN))})")
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise fail(key, "must be a list of strings")
-        return tuple(value)
-
-    causes = strings("allow-causes")
+    t = ConfigTable(table, where, text, "rebuild")
+    t.unknown(_KNOWN)
+    causes = t.strings("allow-causes")
     for cause in causes:
         if cause not in CAUSES:
-            raise fail("allow-causes", f"`{cause}` is not a cause (causes: {', '.join(CAUSES)})")
-    vary = table.get("vary", False)
-    if not isinstance(vary, bool):
-        raise fail("vary", "must be true or false")
+            raise t.error("allow-causes", f"`{cause}` is not a cause (causes: {', '.join(CAUSES)})")
+    vary = t.boolean("vary")
     sde = table.get("source-date-epoch")
     if sde is not None:
-        sde = check_source_date_epoch(str(sde), lambda m: fail("source-date-epoch", m))
-    network = table.get("network")
+        if isinstance(sde, bool) or not isinstance(sde, str | int) or (isinstance(sde, int) and sde < 0):
+            raise t.error("source-date-epoch", 'must be "git" (the last commit\'s time) or a number of seconds')
+        sde = check_source_date_epoch(str(sde), t.failer("source-date-epoch"))
+    network = t.string("network")
     if network is not None and network != "host":
-        raise fail("network", 'can only be "host" (the default bridge otherwise)')
-    return RebuildSpec(strings("allow-paths"), causes, vary, sde, network)
+        raise t.error("network", 'can only be "host" (the default bridge otherwise)')
+    return RebuildSpec(t.strings("allow-paths"), causes, vary, sde, network)
 
 
 def check_source_date_epoch(value: str, fail: Any) -> str:

@@ -104,7 +104,8 @@ def _summary(rows: Sequence[Row], seconds: float, workers: int) -> str:
     pinned = sum(r.pinned for r in rows)
     share = f"{pinned / installs:.0%}" if installs else "-"
     failed = sum(r.verdict != "pass" for r in rows)
+    projects = f"{len(rows)} project{'s' if len(rows) != 1 else ''}"
     return (
-        f"{len(rows)} projects, {failed} not passing; {pinned} of {installs} installs pinned ({share}); "
+        f"{projects}, {failed} not passing; {pinned} of {installs} installs pinned ({share}); "
         f"{seconds:.1f} s with {workers} worker{'s' if workers != 1 else ''}"
     )

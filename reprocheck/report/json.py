@@ -30,6 +30,14 @@ def finding_dict(report: Report, f: Finding) -> dict[str, Any]:
         d["related"] = [{"path": r.path, "line": r.line} for r in f.related]
     if f.suppressed_by:
         d["suppressed_by"] = f.suppressed_by
+    if f.cause:
+        d["cause"] = f.cause
+    if f.evidence:
+        d["evidence"] = list(f.evidence)
+    if f.details:
+        d["details"] = dict(f.details)
+    if f.fingerprint:
+        d["fingerprint"] = f.fingerprint
     return d
 
 

@@ -14,6 +14,14 @@ from ._common import relative_uri
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/reprocheck/reprocheck"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# code scanning matches alerts across commits by this (the engine's line-shift-proof fingerprint)
+FINGERPRINT_KEY = "reprocheck/v1"
+
+
+def _sentence(text: str) -> str:
+    """The message as a sentence: SARIF viewers show it as one, before the hint."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _rule(report: Report, rule_id: str) -> dict[str, Any]:
@@ -42,7 +50,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": max(f.location.line, 1)}
         if f.location.column:
             region["startColumn"] = f.location.column
-        text = f.message + (f" Hint: {f.hint}" if f.hint else "")
+        text = _sentence(f.message) + (f" Hint: {f.hint}" if f.hint else "")
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
@@ -57,6 +65,17 @@ def as_dict(report: Report) -> dict[str, Any]:
                 }
             ],
         }
+        if f.cause or f.evidence or f.details:
+            props: dict[str, Any] = {}
+            if f.cause:
+                props["cause"] = f.cause
+            if f.evidence:
+                props["evidence"] = list(f.evidence)
+            if f.details:
+                props["details"] = dict(f.details)
+            result["properties"] = props
+        if f.fingerprint:
+            result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint}
         if f.suppressed_by:
             result["suppressions"] = [{"kind": "inSource", "justification": f.suppressed_by}]
         results.append(result)

@@ -34,7 +34,9 @@ def render(report: Report, *, color: bool = False) -> str:
         lines += ["| file | line | rule | message |", "| --- | ---: | --- | --- |"]
         for f in active[:MAX_ROWS]:
             where = f"`{_cell(f.location.path)}` | {f.location.line}"
-            lines.append(f"| {where} | {f.rule} {rule_name(report, f)} | {_cell(f.message)} |")
+            cause = f"<br>**cause:** {_cell(f.cause)}" if f.cause else ""
+            evidence = "".join(f"<br>• {_cell(e)}" for e in f.evidence[:6]) if f.cause else ""
+            lines.append(f"| {where} | {f.rule} {rule_name(report, f)} | {_cell(f.message)}{cause}{evidence} |")
         if len(active) > MAX_ROWS:
             lines.append(f"\n… and {len(active) - MAX_ROWS} more (see the job log).")
     for note in report.notes:

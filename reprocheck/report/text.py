@@ -29,6 +29,9 @@ def render(report: Report, *, color: bool = False) -> str:
             lines.append(f"  {loc:>7}  {sev} {c(_BOLD, f.rule)} {rule_name(report, f)}: {f.message}")
             if title:
                 lines.append(c(_DIM, f"{'':>11}rule: {title}"))
+            if f.cause:
+                lines.append(f"{'':>11}cause: {f.cause}")
+                lines.extend(f"{'':>13}- {e}" for e in f.evidence[:12])
             if f.hint:
                 first, *rest = f.hint.splitlines()
                 lines.append(f"{'':>11}hint: {first}")
@@ -51,7 +54,11 @@ def render(report: Report, *, color: bool = False) -> str:
     else:
         summary = f"No problems in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
     if suppressed:
-        summary += f"; {suppressed} suppressed by pragmas"
+        known = sum(1 for f in report.findings if (f.suppressed_by or "").startswith("baseline "))
+        if known < suppressed:
+            summary += f"; {suppressed - known} suppressed by pragmas"
+        if known:
+            summary += f"; {known} known from the baseline"
     verdict = {"passed": "pass", "failed": "fail", "incomplete": "incomplete"}[report.verdict]
     summary += f". Failure threshold: {report.threshold.value} -> {verdict}."
     lines.extend(f"note: {note}" for note in report.notes)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
-from reprocheck.model.rule import Needs, RuleMeta
+from reprocheck.model.rule import Needs, RuleMeta, Stage
 
 N = TypeVar("N")
 Check = Callable[[Any, "RuleContext"], Iterable[Finding]]
@@ -84,9 +84,10 @@ def declare(
     *,
     needs: Needs = Needs.STATIC,
     equivalents: Mapping[str, tuple[str, ...]] | None = None,
+    stage: Stage = Stage.LINT,
 ) -> RuleMeta:
     """Register a rule whose findings are produced elsewhere (parse errors, pragmas, runtime stages)."""
-    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
+    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}), stage)
     _REGISTERED.append(Rule(meta, (), None))
     return meta
 

@@ -240,6 +240,13 @@ def build_context_file_missing(project: Project, ctx: RuleContext) -> Iterator[F
                 f"`{c.source}` is not in the build context `{project.context}`: the build fails here",
                 hint="add the file, fix the path, or build from the right context directory",
             )
+        elif c.ignored_by and c.within is not None:
+            yield ctx.finding(
+                c.line,
+                f"`{c.source}` is excluded by {c.ignored_by}, so `COPY {c.within}` sends the directory without it, "
+                f"but {c.named_by} names it: the container will not find it",
+                hint=f"add an exception line `!{c.source}` to .dockerignore (after the pattern), or narrow the pattern",
+            )
         elif c.ignored_by:
             yield ctx.finding(
                 c.line,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
-from reprocheck.model.shell import ShellCommand, is_shell_or_interpreter
+from reprocheck.model.shell import SHELLS, ShellCommand, basename, is_shell_or_interpreter
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable, is_commit
 from reprocheck.rules._api import RuleContext, rule
@@ -136,6 +136,55 @@ def download_piped_to_shell(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Fin
         f"`{cmd.name} {first_url(cmd)}` is run by `{runner}` unverified: the script can change between builds",
         hint="download to a file, check its sha256 (`sha256sum -c`), then run it; or pin the installer's version",
     )
+
+
+_SUBSTITUTIONS = frozenset({"$()", "`", "<()", ">()"})
+_NOT_A_DOWNLOAD = frozenset({"--version", "-V", "--help", "-h"})
+
+
+# Shells whose `-o pipefail` option hadolint trusts; /bin/sh may be a dash without it.
+_PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ash", "ksh", "mksh"})
+
+
+def _sets_pipefail(cmd: ShellCommand) -> bool:
+    return (cmd.name == "set" or cmd.name in SHELLS) and "pipefail" in cmd.args
+
+
+def _shell_has_pipefail(shell: tuple[str, ...]) -> bool:
+    return bool(shell) and basename(shell[0]) in _PIPEFAIL_SHELLS and "pipefail" in shell
+
+
+@rule(
+    "RC506",
+    "download-piped-without-pipefail",
+    Severity.WARNING,
+    "Download piped into another command without `set -o pipefail`",
+    on=RunInstruction,
+    equivalents={"hadolint": ("DL4006",)},
+)
+def download_piped_without_pipefail(node: RunInstruction, ctx: RuleContext) -> Iterator[Finding]:
+    if _shell_has_pipefail(node.shell):
+        return
+    for cmd in node.commands:
+        if _sets_pipefail(cmd):
+            return  # what follows runs with pipefail
+        if (
+            cmd.name not in DOWNLOADERS
+            or not cmd.downstream
+            or cmd.context in _SUBSTITUTIONS
+            or any(a in _NOT_A_DOWNLOAD for a in cmd.args)
+            or any(is_shell_or_interpreter(d) for d in cmd.downstream)  # RC503 says it
+        ):
+            continue
+        reader = cmd.downstream[0]
+        yield ctx.finding(
+            cmd.line,
+            f"`{cmd.text(50)} | {reader}`: without pipefail the pipeline succeeds when `{reader}` does, "
+            f"so a failed download builds an image without what `{cmd.name}` should have fetched",
+            hint='add `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before this RUN, or start it with '
+            "`set -o pipefail &&` (bash)",
+        )
+        return
 
 
 _GIT_CLONE = OptionSpec(

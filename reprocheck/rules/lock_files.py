@@ -52,12 +52,20 @@ def requirements_without_hashes(f: DependencyFile, ctx: RuleContext) -> Iterator
     if f.kind is not DepKind.REQUIREMENTS or not f.is_pinned:
         return
     entries = [d for d in f.dependencies if _hashable(d)]
-    if not entries or any(d.hashes for d in entries):
+    if any(d.hashes for d in entries):
         return
+    # pip cannot hash a VCS checkout: a file of commits only is as pinned as it gets, and --require-hashes
+    # would refuse it
+    files = [d for d in entries if d.spec.kind is not SpecKind.VCS]
+    if not files:
+        return
+    hint = "regenerate with `pip-compile --generate-hashes` and install with `pip install --require-hashes -r`"
+    if len(files) < len(entries):
+        hint += "; pip cannot hash VCS entries, so move them to a file of their own first"
     yield ctx.finding(
-        entries[0].line,
-        f"{len(entries)} pinned entries and no `--hash`: a file replaced on the index installs without complaint",
-        hint="regenerate with `pip-compile --generate-hashes` and install with `pip install --require-hashes -r`",
+        files[0].line,
+        f"{len(files)} pinned entries and no `--hash`: a file replaced on the index installs without complaint",
+        hint=hint,
         path=f.path,
     )
 

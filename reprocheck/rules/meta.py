@@ -13,3 +13,9 @@ PARSE_ERROR = declare(
     equivalents={"hadolint": ("DL1000",)},
 )
 INVALID_PRAGMA = declare("RC901", "invalid-pragma", Severity.WARNING, "An ignore comment that names no known rule")
+UNUSED_SUPPRESSION = declare(
+    "RC902",
+    "unused-suppression",
+    Severity.INFO,
+    "An ignore comment or per-file-ignores entry that suppressed nothing",
+)

@@ -47,6 +47,7 @@ def pip_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
     Severity.ERROR,
     "pip install from git (or another VCS) without a full commit id",
     on=InstallCommand,
+    equivalents={"hadolint": ("DL3013",)},
 )
 def pip_vcs_ref_not_commit(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "pip" or inst.action != "install":

@@ -5,24 +5,37 @@ rebuild) and need a container engine."""
 from __future__ import annotations
 
 from reprocheck.model.finding import Severity
-from reprocheck.model.rule import Needs
+from reprocheck.model.rule import Needs, Stage
 from reprocheck.rules._api import declare
 
 ENGINE = Needs.ENGINE
 
-BUILD_FAILED = declare("RC801", "image-build-failed", Severity.ERROR, "The image does not build", needs=ENGINE)
+BUILD_FAILED = declare(
+    "RC801", "image-build-failed", Severity.ERROR, "The image does not build", needs=ENGINE, stage=Stage.BUILD
+)
 CRASHED = declare(
     "RC802",
     "prediction-crashed",
     Severity.ERROR,
     "The prediction exits with an error in the container (network, missing file or module...)",
     needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 TIMED_OUT = declare(
-    "RC803", "prediction-timed-out", Severity.ERROR, "The prediction runs past its time limit", needs=ENGINE
+    "RC803",
+    "prediction-timed-out",
+    Severity.ERROR,
+    "The prediction runs past its time limit",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 OUT_OF_MEMORY = declare(
-    "RC804", "prediction-out-of-memory", Severity.ERROR, "The prediction needs more memory than its limit", needs=ENGINE
+    "RC804",
+    "prediction-out-of-memory",
+    Severity.ERROR,
+    "The prediction needs more memory than its limit",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 DIFFERS = declare(
     "RC805",
@@ -30,6 +43,7 @@ DIFFERS = declare(
     Severity.ERROR,
     "The container's prediction differs from the one recorded on the developer's machine",
     needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 SERVER_NOT_READY = declare(
     "RC806",
@@ -37,6 +51,23 @@ SERVER_NOT_READY = declare(
     Severity.ERROR,
     "The model server does not become ready (readiness check) within its time limit",
     needs=ENGINE,
+    stage=Stage.SMOKE,
+)
+OUTPUT_TOO_LARGE = declare(
+    "RC807",
+    "prediction-output-too-large",
+    Severity.ERROR,
+    "The prediction writes more than its output limit (max-output) to stdout, stderr or its output file",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)
+NOT_DETERMINISTIC = declare(
+    "RC808",
+    "prediction-not-deterministic",
+    Severity.WARNING,
+    "The prediction gives different outputs in two runs on the developer's machine",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
 )
 
 # verify: the image against its lock and its Dockerfile
@@ -46,6 +77,7 @@ PACKAGE_MISSING = declare(
     Severity.ERROR,
     "A package of the lock is not installed in the image",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
 PACKAGE_UNEXPECTED = declare(
     "RC811",
@@ -53,6 +85,7 @@ PACKAGE_UNEXPECTED = declare(
     Severity.WARNING,
     "The image holds a Python package the lock does not name",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
 PACKAGE_VERSION = declare(
     "RC812",
@@ -60,6 +93,7 @@ PACKAGE_VERSION = declare(
     Severity.ERROR,
     "A package in the image has another version than the lock says",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
 PYTHON_VERSION = declare(
     "RC813",
@@ -67,6 +101,7 @@ PYTHON_VERSION = declare(
     Severity.ERROR,
     "The image's Python is not the one the lock was made for",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
 OS_PACKAGE_VERSION = declare(
     "RC814",
@@ -74,14 +109,18 @@ OS_PACKAGE_VERSION = declare(
     Severity.ERROR,
     "An OS package the Dockerfile pins has another version in the image",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
-RUNS_AS_ROOT = declare("RC815", "image-runs-as-root", Severity.WARNING, "The image runs as root", needs=ENGINE)
+RUNS_AS_ROOT = declare(
+    "RC815", "image-runs-as-root", Severity.WARNING, "The image runs as root", needs=ENGINE, stage=Stage.VERIFY
+)
 BASE_DIGEST = declare(
     "RC816",
     "base-image-digest-differs",
     Severity.WARNING,
     "The base image's digest on its registry differs from the one the Dockerfile pins",
     needs=ENGINE,
+    stage=Stage.VERIFY,
 )
 
 # rebuild: two builds of the same inputs, compared
@@ -91,6 +130,7 @@ REBUILD_CONTENT = declare(
     Severity.ERROR,
     "Two builds of the same inputs hold files with different content",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )
 REBUILD_PYC = declare(
     "RC821",
@@ -98,6 +138,7 @@ REBUILD_PYC = declare(
     Severity.WARNING,
     "Two builds differ in byte-compiled Python files (.pyc)",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )
 REBUILD_CACHES = declare(
     "RC822",
@@ -105,6 +146,7 @@ REBUILD_CACHES = declare(
     Severity.WARNING,
     "Two builds differ in package lists, caches or logs left in the image",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )
 REBUILD_METADATA = declare(
     "RC823",
@@ -112,6 +154,7 @@ REBUILD_METADATA = declare(
     Severity.WARNING,
     "Two builds differ in file modes, owners or link targets",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )
 REBUILD_MTIME = declare(
     "RC824",
@@ -119,6 +162,7 @@ REBUILD_MTIME = declare(
     Severity.INFO,
     "Two builds differ only in file modification times",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )
 REBUILD_CONFIG = declare(
     "RC825",
@@ -126,4 +170,5 @@ REBUILD_CONFIG = declare(
     Severity.ERROR,
     "Two builds of the same inputs have different image configs",
     needs=ENGINE,
+    stage=Stage.REBUILD,
 )

@@ -171,3 +171,178 @@ def _text_diffs(exp: list[str], act: list[str]) -> Iterator[Difference]:
         a = act[i] if i < len(act) else "(no line)"
         if e != a:
             yield Difference(f"line {i + 1}", _short(e), _short(a))
+
+
+# ---- what kind of difference: pure classification for the diagnosis (smoke/diagnose.py)
+
+ULPS = 64  # "float drift": within this many units in the last place (summation order, BLAS, CPU features)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A shape the differences share: ``kind`` is one of ``reordered``, ``whole-hours``, ``float-drift``,
+    ``locale-format``; ``where`` the paths (or lines) it covers; ``note`` the evidence in words."""
+
+    kind: str
+    where: tuple[str, ...]
+    note: str
+
+
+def all_differences(expected: bytes, actual: bytes, mode: str) -> list[Difference]:
+    """Every difference with exact tolerance (not only the first MAX_SHOWN)."""
+    if mode != "json":
+        return list(
+            _text_diffs(expected.decode("utf-8", "replace").split("\n"), actual.decode("utf-8", "replace").split("\n"))
+        )
+    try:
+        exp, act = json.loads(expected), json.loads(actual)
+    except ValueError:
+        return []
+    return list(_walk(exp, act, [], EXACT, {}))
+
+
+def generalise(where: str) -> str:
+    """``$.p[3].x`` -> ``$.p[*].x``; ``line 4`` stays: the key that moves, whatever the row."""
+    return re.sub(r"\[\d+\]", "[*]", where)
+
+
+def moving_keys(
+    first: bytes, second: bytes, mode: str, default: Tolerance = EXACT, keys: Mapping[str, Tolerance] | None = None
+) -> list[str]:
+    """The keys (generalised paths) whose values differ between two runs, beyond the spec's tolerance."""
+    comparison_keys = keys or {}
+    if mode == "json":
+        try:
+            a, b = json.loads(first), json.loads(second)
+        except ValueError:
+            return ["(the whole output)"] if first != second else []
+        diffs: list[Difference] = list(_walk(a, b, [], default, comparison_keys))
+    elif mode == "text":
+        diffs = list(
+            _text_diffs(_normalise(first.decode("utf-8", "replace")), _normalise(second.decode("utf-8", "replace")))
+        )
+    else:
+        diffs = [] if first == second else all_differences(first, second, mode)
+    return sorted({generalise(d.where) for d in diffs})
+
+
+def _ulps(a: float, b: float) -> float:
+    if a == b:
+        return 0.0
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
+    return abs(a - b) / math.ulp(max(abs(a), abs(b)))
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _reordered(exp: Any, act: Any, path: list[str], out: list[str]) -> bool:
+    """True when ``act`` equals ``exp`` up to the order of some list's items (recorded in ``out``)."""
+    if isinstance(exp, dict) and isinstance(act, dict):
+        if set(exp) != set(act):
+            return False
+        return all(_reordered(exp[k], act[k], [*path, k], out) for k in sorted(exp))
+    if isinstance(exp, list) and isinstance(act, list):
+        if len(exp) != len(act):
+            return False
+        if all(_canon(e) == _canon(a) for e, a in zip(exp, act, strict=True)):
+            return True
+        if sorted(map(_canon, exp)) == sorted(map(_canon, act)):
+            out.append(_render(path))
+            return True
+        return all(_reordered(e, a, [*path, f"[{i}]"], out) for i, (e, a) in enumerate(zip(exp, act, strict=True)))
+    return _canon(exp) == _canon(act)
+
+
+_NUMBERISH = re.compile(r"^[\s\d.,'\u00a0\u202f+-]+$")
+
+
+def _locale_pair(e: str, a: str) -> bool:
+    """``"1,234.5"`` vs ``"1.234,5"``, ``"0.5"`` vs ``"0,5"``: the same digits, other separators."""
+    if e == a or not (_NUMBERISH.match(e) and _NUMBERISH.match(a)):
+        return False
+    return re.sub(r"\D", "", e) == re.sub(r"\D", "", a) and any(c.isdigit() for c in e)
+
+
+def _hours(e: Any, a: Any) -> int | None:
+    """Whole hours between two timestamps (ISO strings or epoch seconds/milliseconds), else None."""
+    from datetime import datetime
+
+    if isinstance(e, str) and isinstance(a, str):
+        try:
+            de, da = datetime.fromisoformat(e), datetime.fromisoformat(a)
+        except ValueError:
+            return None
+        if (de.tzinfo is None) != (da.tzinfo is None):
+            de, da = de.replace(tzinfo=None), da.replace(tzinfo=None)
+        seconds = (da - de).total_seconds()
+    elif _number(e) and _number(a) and abs(float(e)) > 1e8:  # epoch seconds or milliseconds
+        seconds = float(a) - float(e)
+        if abs(float(e)) > 1e11:
+            seconds /= 1000
+    else:
+        return None
+    if seconds == 0 or seconds % 3600 or abs(seconds) > 26 * 3600:
+        return None
+    return int(seconds // 3600)
+
+
+def classify(expected: bytes, actual: bytes, mode: str) -> tuple[Pattern, ...]:
+    """Name the shape of the differences between the golden output and the container's: the same items in
+    another order, timestamps off by whole hours, floats within a few ulps, numbers formatted by another
+    locale. Empty when nothing recognisable (a real difference)."""
+    out: list[Pattern] = []
+    if mode == "json":
+        try:
+            exp, act = json.loads(expected), json.loads(actual)
+        except ValueError:
+            return ()
+        moved: list[str] = []
+        if _canon(exp) != _canon(act) and _reordered(exp, act, [], moved) and moved:
+            out.append(Pattern("reordered", tuple(moved), "same values in another order"))
+            return tuple(out)
+        pairs = _leaf_pairs(exp, act, [])
+    else:
+        e_lines = expected.decode("utf-8", "replace").splitlines()
+        a_lines = actual.decode("utf-8", "replace").splitlines()
+        if e_lines != a_lines and sorted(e_lines) == sorted(a_lines):
+            return (Pattern("reordered", ("lines",), "same lines in another order"),)
+        pairs = [(f"line {i + 1}", e, a) for i, (e, a) in enumerate(zip(e_lines, a_lines, strict=False)) if e != a]
+    if not pairs:
+        return ()
+    hours = {w: _hours(e, a) for w, e, a in pairs}
+    if all(h is not None for h in hours.values()):
+        shifts = sorted({h for h in hours.values() if h is not None})
+        out.append(
+            Pattern("whole-hours", tuple(hours), "off by " + " / ".join(f"{h:+d} h" for h in shifts) + " exactly")
+        )
+    floats = [(w, float(e), float(a)) for w, e, a in pairs if _number(e) and _number(a)]
+    if floats and len(floats) == len(pairs):
+        worst = max(_ulps(e, a) for _, e, a in floats)
+        if worst <= ULPS:
+            out.append(Pattern("float-drift", tuple(w for w, _, _ in floats), f"within {worst:.0f} ulp"))
+    locale = [w for w, e, a in pairs if isinstance(e, str) and isinstance(a, str) and _locale_pair(e, a)]
+    if locale and len(locale) == len(pairs):
+        out.append(Pattern("locale-format", tuple(locale), "the same digits with other separators"))
+    return tuple(out)
+
+
+def _leaf_pairs(exp: Any, act: Any, path: list[str]) -> list[tuple[str, Any, Any]]:
+    if isinstance(exp, dict) and isinstance(act, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for k in sorted(set(exp) | set(act)):
+            if k in exp and k in act:
+                out += _leaf_pairs(exp[k], act[k], [*path, k])
+            else:
+                out.append((_render([*path, k]), exp.get(k), act.get(k)))
+        return out
+    if isinstance(exp, list) and isinstance(act, list) and len(exp) == len(act):
+        out = []
+        for i, (e, a) in enumerate(zip(exp, act, strict=True)):
+            out += _leaf_pairs(e, a, [*path, f"[{i}]"])
+        return out
+    if _canon(exp) == _canon(act):
+        return []
+    return [(_render(path), exp, act)]

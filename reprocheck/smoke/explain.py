@@ -1,16 +1,49 @@
-"""Why did the prediction fail? Pure: exit status, flags and stderr in, a cause and the lines that show it out."""
+"""Why did the prediction fail? Pure: exit status, flags and the whole output in, a cause, the thing it names
+(the variable, module, file, symbol) and the lines that show it out.
+
+Causes are tried in order over the WHOLE output, most specific first: a binary incompatibility also prints
+"ImportError", a missing variable a "KeyError", so those come before the generic module and file causes.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-# (cause, hint, pattern) in the order they are tried; the first match names the cause
-_CAUSES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    (
+from reprocheck.evidence import pick_explanatory
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import CRASHED, OUT_OF_MEMORY, TIMED_OUT
+
+_NETWORK_HINT = (
+    "the prediction reaches the network, which the sandbox turns off: ship the weights in the image "
+    "(downloaded with a pinned revision and a checksum at build time), or set `network = true` if that is intended"
+)
+_MEMORY_HINT = "the prediction needs more memory than the limit: raise `memory`, or make the model smaller"
+
+
+@dataclass(frozen=True)
+class _Cause:
+    name: str
+    hint: str
+    pattern: re.Pattern[str]  # group 1, when there is one, is the subject
+
+
+_CAUSES: tuple[_Cause, ...] = (
+    _Cause(
+        "binary incompatibility",
+        "a compiled extension was built against another version of a library than the image has "
+        "(NumPy 1.x vs 2.x, another glibc): pin the versions the extension was built for in the lock, "
+        "or upgrade the extension to a release built for the new one",
+        re.compile(
+            r"compiled using (NumPy 1\.x) cannot be run in|numpy\.dtype size changed, may indicate (binary) incompat|"
+            r"undefined symbol: (\S+)|version `((?:GLIBC|GLIBCXX|CXXABI)_[\d.]+)' not found|"
+            r"(_ARRAY_API) not found|module compiled against (?:ABI|API) version|wrong ELF class|"
+            r"(invalid ELF header)|Illegal instruction",
+        ),
+    ),
+    _Cause(
         "network",
-        "the prediction reaches the network, which the sandbox turns off: ship the weights in the image "
-        "(downloaded with a pinned revision and a checksum at build time), or set `network = true` if that is intended",
+        _NETWORK_HINT,
         re.compile(
             r"Temporary failure in name resolution|Name or service not known|nodename nor servname|"
             r"Network is unreachable|Connection refused|Failed to establish a new connection|Max retries exceeded|"
@@ -19,32 +52,70 @@ _CAUSES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    (
+    _Cause(
+        "missing environment variable",
+        "the code reads an environment variable the container does not set: set it with ENV in the Dockerfile "
+        "(or in the smoke spec's `env` when it is a deployment setting)",
+        re.compile(
+            r"KeyError: '([A-Z][A-Z0-9_]*)'(?=[\s\S]*)|"
+            r"environment variable [`'\"]?([A-Za-z_][A-Za-z0-9_]*)[`'\"]? (?:is )?(?:not set|missing|undefined)|"
+            r"missing (?:required )?environment variable:? [`'\"]?([A-Za-z_][A-Za-z0-9_]*)",
+            re.IGNORECASE,
+        ),
+    ),
+    _Cause(
         "module not found",
-        "a package the host has is not in the image: add it to the lock and rebuild",
-        re.compile(r"ModuleNotFoundError|No module named|ImportError: cannot import name|ImportError"),
+        "a package the code imports is not in the image: add it to the lock and rebuild",
+        re.compile(r"No module named '([\w.]+)'|ModuleNotFoundError: No module named (\S+)"),
     ),
-    (
-        "file not found",
-        "a file the host has is not in the image: check COPY, the build context and .dockerignore "
-        "(`reprocheck lint` reports RC705 for these)",
-        re.compile(r"FileNotFoundError|No such file or directory|can't open file|not found", re.IGNORECASE),
+    _Cause(
+        "shared library missing",
+        "an OS library a compiled package loads is not in the image: install it with the OS package manager",
+        re.compile(r"([\w.+-]+\.so[\w.]*): cannot open shared object file"),
     ),
-    (
+    _Cause(
+        "version conflict",
+        "an installed package has another version than the code or another package expects: pin the version "
+        "the host has in the lock",
+        re.compile(
+            r"(?:Contextual)?VersionConflict|requires ([\w.-]+[<>=!~][^\s,]*), but you have|"
+            r"ImportError: cannot import name '(\w+)'|AttributeError: module '([\w.]+)' has no attribute|"
+            r"is incompatible with|DistributionNotFound",
+        ),
+    ),
+    _Cause(
         "read-only file system",
         "the prediction writes outside /tmp; the sandbox's root file system is read-only: write to /tmp, "
         "or declare the file as `output`",
-        re.compile(r"Read-only file system", re.IGNORECASE),
+        re.compile(r"Read-only file system(?:: '([^']+)')?", re.IGNORECASE),
     ),
-    (
+    _Cause(
         "permission denied",
-        "the prediction runs as a non-root user in the sandbox: make the files it reads world-readable",
-        re.compile(r"Permission denied|PermissionError", re.IGNORECASE),
+        "the prediction runs as a non-root user in the sandbox: make the files it reads world-readable "
+        "and write only to /tmp",
+        re.compile(
+            r"(?:PermissionError: \[Errno 13\] )?Permission denied(?:: '([^']+)')?|PermissionError", re.IGNORECASE
+        ),
     ),
-    (
+    _Cause(
+        "file not found",
+        "a file the host has is not where the prediction looks for it in the image: check COPY, the build "
+        "context, .dockerignore and the working directory (`reprocheck lint` reports RC705 for these)",
+        re.compile(
+            r"No such file or directory: '([^']+)'|can't open file '([^']+)'|"
+            r"FileNotFoundError|No such file or directory|\bnot found\b",
+            re.IGNORECASE,
+        ),
+    ),
+    _Cause(
         "out of memory",
-        "the prediction needs more memory than the limit: raise `memory`, or make the model smaller",
+        _MEMORY_HINT,
         re.compile(r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory", re.IGNORECASE),
+    ),
+    _Cause(
+        "import failed",
+        "a module failed to import in the image: see the quoted lines",
+        re.compile(r"ImportError"),
     ),
 )
 
@@ -53,17 +124,34 @@ _CAUSES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 class Explanation:
     cause: str
     hint: str
-    evidence: tuple[str, ...]  # the last lines of stderr
+    evidence: tuple[str, ...]  # the decisive lines of the output, then its last lines
+    subject: str | None = None  # what the cause names: the variable, module, file, symbol
 
     @property
-    def rule(self) -> str:
-        """RC803 for a timeout, RC804 for memory, RC802 for every other failure."""
-        return {"timeout": "RC803", "out of memory": "RC804"}.get(self.cause, "RC802")
+    def rule(self) -> RuleMeta:
+        """TIMED_OUT for a timeout, OUT_OF_MEMORY for memory, CRASHED for every other failure."""
+        return {"timeout": TIMED_OUT, "out of memory": OUT_OF_MEMORY}.get(self.cause, CRASHED)
+
+
+def _decisive(lines: list[str], index: int, limit: int, continued: bool = False) -> tuple[str, ...]:
+    """The matching line with the traceback frame above it, then the explanatory lines, then the end."""
+    frame = next((i for i in range(index - 1, max(-1, index - 6), -1) if lines[i].lstrip().startswith("File ")), None)
+    start = frame if frame is not None else max(0, index - 1)
+    end = index + 1
+    if continued and end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith(("File ", "Trace")):
+        end += 1  # a message wrapped over two lines ("...cannot be run in" / "NumPy 2.2.6 as it may crash")
+    around = [lines[i] for i in range(start, min(len(lines), end)) if lines[i].strip() and "^^^" not in lines[i]]
+    rest = pick_explanatory(lines, limit=limit, tail=3)
+    out: list[str] = []
+    for line in [*around, *rest]:
+        if line not in out:
+            out.append(line)
+    return tuple(out[: limit + 6])
 
 
 def explain(exit_code: int | None, stderr: bytes, timed_out: bool, oom_killed: bool, tail: int = 15) -> Explanation:
     lines = stderr.decode("utf-8", "replace").rstrip().splitlines()
-    evidence = tuple(lines[-tail:])
+    evidence = tuple(pick_explanatory(lines, limit=tail, tail=3))
     if timed_out:
         return Explanation(
             "timeout",
@@ -72,9 +160,26 @@ def explain(exit_code: int | None, stderr: bytes, timed_out: bool, oom_killed: b
             evidence,
         )
     if oom_killed or (exit_code == 137 and not lines):
-        return Explanation("out of memory", _CAUSES[5][1] + " (the kernel killed it: exit status 137)", evidence)
-    text = "\n".join(lines)
-    for cause, hint, pattern in _CAUSES:
-        if pattern.search(text):
-            return Explanation(cause, hint, evidence)
-    return Explanation("crash", f"the prediction exited with status {exit_code}; see the end of its stderr", evidence)
+        return Explanation("out of memory", _MEMORY_HINT + " (the kernel killed it: exit status 137)", evidence)
+    for cause in _CAUSES:
+        for index, line in enumerate(lines):
+            matches = list(cause.pattern.finditer(line))
+            if not matches:
+                continue
+            m = next((x for x in matches if any(x.groups())), matches[0])
+            subject = next((g for g in m.groups() if g), None)
+            # a bare KeyError names a variable only when the traceback went through os.environ
+            if (
+                cause.name == "missing environment variable"
+                and m.group(1)
+                and not any(
+                    "environ" in text or "os.py" in text or "<frozen os>" in text or "getenv" in text for text in lines
+                )
+            ):
+                continue
+            if cause.name == "module not found" and subject:
+                subject = subject.strip("'\"").split(".")[0]
+            return Explanation(
+                cause.name, cause.hint, _decisive(lines, index, tail, cause.name == "binary incompatibility"), subject
+            )
+    return Explanation("crash", f"the prediction exited with status {exit_code}; see the quoted lines", evidence)

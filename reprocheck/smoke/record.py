@@ -1,33 +1,28 @@
-"""``reprocheck record``: run the prediction on the host, keep its output as the golden file, and beside it a
-record of the host environment (Python, platform, the installed versions of the packages the lock names)."""
+"""``reprocheck record``: run the prediction on the host (twice by default: ``runs``), keep its output as the
+golden file, and beside it the environment record (smoke/envprobe.py: the interpreter that runs the command,
+every installed distribution, platform, libc, CPUs, timezone, locale, PYTHONHASHSEED, environment variables,
+working directory) and whether the prediction is deterministic here (the keys that moved between runs)."""
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reprocheck.errors import ReprocheckError
 from reprocheck.files import write_atomic
+from reprocheck.model.finding import Finding
+from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
+from reprocheck.smoke.compare import moving_keys
+from reprocheck.smoke.envprobe import SCHEMA, VOLATILE_KEY, packages, parse, probe_argv, relative_cwd
 from reprocheck.smoke.spec import SmokeSpec
-
-VERSIONS_SNIPPET = (
-    "import json, sys\n"
-    "from importlib import metadata\n"
-    "out = {}\n"
-    "for name in sys.argv[1:]:\n"
-    "    try:\n"
-    "        out[name] = metadata.version(name)\n"
-    "    except metadata.PackageNotFoundError:\n"
-    "        out[name] = None\n"
-    "print(json.dumps({'python': '.'.join(map(str, sys.version_info[:3])), 'packages': out}))\n"
-)
 
 
 class RecordError(ReprocheckError):
@@ -39,7 +34,11 @@ class RecordResult:
     golden: Path
     env_record: Path
     seconds: float
-    packages: dict[str, str | None]
+    packages: dict[str, str | None]  # the lock's names -> the version installed here
+    moving: tuple[str, ...] = ()  # keys whose values differ between the host's runs (empty: deterministic)
+    runs: int = 1
+    interpreter: str = ""  # which Python ran the command, and how it was found
+    findings: tuple[Finding, ...] = ()
 
 
 def env_record_path(golden: Path) -> Path:
@@ -67,30 +66,6 @@ def lock_names(spec: SmokeSpec) -> list[str]:
         names += [d.name for d in f.dependencies if d.name and d.spec.kind.value == "name"]
         names += [p.name for p in f.locked if p.source == "registry"]
     return sorted({canonical(n) for n in names})
-
-
-def interpreter_of(command: tuple[str, ...]) -> str:
-    """The Python that runs the command (``python3 predict.py`` -> python3), else this one."""
-    first = command[0] if command else ""
-    if Path(first).name.startswith("python"):
-        return first
-    return sys.executable
-
-
-def installed_versions(python: str, names: list[str], cwd: Path, env: dict[str, str]) -> dict[str, object]:
-    proc = subprocess.run(
-        [python, "-c", VERSIONS_SNIPPET, *names],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return {"python": None, "packages": {}}
-    data: dict[str, object] = json.loads(proc.stdout)
-    return data
 
 
 def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
@@ -175,11 +150,19 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
 def record(spec: SmokeSpec) -> RecordResult:
     env = {**os.environ, **spec.env}
     started = datetime.now(UTC)
-    if spec.serve is not None:
-        output = serve_on_host(spec, env)
-        seconds = (datetime.now(UTC) - started).total_seconds()
-        return _write(spec, output, env, started, seconds)
+    outputs: list[bytes] = []
+    seconds: list[float] = []
+    for _ in range(max(1, spec.runs)):
+        t0 = time.monotonic()
+        outputs.append(serve_on_host(spec, env) if spec.serve is not None else _run_once(spec, env))
+        seconds.append(round(time.monotonic() - t0, 3))
+    return _write(spec, outputs, env, started, seconds)
+
+
+def _run_once(spec: SmokeSpec, env: dict[str, str]) -> bytes:
     output_path = spec.root / spec.output if spec.output != "stdout" else None
+    if output_path is not None and output_path.is_file() and not output_path.is_symlink():
+        output_path.unlink()  # each run must write it afresh
     try:
         proc = subprocess.run(
             list(spec.command), cwd=spec.root, env=env, capture_output=True, timeout=spec.timeout, check=False
@@ -194,7 +177,6 @@ def record(spec: SmokeSpec) -> RecordResult:
             path=spec.config_path,
             line=spec.line_of("timeout"),
         ) from None
-    seconds = (datetime.now(UTC) - started).total_seconds()
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["(no stderr)"]
         raise RecordError(
@@ -207,28 +189,74 @@ def record(spec: SmokeSpec) -> RecordResult:
             raise RecordError(
                 f"the prediction did not write `{spec.output}`", path=spec.config_path, line=spec.line_of("output")
             )
-        output = output_path.read_bytes()
-    else:
-        output = proc.stdout
-    return _write(spec, output, env, started, seconds)
+        return output_path.read_bytes()
+    return proc.stdout
 
 
-def _write(spec: SmokeSpec, output: bytes, env: dict[str, str], started: datetime, seconds: float) -> RecordResult:
+def probe_host(spec: SmokeSpec, env: dict[str, str]) -> dict[str, Any]:
+    """The environment record of the interpreter that runs the command (the probe follows a console script
+    to its shebang's Python), or a record that says why there is none."""
+    try:
+        proc = subprocess.run(
+            probe_argv(sys.executable, spec.command),
+            cwd=spec.root,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"error": f"the environment probe did not run: {exc}"}
+    doc = parse(proc.stdout)
+    if doc is None:
+        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        return {"error": f"the environment probe failed: {last[0]}"}
+    return doc
+
+
+def determinism_finding(spec: SmokeSpec, moving: list[str], runs: int) -> Finding:
+    from reprocheck.rules.runtime import NOT_DETERMINISTIC
+
+    shown = ", ".join(moving[:10]) + (f" and {len(moving) - 10} more" if len(moving) > 10 else "")
+    return NOT_DETERMINISTIC.finding(
+        Location(spec.config_path, spec.line_of("command")),
+        f"the prediction is not deterministic on this machine: {len(moving)} key(s) moved between {runs} runs "
+        f"({shown})",
+        hint="usual causes: unseeded randomness (seed random, numpy, torch), hash order (sort what comes from "
+        "sets; PYTHONHASHSEED), the time of day (take it from the input), thread count (fix OMP/MKL threads); "
+        "smoke will not blame the container for these keys",
+        cause="not deterministic on the host",
+        evidence=tuple(f"moved: {m}" for m in moving[:20]),
+        details={"moving": moving, "runs": runs},
+    )
+
+
+def _write(
+    spec: SmokeSpec, outputs: list[bytes], env: dict[str, str], started: datetime, seconds: list[float]
+) -> RecordResult:
+    output = outputs[0]
+    moving: list[str] = []
+    for other in outputs[1:]:
+        moving += moving_keys(output, other, spec.compare, spec.tolerance, spec.keys)
+    moving = sorted(set(moving))
     spec.golden.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(spec.golden, output)
     names = lock_names(spec)
-    versions = installed_versions(interpreter_of(spec.command), names, spec.root, env)
-    raw = versions.get("packages")
-    packages = {str(k): (str(v) if v else None) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    record_data = {
-        "recorded": started.isoformat(timespec="seconds"),
+    probe = probe_host(spec, env)
+    installed = packages(probe)
+    lock_versions: dict[str, str | None] = {n: installed.get(n) for n in names}
+    record_data: dict[str, Any] = {
+        "schema": SCHEMA,
         "command": list(spec.command),
-        "seconds": round(seconds, 3),
-        "python": versions.get("python"),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "packages": packages,
+        **{k: v for k, v in probe.items() if k != "cwd"},
+        "cwd": relative_cwd(str(probe.get("cwd", spec.root)), str(spec.root)),
+        "packages": lock_versions,
+        "determinism": {"runs": len(outputs), "deterministic": not moving, "moving": moving},
+        VOLATILE_KEY: {"at": started.isoformat(timespec="seconds"), "seconds": seconds},
     }
     env_path = env_record_path(spec.golden)
     write_atomic(env_path, json.dumps(record_data, indent=2, sort_keys=True) + "\n")
-    return RecordResult(spec.golden, env_path, seconds, packages)
+    interp = probe.get("interpreter") if isinstance(probe.get("interpreter"), dict) else {}
+    how = f"{interp.get('executable', '?')} ({interp.get('resolved_from', '')})" if interp else str(probe.get("error"))
+    findings = (determinism_finding(spec, moving, len(outputs)),) if moving else ()
+    return RecordResult(spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings)

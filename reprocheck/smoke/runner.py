@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,18 +20,31 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
 )
-from reprocheck.backend.images import build_finding, obtain_image
+from reprocheck.confine import is_root_user
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
-from reprocheck.rules import META
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import (
+    CRASHED,
+    DIFFERS,
+    NOT_DETERMINISTIC,
+    OUT_OF_MEMORY,
+    OUTPUT_TOO_LARGE,
+    SERVER_NOT_READY,
+    TIMED_OUT,
+)
 from reprocheck.smoke.compare import Comparison, compare
+from reprocheck.smoke.diagnose import Diagnosis
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.record import VERSIONS_SNIPPET, env_record_path
-from reprocheck.smoke.spec import SmokeSpec, memory_bytes
+from reprocheck.smoke.spec import ServeSpec, SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
     from reprocheck.smoke.http import ServeResult
+
+# serve mode: start the server in the image, wait for readiness, send the request (given by the runtime
+# pipeline, which owns the engine): (image, serve spec, command, sandbox, timeout, progress) -> result
+Serve = Callable[[str, ServeSpec, tuple[str, ...], Sandbox, float, Progress], "ServeResult"]
 
 
 @dataclass(frozen=True)
@@ -47,30 +60,27 @@ class SmokeOutcome:
     notes: tuple[str, ...]
 
 
-def _finding(rule: str, message: str, location: Location, hint: str | None = None) -> Finding:
-    return Finding(rule, META[rule].severity, message, location, hint)
+def _finding(
+    rule: RuleMeta, message: str, location: Location, hint: str | None = None, why: Diagnosis | None = None
+) -> Finding:
+    if why is None:
+        return rule.finding(location, message, hint)
+    return rule.finding(location, message, hint, cause=why.cause, evidence=why.evidence, details=why.details)
 
 
 class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
 
-    def __init__(self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress) -> None:
+    def __init__(
+        self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress, serve: Serve | None = None
+    ) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
+        self.serve = serve
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
-
-    # ---- image
-
-    def image(
-        self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False
-    ) -> tuple[str | None, BuildResult | None, bool]:
-        """(image reference, build result, reused): see ``obtain_image``."""
-        got = obtain_image(self.backend, self.spec.source, self.progress, image_ref, no_cache, rebuild)
-        self.notes.extend(got.notes)
-        return got.image, got.build, got.reused
 
     # ---- run
 
@@ -78,7 +88,16 @@ class SmokeRunner:
         spec = self.spec
         info = self.backend.inspect(image)
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
-        mounts = [BindMount(str((spec.root / inp).resolve()), posixpath.join(workdir, inp)) for inp in spec.inputs]
+        # sandbox: only what the spec's ProjectRoot resolved inside the project is mounted, read-only
+        sources = spec.input_paths or tuple((spec.root / inp).resolve() for inp in spec.inputs)
+        mounts = [
+            BindMount(str(src), posixpath.join(workdir, inp)) for src, inp in zip(sources, spec.inputs, strict=True)
+        ]
+        if spec.user is not None and spec.allow_root and is_root_user(spec.user):
+            note = f"warning: the prediction runs as root (`user = {spec.user!r}`, allow-root = true), not as nobody"
+            if note not in self.notes:
+                self.notes.append(note)
+        # end sandbox
         if output_file is not None:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
         return Sandbox(
@@ -91,6 +110,9 @@ class SmokeRunner:
             mounts=tuple(mounts),
             env=spec.env,
             labels={RUN_LABEL: self.run_id},
+            # sandbox: output bounded (streams by the backend, a file by RLIMIT_FSIZE one byte past the limit)
+            max_output=spec.max_output,
+            max_file=spec.max_output + 1 if output_file is not None else None,
         )
 
     def execute(self, image: str) -> tuple[RunResult, bytes | None]:
@@ -106,30 +128,15 @@ class SmokeRunner:
             result = self.backend.run(image, spec.command, self.sandbox(image, output_file), spec.timeout)
             if output_file is None:
                 return result, result.stdout
+            # sandbox: the file is read only up to the limit; larger is OUTPUT_TOO_LARGE, however it ended
+            if output_file.stat().st_size > spec.max_output:
+                return replace(result, exceeded=f"`{spec.output}`"), None
             data = output_file.read_bytes()
             return result, data if data else None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
     # ---- judge
-
-    def run(self, image_ref: str | None = None, no_cache: bool = False, rebuild: bool = False) -> SmokeOutcome:
-        self.check_golden()
-        image, build, reused = self.image(image_ref, no_cache, rebuild)
-        if image is None:
-            assert build is not None
-            return SmokeOutcome(
-                None,
-                build,
-                False,
-                None,
-                None,
-                None,
-                None,
-                (build_finding(build, self.spec.dockerfile),),
-                tuple(self.notes),
-            )
-        return self.run_on(image, build, reused)
 
     def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
         """Run the prediction in an image already at hand and judge it."""
@@ -144,15 +151,12 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
-        from reprocheck.smoke.serve import ServeRunner
-
         serve = self.spec.serve
         assert serve is not None
-        client = getattr(self.backend, "client", None)
-        if client is None:
-            raise ConfigError("serve mode needs the Docker backend")
-        result = ServeRunner(client, self.progress).run(
-            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout
+        if self.serve is None:
+            raise ConfigError("serve mode needs a backend that can start a server")
+        result = self.serve(
+            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
         )
         run = RunResult(
             result.exit_code,
@@ -178,35 +182,38 @@ class SmokeRunner:
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
             why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
+            d = self.diagnosis(image, crash=why)
             message = (
                 f"the server was killed: out of memory (limit {spec.memory})"
-                if why.rule == "RC804"
-                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {why.cause}"
+                if why.rule is OUT_OF_MEMORY
+                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            return [_finding(why.rule, message, serve_line, hint=f"{why.hint}\nend of its output:\n{tail}")], None, why
+            return [_finding(why.rule, message, serve_line, d.hint, d)], None, why
         if not result.ready:
+            why = explain(None, result.stderr + result.stdout, False, False)
+            d = self.diagnosis(image, crash=why)
             return (
                 [
                     _finding(
-                        "RC806",
+                        SERVER_NOT_READY,
                         f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
                         f"(waiting for {serve.readiness})",
                         Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
+                        why=replace(d, rule=SERVER_NOT_READY, cause=d.cause if why.cause != "crash" else "not ready"),
                     )
                 ],
                 None,
                 None,
             )
         if result.status is None:
-            rule = "RC803" if result.request_timed_out else "RC802"
+            rule = TIMED_OUT if result.request_timed_out else CRASHED
             return (
                 [
-                    _finding(
-                        rule,
-                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
+                    rule.finding(
                         serve_line,
+                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
                         hint=f"end of its output:\n{tail}",
                     )
                 ],
@@ -218,10 +225,9 @@ class SmokeRunner:
             snippet = body[:300].decode("utf-8", "replace")
             return (
                 [
-                    _finding(
-                        "RC805",
-                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
+                    DIFFERS.finding(
                         serve_line,
+                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
                         hint=f"response body: {snippet}\nend of its output:\n{tail}",
                     )
                 ],
@@ -230,6 +236,18 @@ class SmokeRunner:
             )
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
+
+    def too_large(self, what: str, stderr: bytes) -> Finding:
+        from reprocheck.engine.table import show_size
+
+        spec = self.spec
+        tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
+        return OUTPUT_TOO_LARGE.finding(
+            self._command_location(),
+            f"the prediction wrote more than max-output = {show_size(spec.max_output)} to {what}: it was stopped",
+            hint="a prediction that floods its output is a bug (a debug print, a loop); if the output is really "
+            f"that large, raise `max-output`\nend of stderr:\n{tail}",
+        )
 
     def check_golden(self) -> None:
         spec = self.spec
@@ -247,24 +265,28 @@ class SmokeRunner:
         self, result: RunResult, output: bytes | None, image: str
     ) -> tuple[list[Finding], Comparison | None, Explanation | None]:
         spec = self.spec
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         if result.timed_out or result.oom_killed or result.exit_code != 0:
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
-            evidence = "\n".join(why.evidence) or "(no stderr)"
+            d = self.diagnosis(image, crash=why) if why.rule is CRASHED else None
+            cause = d.cause if d else why.cause
+            evidence = "\n".join(why.evidence) or "(no stderr)"  # the same lines as the finding's evidence
             message = {
-                "RC803": f"the prediction was killed after timeout = {spec.timeout:g} s",
-                "RC804": f"the prediction was killed: out of memory (limit {spec.memory})",
+                TIMED_OUT.id: f"the prediction was killed after timeout = {spec.timeout:g} s",
+                OUT_OF_MEMORY.id: f"the prediction was killed: out of memory (limit {spec.memory})",
             }.get(
-                why.rule, f"the prediction failed in the container (exit {result.exit_code}); likely cause: {why.cause}"
+                why.rule.id,
+                f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}",
             )
-            hint = f"{why.hint}\nend of stderr:\n{evidence}"
-            return [_finding(why.rule, message, self._command_location(), hint=hint)], None, why
+            hint = d.hint if d else f"{why.hint}\nwhat stderr says:\n{evidence}"
+            return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
                 [
-                    _finding(
-                        "RC802",
-                        f"the prediction wrote no `{spec.output}` in the container",
+                    CRASHED.finding(
                         Location(spec.config_path, spec.line_of("output")),
+                        f"the prediction wrote no `{spec.output}` in the container",
                         hint="check the path: it is relative to the image's working directory",
                     )
                 ],
@@ -275,55 +297,37 @@ class SmokeRunner:
         if comparison.equal:
             return [], comparison, None
         lines = [comparison.problem] if comparison.problem else []
-        for d in comparison.differences:
-            tol = f" ({d.tolerance})" if d.tolerance else ""
-            lines.append(f"{d.where}: expected {d.expected}, got {d.actual}{tol}")
+        for diff in comparison.differences:
+            tol = f" ({diff.tolerance})" if diff.tolerance else ""
+            lines.append(f"{diff.where}: expected {diff.expected}, got {diff.actual}{tol}")
         if comparison.total > len(comparison.differences):
             lines.append(f"... and {comparison.total - len(comparison.differences)} more")
-        versions = self.version_drift(image)
-        if versions:
-            lines.append("package versions that differ from the host's record: " + ", ".join(versions))
+        d = self.diagnosis(image, output=output)
+        lines = [d.hint, *lines]
         count = comparison.total or 1
         message = (
             f"the container's prediction differs from {self._rel(spec.golden)} "
-            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare})"
+            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare}); likely cause: {d.cause}"
         )
+        if d.rule is NOT_DETERMINISTIC:
+            message = (
+                f"the container's prediction differs from {self._rel(spec.golden)} only in keys that also moved "
+                "between runs on the host: not the container's fault"
+            )
         return (
-            [_finding("RC805", message, Location(self._rel(spec.golden), 1), hint="\n".join(lines))],
+            [_finding(d.rule, message, Location(self._rel(spec.golden), 1), "\n".join(lines), d)],
             comparison,
             None,
         )
 
-    def version_drift(self, image: str) -> list[str]:
-        """Packages whose version in the image differs from the host's record, when there is a record."""
-        record_path = env_record_path(self.spec.golden)
-        if not record_path.is_file():
-            return []
-        try:
-            host = json.loads(record_path.read_text())
-        except ValueError:
-            return []
-        names = sorted((host.get("packages") or {}).keys())
-        if not names:
-            return []
-        python = (
-            self.spec.command[0]
-            if self.spec.command and self.spec.command[0].split("/")[-1].startswith("python")
-            else "python3"
+    # ---- diagnosis: smoke/facts.py gathers the facts, smoke/diagnose.py judges them
+
+    def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
+        from reprocheck.smoke.facts import diagnose_run
+
+        return diagnose_run(
+            self.backend, self.spec, image, self.sandbox(image, None), crash=crash, output=output, notes=self.notes
         )
-        result = self.backend.run(image, (python, "-c", VERSIONS_SNIPPET, *names), self.sandbox(image, None), 60)
-        if result.exit_code != 0:
-            return []
-        try:
-            inside = json.loads(result.stdout).get("packages", {})
-        except ValueError:
-            return []
-        out = []
-        for name in names:
-            a, b = host["packages"].get(name), inside.get(name)
-            if a != b:
-                out.append(f"{name} {a or 'absent'} on the host, {b or 'absent'} in the image")
-        return out
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display

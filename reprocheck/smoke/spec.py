@@ -6,19 +6,21 @@ and the line. Paths are resolved against the directory of the config file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from reprocheck.engine.table import ConfigTable, show_size
 from reprocheck.errors import ConfigError
 
 if TYPE_CHECKING:
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.confine import ProjectRoot
+    from reprocheck.model.build import ImageSource
 
 MODES = ("exact", "text", "json")
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgKMG]i?[bB]?|[bB])?$")
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,63 @@ class SmokeSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     lock: Path | None = None
     serve: ServeSpec | None = None
+    runs: int = 2  # how many times `record` runs the prediction on the host (>= 2 finds nondeterminism)
     lines: Mapping[str, int] = field(default_factory=dict)  # key -> line in the config file
+    allow_root: bool = False  # `user` may be root (shown as a warning)
+    input_paths: tuple[Path, ...] = ()  # the inputs resolved inside the project: what is mounted
+    max_output: int = 16 * 1024**2  # bytes of stdout, stderr or output file the prediction may write
+    keep_images: int = 2  # smoke cache: images of this project kept
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
 
     @property
     def source(self) -> ImageSource:
-        from reprocheck.backend.images import ImageSource
+        from reprocheck.model.build import ImageSource
 
-        return ImageSource(self.root.name, self.context, self.dockerfile, self.target, self.build_args)
+        record = self.golden.with_name(self.golden.name + ".env.json")
+        return ImageSource(
+            self.root.name,
+            self.context,
+            self.dockerfile,
+            self.target,
+            self.build_args,
+            self.root,
+            self.keep_images,
+            # record rewrites these: they must not invalidate the image unless the Dockerfile copies them
+            not_copied(self.dockerfile, self.context, (self.golden, record)),
+        )
+
+
+def not_copied(dockerfile: Path, context: Path, paths: tuple[Path, ...]) -> frozenset[str]:
+    """Of ``paths``, those inside the build context that no COPY/ADD of the Dockerfile can copy (context
+    relative, posix). When in doubt (a variable in a source, an unreadable Dockerfile) a path counts as copied."""
+    from fnmatch import fnmatchcase
+
+    from reprocheck.model.dockerfile import CopyInstruction
+    from reprocheck.parsing.dockerfile import parse_dockerfile
+
+    try:
+        df = parse_dockerfile(dockerfile.read_bytes(), str(dockerfile))
+    except OSError:
+        return frozenset()
+    sources = [
+        src.strip().lstrip("/").removeprefix("./").rstrip("/")
+        for ins in df.instructions
+        if isinstance(ins, CopyInstruction) and ins.from_stage is None
+        for src in ins.sources
+        if not src.startswith("<<")
+    ]
+    out = set()
+    for path in paths:
+        try:
+            rel = path.relative_to(context).as_posix()
+        except ValueError:
+            continue  # not in the context: not in the digest anyway
+        prefixes = [rel, *(p.as_posix() for p in PurePosixPath(rel).parents if p.as_posix() != ".")]
+        if not any(src in ("", ".") or "$" in src or any(fnmatchcase(p, src) for p in prefixes) for src in sources):
+            out.add(rel)
+    return frozenset(out)
 
 
 _KNOWN = {
@@ -111,160 +160,144 @@ _KNOWN = {
     "pids",
     "workdir",
     "user",
+    "allow-root",
     "env",
     "lock",
     "serve",
+    "max-output",
+    "keep-images",
+    "runs",
 }
+MAX_OUTPUT = 16 * 1024**2
+DAY = 86400.0
 
 
 def memory_bytes(text: str) -> int:
     """``"512m"``/``"1g"``/``"256MiB"`` -> bytes (Docker's units: k, m, g are powers of 1024)."""
-    m = _SIZE.match(text.strip())
-    if m is None:
-        raise ValueError(f"`{text}` is not a size such as 512m or 2g")
-    unit = (m.group(2) or "b")[0].lower()
-    return int(float(m.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit])
+    from reprocheck.engine.table import size_bytes
+
+    return size_bytes(text)
 
 
-def _line_finder(text: str, section_start: int) -> Any:
-    def find(key: str) -> int | None:
-        pat = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""", re.MULTILINE)
-        m = pat.search(text, section_start)
-        return text.count("\n", 0, m.start()) + 1 if m else None
+def _tolerance(t: ConfigTable, path: str, tol: object) -> Tolerance:
+    if tol == "ignore":
+        return Tolerance(ignore=True)
+    if (
+        isinstance(tol, dict)
+        and set(tol) <= {"rtol", "atol"}
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in tol.values()
+        )
+    ):
+        return Tolerance(float(tol.get("rtol", 0.0)), float(tol.get("atol", 0.0)))
+    raise t.error("keys", f'`{path}` must be {{ rtol = ..., atol = ... }} (finite, >= 0) or "ignore"')
 
-    return find
+
+def _container_path(t: ConfigTable, key: str, value: str, absolute: bool) -> None:
+    parts = PurePosixPath(value).parts
+    if ".." in parts:
+        raise t.error(key, f"`{value}` must not contain `..`")
+    if absolute and not value.startswith("/"):
+        raise t.error(key, f"`{value}` must be an absolute path in the container, such as /app")
+    if not absolute and value.startswith("/"):
+        raise t.error(key, f"`{value}` must be relative to the working directory, inside it")
 
 
 def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str = "") -> SmokeSpec:
-    """Validate a smoke table; every mistake is a ConfigError with the key and its line."""
-    start = 0
-    m = re.search(r"^\s*\[(tool\.reprocheck\.)?smoke\]", text, re.MULTILINE)
-    if m:
-        start = m.start()
-    find = _line_finder(text, start)
-    section_line = text.count("\n", 0, start) + 1 if m else 1
+    """Validate a smoke table; every mistake is a ConfigError with the key and its line. Every path is
+    resolved inside the project (``root``) or refused."""
+    from reprocheck.confine import ProjectRoot, is_root_user
 
-    def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"smoke.{key}: {message}", path=config_path, line=find(key) or section_line)
-
-    for key in table:
-        if key not in _KNOWN:
-            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_KNOWN))})")
-
-    def string(key: str, default: str | None = None) -> str | None:
-        value = table.get(key, default)
-        if value is not None and not isinstance(value, str):
-            raise fail(key, "must be a string")
-        return value
-
-    def number(key: str, default: float, minimum: float = 0.0) -> float:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            raise fail(key, f"must be a number >= {minimum:g}")
-        return float(value)
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(key, "must be a list of strings")
-        return tuple(value)
-
-    def str_table(key: str) -> dict[str, str]:
-        value = table.get(key, {})
-        if not isinstance(value, dict) or not all(isinstance(v, str | int | float) for v in value.values()):
-            raise fail(key, "must be a table of names to strings")
-        return {str(k): str(v) for k, v in value.items()}
-
+    t = ConfigTable(table, config_path, text, "smoke")
+    project = ProjectRoot.of(root)
+    t.unknown(_KNOWN)
     command = table.get("command")
     if command is None and "serve" not in table:
-        raise fail("command", 'is required: the prediction command in exec form, e.g. ["python", "predict.py"]')
+        raise t.error("command", 'is required: the prediction command in exec form, e.g. ["python", "predict.py"]')
     if command is not None and (
-        not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command)
+        not isinstance(command, list) or not command or not all(isinstance(c, str) and "\0" not in c for c in command)
     ):
-        raise fail("command", "must be a non-empty list of strings (exec form)")
-    golden = string("golden")
-    if not golden:
-        raise fail("golden", "is required: the file that holds the expected output")
-    mode = string("compare", "json") or "json"
-    if mode not in MODES:
-        raise fail("compare", f"must be one of {', '.join(MODES)}")
-    output = string("output", "stdout") or "stdout"
-    if output != "stdout" and (output.startswith("/") or ".." in Path(output).parts):
-        raise fail("output", "must be `stdout` or a path relative to the working directory")
-    for inp in strings("inputs"):
-        if inp.startswith("/") or ".." in Path(inp).parts:
-            raise fail("inputs", f"`{inp}` must be relative to the project, inside it")
-        if not (root / inp).exists():
-            raise fail("inputs", f"`{inp}` does not exist")
-    memory = string("memory", "1g") or "1g"
-    try:
-        memory_bytes(memory)
-    except ValueError as exc:
-        raise fail("memory", str(exc)) from None
-    network = table.get("network", False)
-    if not isinstance(network, bool):
-        raise fail("network", "must be true or false")
-    keys: dict[str, Tolerance] = {}
+        raise t.error("command", "must be a non-empty list of strings (exec form)")
+    golden_raw = t.string("golden")
+    if not golden_raw:
+        raise t.error("golden", "is required: the file that holds the expected output")
+    golden = project.path_of(golden_raw, t.failer("golden"))
+    if golden.is_dir():
+        raise t.error("golden", f"`{golden_raw}` is a directory, not a file")
+    record = golden.with_name(golden.name + ".env.json")
+    if record.is_symlink():
+        project.path_of(str(record), t.failer("golden"))
+    mode = t.string("compare", "json", choices=MODES) or "json"
+    output = t.string("output", "stdout") or "stdout"
+    if output != "stdout":
+        _container_path(t, "output", output, absolute=False)
+    inputs = t.strings("inputs")
+    input_paths = []
+    for inp in inputs:
+        _container_path(t, "inputs", inp, absolute=False)
+        input_paths.append(project.mountable(inp, t.failer("inputs")))
+    memory_raw = table.get("memory", "1g")
+    memory_n = t.size("memory", "1g", minimum=6 * 1024**2, maximum=1024**4)
+    memory = memory_raw if isinstance(memory_raw, str) else show_size(memory_n)
     raw_keys = table.get("keys", {})
     if not isinstance(raw_keys, dict):
-        raise fail("keys", 'must be a table of key paths to { rtol, atol } or "ignore"')
-    for path, tol in raw_keys.items():
-        if tol == "ignore":
-            keys[path] = Tolerance(ignore=True)
-        elif (
-            isinstance(tol, dict)
-            and set(tol) <= {"rtol", "atol"}
-            and all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in tol.values())
-        ):
-            keys[path] = Tolerance(float(tol.get("rtol", 0.0)), float(tol.get("atol", 0.0)))
-        else:
-            raise fail("keys", f'`{path}` must be {{ rtol = ..., atol = ... }} or "ignore"')
-    context = root / (string("context", ".") or ".")
-    if not context.is_dir():
-        raise fail("context", f"`{context}` is not a directory")
-    dockerfile = context / (string("dockerfile", "Dockerfile") or "Dockerfile")
-    if not dockerfile.is_file():
-        raise fail("dockerfile", f"`{dockerfile}` does not exist")
-    lock = string("lock")
+        raise t.error("keys", 'must be a table of key paths to { rtol, atol } or "ignore"')
+    keys = {str(path): _tolerance(t, str(path), tol) for path, tol in raw_keys.items()}
+    context = project.path_of(t.string("context", ".") or ".", t.failer("context"), must="dir")
+    dockerfile = project.path_of(
+        t.string("dockerfile", "Dockerfile") or "Dockerfile", t.failer("dockerfile"), base=context, must="file"
+    )
+    lock_raw = t.string("lock")
+    lock = project.path_of(lock_raw, t.failer("lock")) if lock_raw else None
+    workdir = t.string("workdir")
+    if workdir is not None:
+        _container_path(t, "workdir", workdir, absolute=True)
+    user = t.string("user")
+    allow_root = t.boolean("allow-root")
+    if user is not None and not user.strip():
+        raise t.error("user", "must not be empty")
+    if user is not None and is_root_user(user) and not allow_root:
+        raise t.error(
+            "user",
+            f"`{user}` runs the project's code as root in the container: refused unless `allow-root = true`",
+        )
     serve = None
     if "serve" in table:
-        m_serve = re.search(r"^\s*\[(tool\.reprocheck\.)?smoke\.serve\]", text, re.MULTILINE)
-        find_serve = _line_finder(text, m_serve.start()) if m_serve else find
-
-        def fail_serve(key: str, message: str) -> ConfigError:
-            line = find_serve(key) or (text.count("\n", 0, m_serve.start()) + 1 if m_serve else section_line)
-            return ConfigError(f"smoke.serve.{key}: {message}", path=config_path, line=line)
-
-        serve = _parse_serve(table["serve"], root, fail_serve)
+        if not isinstance(table["serve"], dict):
+            raise t.error("serve", "must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
+        serve = _parse_serve(t.sub("serve"), project)
     if serve is not None and output != "stdout":
-        raise fail("output", "a server's output is its response: leave `output` out in serve mode")
-    lines = {k: find(k) or section_line for k in _KNOWN}
-    lines[""] = section_line
+        raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
     return SmokeSpec(
-        root=root,
+        root=project.path,
         config_path=config_path,
         context=context,
         dockerfile=dockerfile,
         command=tuple(command or ()),
-        golden=root / golden,
-        target=string("target"),
-        build_args=str_table("build-args"),
-        inputs=strings("inputs"),
+        golden=golden,
+        target=t.string("target"),
+        build_args=t.str_table("build-args"),
+        inputs=inputs,
         output=output,
         compare=mode,
-        tolerance=Tolerance(number("rtol", 0.0), number("atol", 0.0)),
+        tolerance=Tolerance(t.number("rtol", 0.0), t.number("atol", 0.0)),
         keys=keys,
-        timeout=number("timeout", 120.0, minimum=1.0),
-        network=network,
+        timeout=t.number("timeout", 120.0, minimum=1.0, maximum=DAY, unit=" s"),
+        network=t.boolean("network"),
         memory=memory,
-        cpus=number("cpus", 1.0, minimum=0.01),
-        pids=int(number("pids", 256, minimum=8)),
-        workdir=string("workdir"),
-        user=string("user"),
-        env=str_table("env"),
-        lock=root / lock if lock else None,
+        cpus=t.number("cpus", 1.0, minimum=0.01, maximum=1024.0),
+        pids=int(t.number("pids", 256, minimum=8, maximum=4194304, integer=True)),
+        workdir=workdir,
+        user=user,
+        env=t.str_table("env"),
+        lock=lock,
         serve=serve,
-        lines=lines,
+        runs=int(t.number("runs", 2, minimum=1, maximum=100, integer=True)),
+        lines=t.lines(_KNOWN),
+        allow_root=allow_root,
+        input_paths=tuple(input_paths),
+        max_output=t.size("max-output", "16m", minimum=1024, maximum=4 * 1024**3),
+        keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
     )
 
 
@@ -272,49 +305,46 @@ _SERVE_KNOWN = {"port", "path", "method", "body", "headers", "status", "ready-ht
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-def _parse_serve(table: object, root: Path, fail: Any) -> ServeSpec:
-    if not isinstance(table, dict):
-        raise fail("port", "`serve` must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
-    for key in table:
-        if key not in _SERVE_KNOWN:
-            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_SERVE_KNOWN))})")
+def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
+    table = t.data
+    t.unknown(_SERVE_KNOWN)
     port = table.get("port")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise fail("port", "is required: the port the server listens on inside the container (1-65535)")
+        raise t.error("port", "is required: the port the server listens on inside the container (1-65535)")
     for key in ("path", "method", "body", "ready-http", "ready-log"):
         if key in table and not (isinstance(table[key], str) and table[key]):
-            raise fail(key, "must be a non-empty string")
+            raise t.error(key, "must be a non-empty string")
     path = str(table.get("path", "/"))
     if not path.startswith("/"):
-        raise fail("path", "must start with /")
+        raise t.error("path", "must start with /")
     method = str(table.get("method", "POST")).upper()
     if method not in _METHODS:
-        raise fail("method", f"must be one of {', '.join(_METHODS)}")
+        raise t.error("method", f"must be one of {', '.join(_METHODS)}")
     body = None
     if "body" in table:
-        body = root / str(table["body"])
-        if not body.is_file():
-            raise fail("body", f"`{table['body']}` does not exist")
+        body = project.path_of(str(table["body"]), t.failer("body"), must="file")
     headers = table.get("headers", {})
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise fail("headers", "must be a table of header names to strings")
+    if not isinstance(headers, dict) or not all(
+        isinstance(v, str) and "\n" not in v and "\r" not in v for v in headers.values()
+    ):
+        raise t.error("headers", "must be a table of header names to one-line strings")
     status = table.get("status", 200)
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status < 600:
-        raise fail("status", "must be an HTTP status code")
+        raise t.error("status", "must be an HTTP status code")
     if "ready-http" in table and "ready-log" in table:
-        raise fail("ready-log", "give one readiness check: `ready-http` or `ready-log` (neither: the port listening)")
+        raise t.error(
+            "ready-log", "give one readiness check: `ready-http` or `ready-log` (neither: the port listening)"
+        )
     ready_http = table.get("ready-http")
     if ready_http is not None and not str(ready_http).startswith("/"):
-        raise fail("ready-http", "must be a path starting with /")
+        raise t.error("ready-http", "must be a path starting with /")
     ready_log = table.get("ready-log")
     if ready_log is not None:
         try:
             re.compile(str(ready_log))
         except re.error as exc:
-            raise fail("ready-log", f"is not a regular expression: {exc}") from None
-    timeout = table.get("ready-timeout", 60)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise fail("ready-timeout", "must be a number of seconds > 0")
+            raise t.error("ready-log", f"is not a regular expression: {exc}") from None
+    timeout = t.number("ready-timeout", 60.0, minimum=0.1, maximum=DAY, unit=" s")
     return ServeSpec(
         port=port,
         path=path,
@@ -324,7 +354,7 @@ def _parse_serve(table: object, root: Path, fail: Any) -> ServeSpec:
         status=status,
         ready_http=str(ready_http) if ready_http else None,
         ready_log=str(ready_log) if ready_log else None,
-        ready_timeout=float(timeout),
+        ready_timeout=timeout,
     )
 
 
@@ -343,53 +373,3 @@ def load_spec(config: Path | None, start: Path) -> SmokeSpec:
     if not isinstance(smoke, dict):
         raise ConfigError("no [smoke] table in this configuration", path=str(path))
     return parse_spec(smoke, path.parent.resolve(), str(path), text)
-
-
-@dataclass(frozen=True)
-class BuildTarget:
-    """What to build when a command needs an image: from the smoke table when there is one, else the
-    Dockerfile given (or ./Dockerfile) with its context."""
-
-    config: Path | None
-    source: ImageSource
-
-
-def load_build(
-    config: Path | None, start: Path, dockerfile: str | None = None, context: str | None = None
-) -> BuildTarget:
-    from reprocheck.backend.images import ImageSource
-    from reprocheck.engine.config import find_config, reprocheck_table
-
-    path = config or find_config(start)
-    table: dict[str, Any] = {}
-    if path is not None:
-        top, _ = reprocheck_table(path)
-        smoke = top.get("smoke")
-        table = smoke if isinstance(smoke, dict) else {}
-    if dockerfile is None and (table.get("command") or table.get("serve")) and path is not None:
-        spec = load_spec(path, start)
-        return BuildTarget(path, spec.source)
-    root = path.parent.resolve() if path is not None and dockerfile is None else start.resolve()
-    df = Path(dockerfile).resolve() if dockerfile else root / str(table.get("dockerfile", "Dockerfile"))
-    if not df.is_file():
-        raise ConfigError(f"no Dockerfile at `{df}` (give one with --dockerfile)")
-    if context:
-        ctx = Path(context).resolve()
-    elif "context" in table and dockerfile is None:
-        ctx = root / str(table["context"])
-    else:
-        from reprocheck.engine.project import choose_context
-        from reprocheck.parsing.dockerfile import parse_dockerfile
-
-        ctx, _ = choose_context(df, parse_dockerfile(df.read_bytes(), str(df)), None)
-    if not ctx.is_dir():
-        raise ConfigError(f"the build context `{ctx}` is not a directory")
-    target = table.get("target") if dockerfile is None else None
-    args = table.get("build-args", {}) if dockerfile is None else {}
-    name = (ctx if ctx.name else df.parent).name or "project"
-    return BuildTarget(
-        path,
-        ImageSource(
-            name, ctx, df, target if isinstance(target, str) else None, {str(k): str(v) for k, v in args.items()}
-        ),
-    )

@@ -90,8 +90,7 @@ def relevant_stages(df: Dockerfile, target: str | None = None) -> set[int]:
 
 
 def final_stage(df: Dockerfile, target: str | None = None) -> int:
-    by_name = {s.alias.lower(): s.index for s in df.stages if s.alias}
-    return by_name.get(target.lower(), len(df.stages) - 1) if target else len(df.stages) - 1
+    return df.final_stage(target)
 
 
 def _lock_entries(f: DependencyFile, required_role: bool) -> Iterable[LockEntry]:
@@ -104,6 +103,7 @@ def _lock_entries(f: DependencyFile, required_role: bool) -> Iterable[LockEntry]
             yield LockEntry(d.name, versions, f.path, d.line, required_role, d.marker, d.spec.kind.value)
         return
     required = _required_locked(f)
+    reach = reach_markers(f) if f.kind in (DepKind.UV_LOCK, DepKind.POETRY_LOCK) else {}
     for p in f.locked:
         yield LockEntry(
             p.name,
@@ -111,9 +111,59 @@ def _lock_entries(f: DependencyFile, required_role: bool) -> Iterable[LockEntry]
             f.path,
             p.line,
             required_role and p.name in required,
-            p.marker,
+            _both(p.marker, reach.get(canonical(p.name))),
             p.source,
         )
+
+
+_MAX_CONDITIONS = 8
+_MAX_MARKER = 600
+
+
+def _both(a: str | None, b: str | None) -> str | None:
+    if a and b:
+        return f"({a}) and ({b})"
+    return a or b
+
+
+def reach_markers(f: DependencyFile) -> dict[str, str | None]:
+    """For each package of a uv.lock or poetry.lock, the condition under which the dependency graph pulls it
+    in, from the markers on the edges (colorama via click only ``sys_platform == 'win32'``); None when some
+    path to it has no marker. Roots are uv's editable/virtual projects, or poetry's packages nobody requires."""
+    by_name: dict[str, list[LockedPackage]] = {}
+    for p in f.locked:
+        by_name.setdefault(canonical(p.name), []).append(p)
+    if f.kind is DepKind.UV_LOCK:
+        roots = {canonical(p.name) for p in f.locked if p.source in ("editable", "virtual")}
+    else:
+        required = {canonical(e.name) for p in f.locked for e in p.dependencies}
+        roots = set(by_name) - required
+    # name -> None (always) or a set of alternative conditions
+    cond: dict[str, set[str] | None] = dict.fromkeys(roots)
+    todo = list(roots)
+    while todo:
+        parent = todo.pop()
+        here = cond[parent]
+        for pkg in by_name.get(parent, ()):
+            for edge in (*pkg.dependencies, *(e for es in pkg.optional.values() for e in es)):
+                child = canonical(edge.name)
+                new: set[str] | None
+                if here is None:
+                    new = {edge.marker} if edge.marker else None
+                else:
+                    new = {_both(c, edge.marker) or c for c in here}
+                if new is not None and (len(new) > _MAX_CONDITIONS or any(len(c) > _MAX_MARKER for c in new)):
+                    new = None  # too intricate to keep: treat as always
+                old = cond.get(child, set())
+                if child in cond and old is None:
+                    continue
+                merged = None if new is None else (old or set()) | new
+                if child not in cond or merged != old:
+                    if merged is not None and len(merged) > _MAX_CONDITIONS:
+                        merged = None
+                    cond[child] = merged
+                    todo.append(child)
+    return {name: (None if c is None else " or ".join(f"({m})" for m in sorted(c))) for name, c in cond.items()}
 
 
 def _required_locked(f: DependencyFile) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -12,8 +13,17 @@ from packaging.version import InvalidVersion, Version
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
-from reprocheck.rules import META
-from reprocheck.verify.expect import Expectation, LockEntry
+from reprocheck.model.rule import RuleMeta
+from reprocheck.rules.runtime import (
+    BASE_DIGEST,
+    OS_PACKAGE_VERSION,
+    PACKAGE_MISSING,
+    PACKAGE_UNEXPECTED,
+    PACKAGE_VERSION,
+    PYTHON_VERSION,
+    RUNS_AS_ROOT,
+)
+from reprocheck.verify.expect import Expectation, LockEntry, PipInstall
 from reprocheck.verify.probe import Dist, Inventory
 
 # What pip-compile leaves out of a lock unless asked (--allow-unsafe), and what a venv brings: not judged
@@ -29,8 +39,8 @@ class Verdict:
     notes: tuple[str, ...]
 
 
-def _finding(rule: str, message: str, path: str, line: int, hint: str | None = None) -> Finding:
-    return Finding(rule, META[rule].severity, message, Location(path, max(line, 1)), hint)
+def _finding(rule: RuleMeta, message: str, path: str, line: int, hint: str | None = None) -> Finding:
+    return rule.finding(Location(path, max(line, 1)), message, hint)
 
 
 def applies(marker: str | None, env: Mapping[str, str]) -> bool:
@@ -63,18 +73,51 @@ def python_fits(expected: str, actual: str) -> bool:
         return True
 
 
-def _installed_by(exp: Expectation, key: str) -> str:
+def pulled_in_by(exp: Expectation, dists: Collection[Dist], key: str) -> tuple[PipInstall, list[str]] | None:
+    """The Dockerfile install that brought ``key`` in as a dependency: the nearest package up the image's
+    dependency graph (Requires-Dist) that an install line names, with the chain from it down to ``key``."""
+    parents: dict[str, list[str]] = {}
+    for d in dists:
+        for req in d.requires:
+            name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+            if name:
+                parents.setdefault(canonical(name.group(1)), []).append(canonical(d.name))
+    seen = {key}
+    frontier: list[list[str]] = [[key]]
+    while frontier:
+        nxt: list[list[str]] = []
+        for chain in frontier:
+            for parent in sorted(parents.get(chain[0], ())):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                installs = exp.pip_installs.get(parent, ())
+                if installs:
+                    return installs[-1], [parent, *chain]
+                nxt.append([parent, *chain])
+        frontier = nxt
+    return None
+
+
+def _installed_by(exp: Expectation, key: str, dists: Collection[Dist] = ()) -> tuple[str, PipInstall | None]:
     installs = exp.pip_installs.get(key, ())
     if installs:
         first = installs[0]
-        return f"installed by {first.path}:{first.line} `{first.text}`"
-    return "no line of the Dockerfile names it: the base image or an unlocked install brings it"
+        return f"installed by {first.path}:{first.line} `{first.text}`", first
+    via = pulled_in_by(exp, dists, key)
+    if via is not None:
+        install, chain = via
+        return (
+            f"pulled in by {install.path}:{install.line} `{install.text}` as a dependency ({' -> '.join(chain)})",
+            install,
+        )
+    return "no line of the Dockerfile names it: the base image or an unlocked install brings it", None
 
 
 def match_python(
     exp: Expectation, inv: Inventory, ignore: Collection[str] = DEFAULT_IGNORE
 ) -> tuple[list[Finding], int]:
-    """RC810 missing, RC811 unexpected, RC812 other version, RC813 other Python."""
+    """Python packages: RC810 missing, RC811 unexpected, RC812 other version, RC813 other Python."""
     out: list[Finding] = []
     if inv.python is None:
         return out, 0
@@ -94,7 +137,7 @@ def match_python(
                 want = f" {req.versions[0]}" if req.versions else ""
                 out.append(
                     _finding(
-                        "RC810",
+                        PACKAGE_MISSING,
                         f"`{req.name}`{want} is in {req.path} but not installed in the image",
                         req.path,
                         req.line,
@@ -106,14 +149,16 @@ def match_python(
         if versions and not any(same_version(dist.version, v) for v in versions):
             entry: LockEntry = next((e for e in here if e.versions), first)
             later = exp.pip_installs.get(key, ())
-            why = (
-                f"a later install changed it: {later[0].path}:{later[0].line} `{later[0].text}`"
-                if later
-                else "something installed after the lock replaced it (a dependency of an unlocked package?)"
-            )
+            via = pulled_in_by(exp, inv.dists, key) if not later else None
+            if later:
+                why = f"a later install changed it: {later[0].path}:{later[0].line} `{later[0].text}`"
+            elif via is not None:
+                why = f"{via[0].path}:{via[0].line} `{via[0].text}` replaced it: it requires it ({' -> '.join(via[1])})"
+            else:
+                why = "something installed after the lock replaced it (a dependency of an unlocked package?)"
             out.append(
                 _finding(
-                    "RC812",
+                    PACKAGE_VERSION,
                     f"`{dist.name}` is {dist.version} in the image but {' or '.join(versions)} in {entry.path}",
                     entry.path,
                     entry.line,
@@ -123,22 +168,22 @@ def match_python(
     for key, dist in sorted(installed.items()):
         if key in exp.entries or key in ignored:
             continue
-        installs = exp.pip_installs.get(key, ())
-        where_path, where_line = (installs[0].path, installs[0].line) if installs else (exp.dockerfile, exp.base_line)
+        how, install = _installed_by(exp, key, inv.dists)
+        where_path, where_line = (install.path, install.line) if install else (exp.dockerfile, exp.base_line)
         out.append(
             _finding(
-                "RC811",
+                PACKAGE_UNEXPECTED,
                 f"`{dist.name}` {dist.version} is in the image but not in {locks}",
                 where_path,
                 where_line,
-                hint=f"{_installed_by(exp, key)}; found at {dist.location or '?'}. Add it to the lock's source "
+                hint=f"{how}; found at {dist.location or '?'}. Add it to the lock's source "
                 "and recompile, or remove the install",
             )
         )
     if exp.python and not python_fits(exp.python, inv.python):
         out.append(
             _finding(
-                "RC813",
+                PYTHON_VERSION,
                 f"the image runs Python {inv.python} but {exp.python_path} was made for Python {exp.python}",
                 exp.python_path,
                 exp.python_line,
@@ -150,7 +195,7 @@ def match_python(
 
 
 def match_os(exp: Expectation, inv: Inventory) -> list[Finding]:
-    """RC814: OS packages the Dockerfile pins whose installed version differs."""
+    """OS packages the Dockerfile pins (RC814) whose installed version differs."""
     out: list[Finding] = []
     if inv.os_manager is None:
         return out
@@ -161,7 +206,7 @@ def match_os(exp: Expectation, inv: Inventory) -> list[Finding]:
         state = f"{have} is installed" if have else "it is not installed"
         out.append(
             _finding(
-                "RC814",
+                OS_PACKAGE_VERSION,
                 f"{pin.path} pins `{pin.name}={pin.version}` but {state} in the image",
                 pin.path,
                 pin.line,
@@ -172,13 +217,13 @@ def match_os(exp: Expectation, inv: Inventory) -> list[Finding]:
 
 
 def match_user(exp: Expectation, inv: Inventory) -> list[Finding]:
-    """RC815: the image's configured user is root."""
+    """The image's configured user is root (RC815)."""
     if inv.user.strip() not in ROOT_USERS:
         return []
     where = f"USER {exp.user}" if exp.user is not None else "no USER instruction"
     return [
         _finding(
-            "RC815",
+            RUNS_AS_ROOT,
             f"the image runs as root ({where}; the image's user is `{inv.user or 'root'}`)",
             exp.dockerfile,
             exp.user_line,
@@ -190,13 +235,13 @@ def match_user(exp: Expectation, inv: Inventory) -> list[Finding]:
 def judge_base_digest(
     name: str, pinned: str | None, remote: str, local: Collection[str], path: str, line: int
 ) -> Finding | None:
-    """RC816: the registry's digest of ``name`` against the Dockerfile's pin, or (no pin) against the digests
+    """The registry's digest (RC816) of ``name`` against the Dockerfile's pin, or (no pin) against the digests
     of this engine's copy."""
     if pinned:
         if pinned == remote:
             return None
         return _finding(
-            "RC816",
+            BASE_DIGEST,
             f"`{name}` now points to {remote[:19]}… on its registry; the Dockerfile pins {pinned[:19]}…",
             path,
             line,
@@ -206,7 +251,7 @@ def judge_base_digest(
     if not local or remote in local:
         return None
     return _finding(
-        "RC816",
+        BASE_DIGEST,
         f"this engine's `{name}` is {sorted(local)[0][:19]}… but the registry has {remote[:19]}…: a fresh machine "
         "builds on another base",
         path,

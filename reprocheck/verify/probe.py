@@ -48,8 +48,18 @@ else:
             where = ""
         installer = (dist.read_text("INSTALLER") or "").strip()
         direct = dist.read_text("direct_url.json")
+        requires = []
+        for req in dist.requires or []:
+            head = req.split(";", 1)
+            if len(head) > 1 and "extra" in head[1]:
+                continue
+            word = head[0].strip().split("[")[0]
+            for stop in "<>=!~( ":
+                word = word.split(stop)[0]
+            if word:
+                requires.append(word)
         out["dists"].append({"name": name, "version": dist.version, "location": where,
-                             "installer": installer, "direct_url": bool(direct)})
+                             "installer": installer, "direct_url": bool(direct), "requires": requires})
 print(json.dumps(out))
 """
 
@@ -61,6 +71,7 @@ class Dist:
     location: str = ""
     installer: str = ""
     direct_url: bool = False
+    requires: tuple[str, ...] = ()  # Requires-Dist names (no extras): the image's dependency graph
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ def dists_from(doc: Mapping[str, object]) -> tuple[tuple[Dist, ...], tuple[Dist,
             str(item.get("location", "")),
             str(item.get("installer", "")),
             bool(item.get("direct_url", False)),
+            tuple(str(r) for r in item.get("requires") or () if isinstance(r, str)),
         )
         key = canonical(d.name)
         if key in first:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from reprocheck.backend.base import RUN_LABEL, ContainerBackend, Progress, Sandbox
-from reprocheck.backend.images import ImageSource
+from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
@@ -66,7 +66,7 @@ class VerifyRunner:
         return inventory(None, None, files, user, python_error="; ".join(errors) or "no interpreter to try")
 
     def base_digests(self, exp: Expectation) -> list[Finding]:
-        """RC816: a base image whose registry digest differs from the pin, or from the engine's copy."""
+        """A base image (RC816) whose registry digest differs from the pin, or from the engine's copy."""
         out: list[Finding] = []
         for ref, line in exp.bases:
             if ref.unresolved or (ref.digest and not ref.tag):

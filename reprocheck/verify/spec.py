@@ -24,36 +24,19 @@ class VerifySpec:
 
 
 def parse_verify(table: Mapping[str, Any], root: Path, where: str, text: str = "") -> VerifySpec:
-    from reprocheck.engine.config import key_line
+    from reprocheck.confine import ProjectRoot
+    from reprocheck.engine.table import ConfigTable
 
-    def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"verify.{key}: {message}", path=where, line=key_line(text, key) or 1)
-
-    for key in table:
-        if key not in _KNOWN:
-            raise fail(key, f"unknown key (known keys: {', '.join(sorted(_KNOWN))})")
-
-    def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = table.get(key, list(default))
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise fail(key, "must be a string or a list of strings")
-        return tuple(value)
-
-    locks = strings("lock", ())
-    for lock in locks:
-        if not (root / lock).is_file():
-            raise fail("lock", f"`{lock}` does not exist")
-    for key in ("os-packages", "online"):
-        if not isinstance(table.get(key, False), bool):
-            raise fail(key, "must be true or false")
+    t = ConfigTable(table, where, text, "verify")
+    project = ProjectRoot.of(root)
+    t.unknown(_KNOWN)
+    locks = tuple(project.path_of(lock, t.failer("lock"), must="file") for lock in t.strings("lock", single=True))
     return VerifySpec(
-        locks=tuple(root / lock for lock in locks),
-        python=strings("python", ("python3", "python")),
-        ignore=strings("ignore", DEFAULT_IGNORE),
-        os_packages=bool(table.get("os-packages", True)),
-        online=bool(table.get("online", False)),
+        locks=locks,
+        python=t.strings("python", ("python3", "python"), single=True),
+        ignore=t.strings("ignore", DEFAULT_IGNORE, single=True),
+        os_packages=t.boolean("os-packages", True),
+        online=t.boolean("online", False),
     )
 
 

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+import uuid
+
 import pytest
 
-from reprocheck.backend.base import LABEL, BindMount, Sandbox
-from tests.support.engine import BASE_IMAGE, engine_or_skip
+from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, Sandbox
+from reprocheck.backend.docker_sdk import DockerBackend
+from reprocheck.backend.journal import read_runs
+from reprocheck.errors import ConfigError
+from tests.conftest import run_cli
+from tests.support.engine import BASE_IMAGE, engine_or_skip, project_filter, run_filter
 
 pytestmark = pytest.mark.engine
 
@@ -37,7 +50,12 @@ print(os.getuid(), status["CapEff"].strip(), status["NoNewPrivs"].strip(), rootf
 
 @pytest.fixture(scope="module")
 def backend():
-    return engine_or_skip()
+    engine_or_skip()
+    return DockerBackend(run_id=f"test-{uuid.uuid4().hex[:8]}")
+
+
+def own_containers(backend) -> list[object]:
+    return list(backend.client.api.containers(all=True, filters=run_filter(backend)))
 
 
 def test_sandbox_defaults_hold_inside_the_container(backend, tmp_path):
@@ -54,7 +72,7 @@ def test_sandbox_defaults_hold_inside_the_container(backend, tmp_path):
     assert pids.endswith("64")
     assert memory.strip() == str(256 * 1024**2)
     assert data.strip() == "input"
-    assert backend.client.api.containers(all=True, filters={"label": LABEL}) == []
+    assert own_containers(backend) == []
 
 
 def test_network_when_asked(backend):
@@ -70,7 +88,7 @@ def test_network_when_asked(backend):
 def test_timeout_kills_and_removes(backend):
     result = backend.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(60)"), Sandbox(), timeout=2)
     assert result.timed_out and result.exit_code is None and result.seconds < 30
-    assert backend.client.api.containers(all=True, filters={"label": LABEL}) == []
+    assert own_containers(backend) == []
 
 
 def test_read_back_files_and_stderr(backend):
@@ -87,10 +105,188 @@ def test_export_files_streams_the_file_system(backend):
             seen[entry.path] = entry
     assert seen["/usr/bin/python3.11"].kind == "file" and len(seen["/usr/bin/python3.11"].digest or "") == 64
     assert seen["/usr/bin/python3"].kind == "symlink" and seen["/usr/bin/python3"].link == "python3.11"
-    assert backend.client.api.containers(all=True, filters={"label": LABEL}) == []
+    assert own_containers(backend) == []
 
 
 def test_inspect_and_missing_images(backend):
     info = backend.inspect(BASE_IMAGE)
     assert info is not None and info.os == "linux" and info.layers
     assert backend.inspect("reprocheck/does-not-exist:0") is None
+
+
+ESCAPE = """
+import os, socket
+found = []
+for path in ("/var/run/docker.sock", "/run/docker.sock", HOST_FILE):
+    try:
+        open(path, "rb").read(1)
+        found.append(path)
+    except OSError:
+        pass
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        found.append("connected " + path)
+    except OSError:
+        pass
+print(found, sorted(os.listdir("/dev")))
+"""
+
+
+def test_the_prediction_cannot_reach_the_engine_socket_or_a_host_file(backend, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("host secret")
+    script = ESCAPE.replace("HOST_FILE", repr(str(secret)))
+    result = backend.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60)
+    assert result.exit_code == 0, result.stderr.decode()
+    found, devices = result.stdout.decode().split("] ", 1)
+    assert found == "["
+    assert "sda" not in devices and "kmsg" not in devices  # the default device set only
+
+
+@pytest.mark.parametrize("source", ["/var/run/docker.sock", "/dev/null", "/proc/self", "/"])
+def test_the_backend_refuses_to_mount_the_socket_devices_and_host_system_paths(backend, source):
+    if not os.path.exists(source):
+        pytest.skip(f"{source} does not exist here")
+    with pytest.raises(ConfigError, match="refused to mount"):
+        backend.run(BASE_IMAGE, ("true",), Sandbox(mounts=(BindMount(source, "/x"),)), timeout=30)
+    assert own_containers(backend) == []
+
+
+def test_everything_carries_the_run_and_project_labels(tmp_path):
+    engine_or_skip()
+    b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    labels: dict[str, str] = {}
+
+    def watch() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not labels:
+            for c in b.client.api.containers(filters=run_filter(b)):
+                labels.update(c["Labels"])
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    b.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(3)"), Sandbox(), timeout=60)
+    watcher.join()
+    assert labels[RUN_LABEL] == b.run_id and labels[PROJECT_LABEL].startswith(tmp_path.name.lower()[:20])
+    assert not b.journal.path.exists()  # nothing outstanding: no journal left
+
+
+def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(backend):
+    script = "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\n"
+    tracemalloc.start()
+    try:
+        result = backend.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(max_output=4 << 20), timeout=120)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exceeded == "stdout" and len(result.stdout) == 4 << 20
+    assert peak < 24 << 20, f"reprocheck held {peak >> 20} MiB for a prediction printing 100 MiB"
+    assert own_containers(backend) == []
+
+
+def test_a_huge_output_file_never_grows_past_the_limit_on_the_host(backend, tmp_path):
+    out = tmp_path / "out.bin"
+    out.touch()
+    out.chmod(0o666)
+    script = "f = open('/out/out.bin', 'wb')\nfor _ in range(300):\n    f.write(b'x' * (1 << 20))\n"
+    limit = 1 << 20
+    sandbox = Sandbox(mounts=(BindMount(str(out), "/out/out.bin", read_only=False),), max_file=limit + 1)
+    result = backend.run(BASE_IMAGE, ("python3", "-c", script), sandbox, timeout=120)
+    assert result.exit_code != 0 and b"File too large" in result.stderr
+    assert out.stat().st_size == limit + 1
+
+
+def test_build_steps_are_numbered_as_docker_numbers_them(backend, tmp_path):
+    (tmp_path / "Dockerfile").write_text(f"FROM {BASE_IMAGE}\nENV A={uuid.uuid4().hex}\nRUN true\n")
+    lines: list[str] = []
+    tag = f"reprocheck/test-steps:{uuid.uuid4().hex[:8]}"
+    result = backend.build(BuildRequest(tmp_path, tmp_path / "Dockerfile", tag, labels={"x": "1"}), lines.append)
+    try:
+        assert result.ok, result.error
+        steps = [line for line in lines if line.startswith("Step ")]
+        assert steps == [f"Step 1/3 : FROM {BASE_IMAGE}", steps[1], "Step 3/3 : RUN true"], lines
+        info = backend.inspect(tag)
+        assert info is not None and info.labels["x"] == "1" and info.labels[RUN_LABEL] == backend.run_id
+    finally:
+        backend.remove_image(tag)
+
+
+KILLED_BUILD = """
+import sys
+from pathlib import Path
+from reprocheck.backend.base import BuildRequest
+from reprocheck.backend.docker_sdk import DockerBackend
+root = Path(sys.argv[1])
+b = DockerBackend(project=root, run_id=sys.argv[2])
+b.build(BuildRequest(root, root / "Dockerfile", "reprocheck/test-killed:" + sys.argv[2]), print)
+"""
+
+
+def test_kill_9_mid_build_leaves_what_clean_then_finds(backend, tmp_path):
+    project = tmp_path / "killed"
+    project.mkdir()
+    token = uuid.uuid4().hex[:10]
+    (project / "Dockerfile").write_text(
+        f"FROM {BASE_IMAGE}\nRUN echo {token} > /a\nRUN echo {token} > /b\nRUN sleep 300\n"
+    )
+    run_id = f"test-{token}"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(project), run_id], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    state = None
+    while time.monotonic() < deadline:
+        state = next((r for r in read_runs() if r.run == run_id), None)
+        if state is not None and len(state.outstanding["image"]) >= 2 and state.outstanding["container"]:
+            break
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert state is not None and len(state.outstanding["image"]) >= 2, "the build never got to its third step"
+    left = [i for i in state.outstanding["image"] if backend.inspect(i) is not None]
+    assert left, "kill -9 left nothing: the test proves nothing"
+    for image in left:  # unlabelled: only the journal knows them
+        info = backend.inspect(image)
+        assert info is not None and RUN_LABEL not in info.labels
+    r = run_cli("clean", str(project))
+    assert r.code == 0, r.err
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(backend.inspect(i) for i in left):
+        run_cli("clean", str(project))  # the engine may still be tearing the cancelled step down
+        time.sleep(1)
+    assert [i for i in left if backend.inspect(i) is not None] == []
+    assert backend.client.api.containers(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}) == []
+    assert not any(r.run == run_id for r in read_runs())
+
+
+def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_path):
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    mine.mkdir()
+    other.mkdir()
+    a = DockerBackend(project=mine, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    b = DockerBackend(project=other, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    results: dict[str, object] = {}
+    threads = [
+        threading.Thread(
+            target=lambda n=n, x=x: results.setdefault(
+                n, x.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(15)"), Sandbox(), timeout=120)
+            )
+        )
+        for n, x in (("a", a), ("b", b))
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        a.client.api.containers(filters=run_filter(a)) and b.client.api.containers(filters=run_filter(b))
+    ):
+        time.sleep(0.2)
+    assert a.client.api.containers(filters=run_filter(a)) and b.client.api.containers(filters=run_filter(b))
+    r = run_cli("clean", str(other))  # another process: b's run is alive (this process), so it is left alone
+    assert r.code == 0 and "left alone" in r.out, r.out + r.err
+    assert b.client.api.containers(filters=run_filter(b)), "clean removed a live run's container"
+    assert a.client.api.containers(filters=run_filter(a)), "clean of another project removed this one's"
+    assert a.client.api.containers(filters=project_filter(mine))
+    for t in threads:
+        t.join()
+    assert [getattr(results[n], "exit_code", None) for n in "ab"] == [0, 0]

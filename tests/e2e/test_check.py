@@ -121,7 +121,9 @@ def test_a_build_failure_skips_what_needs_the_image(backend, tmp_path: Path):
     r = run_cli("check", "--progress", "quiet", "--format", "json", cwd=project)
     assert r.code == 1
     data = json.loads(r.out)
-    assert _stages(data) == ("passed", "failed", "skipped", "skipped", "skipped")
+    # lint fails too: RC705 sees that `COPY . ./` leaves weights.json (named by predict.py) behind
+    assert _stages(data) == ("failed", "failed", "skipped", "skipped", "skipped")
+    assert [f["rule"] for f in data["findings"] if f["rule"] == "RC705"] == ["RC705"]
     (finding,) = [f for f in data["findings"] if f["rule"] == "RC801"]
     assert finding["path"] == "Dockerfile" and finding["line"] == 5
 
@@ -154,3 +156,17 @@ def test_check_usage_errors(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     bad = run_cli("check", "--progress", "quiet", cwd=tmp_path)
     assert bad.code == 2 and "pyproject.toml:2" in bad.err and "Traceback" not in bad.err
+
+
+def test_without_a_smoke_spec_the_verdict_is_incomplete_unless_accepted(backend, tmp_path: Path):
+    project = stage("iris-clean", tmp_path)
+    config = project / "pyproject.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("[tool.reprocheck.smoke]")])
+    r = run_cli("check", project.name, "--progress", "quiet", "--format", "json", cwd=tmp_path)
+    assert r.code == 3, r.err[-2000:]
+    data = json.loads(r.out)
+    assert _stages(data) == ("passed", "passed", "skipped", "passed", "skipped")
+    assert any("[tool.reprocheck.smoke]" in n and "--no-smoke" in n for n in data["notes"])
+    accepted = run_cli("check", project.name, "--no-smoke", "--progress", "quiet", cwd=tmp_path)
+    assert accepted.code == 0, accepted.out[-2000:]

@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def remote() -> Iterator[str]:
         yield host
 
 
-def _stages(report: dict) -> dict[str, str]:
+def _stages(report: dict[str, Any]) -> dict[str, str]:
     return {s["name"]: s["status"] for s in report["stages"]}
 
 

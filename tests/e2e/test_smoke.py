@@ -151,3 +151,24 @@ def test_clean_removes_everything_labelled(backend, tmp_path: Path):
     assert r.code == 0 and "removed" in r.out
     assert backend.find_images({"io.reprocheck.managed": "1"}) == []
     assert backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"}) == []
+
+
+def test_smoke_is_judged_by_the_projects_configuration_from_any_directory(backend, tmp_path: Path):
+    project = stage("version-drift", tmp_path)
+    config = project / "pyproject.toml"
+    config.write_text(
+        config.read_text().replace(
+            'severity = { RC102 = "info" }',
+            'failure-threshold = "error"\nseverity = { RC102 = "info", RC805 = "warning" }',
+        )
+    )
+    r = run_cli("smoke", project.name, "--progress", "quiet", "--format", "json", cwd=tmp_path)
+    assert r.code == 0, r.err[-2000:]  # RC805 is a warning under an error threshold: this project's choice
+    (finding,) = r.json()["findings"]
+    assert (finding["rule"], finding["severity"]) == ("RC805", "warning")
+    assert finding["path"] == f"{project.name}/golden/predictions.json"  # relative to the working directory
+    strict = run_cli("smoke", project.name, "--failure-threshold", "warning", "--progress", "quiet", cwd=tmp_path)
+    assert strict.code == 1  # the command line wins over the configuration
+    config.write_text(config.read_text().replace('failure-threshold = "error"\n', 'ignore = ["prediction-differs"]\n'))
+    ignored = run_cli("smoke", project.name, "--progress", "quiet", "--format", "json", cwd=tmp_path)
+    assert ignored.code == 0 and ignored.json()["findings"] == []

@@ -43,7 +43,7 @@ def test_parse_config_validates_with_line_numbers():
     assert exc.value.line == 3 and exc.value.path == "pyproject.toml"
     with pytest.raises(ConfigError) as exc:
         parse_config({"selct": ["RC1"]}, '[tool.reprocheck]\nselct = ["RC1"]\n', "p.toml")
-    assert exc.value.line == 2 and "unknown key `selct`" in exc.value.message
+    assert exc.value.line == 2 and "selct: unknown key" in exc.value.message
     with pytest.raises(ConfigError):
         parse_config({"ignore": "RC1"}, "ignore = 'RC1'\n", "p.toml")
 
@@ -177,3 +177,24 @@ def test_unreadable_file_is_a_finding_not_a_crash(make_project, monkeypatch):
     finally:
         p.chmod(0o644)
     assert report.findings[0].rule == "RC900"
+
+
+def test_one_pragma_parser_serves_dockerfiles_and_dependency_files():
+    from reprocheck.engine.pragmas import collect_inline, parse
+
+    df = parse_dockerfile("FROM a:1\n# reprocheck: ignore=RC301,nope\nRUN pip install x\n", "D")
+    in_dockerfile = collect(df.comments, df.instructions, META)
+    in_requirements = collect_inline("numpy  # reprocheck: ignore=RC301,nope\n# reprocheck: ignore-file=RC6\n", META)
+    assert in_dockerfile.suppression("RC301", 3) and in_requirements.suppression("RC301", 1)
+    assert in_requirements.suppression("RC601", 9)  # ignore-file: every line
+    assert in_dockerfile.invalid == [(2, "`nope` in `# reprocheck: ignore=RC301,nope` names no reprocheck rule")]
+    assert in_requirements.invalid == [(1, "`nope` in `# reprocheck: ignore=RC301,nope` names no reprocheck rule")]
+    assert parse("hadolint ignore=DL3006", 1, META) is not None
+    assert parse("hadolint ignore=DL3006", 1, META, hadolint=False) is None  # not in dependency files
+
+
+def test_an_unknown_rule_in_a_dependency_file_pragma_is_reported(make_project, monkeypatch):
+    root = make_project({"requirements.txt": "numpy==1.26.4  # reprocheck: ignore=RC999\n"})
+    monkeypatch.chdir(root)
+    report = lint_paths(["requirements.txt"], LintOptions(isolated=True))
+    assert [(f.rule, f.location.line) for f in report.findings if f.rule == "RC901"] == [("RC901", 1)]

@@ -118,3 +118,37 @@ def test_files_written_inside_the_image_are_not_missing(make_project, monkeypatc
         "RUN poetry export -o requirements.txt && pip install -r requirements.txt\n",
     )
     assert [i.reason for i in project.installed] == [""]
+
+
+def test_a_directory_copy_leaving_a_needed_file_behind_is_reported(make_project, monkeypatch):
+    """`COPY . ./` with `*.json` ignored: weights.json (opened by the code) and the spec's command's config are
+    named; a JSON nobody names (the golden output) and the mounted input are not."""
+    root = make_project(
+        {
+            "Dockerfile": "FROM python:3.11\nWORKDIR /app\nCOPY . ./\nCMD python predict.py\n",
+            ".dockerignore": "# data dumps\n*.json\n!data/keep.json\n",
+            "predict.py": 'import json\nwith open("weights.json") as fh:\n    w = json.load(fh)\n',
+            "weights.json": "{}",
+            "rows.json": "[]",
+            "config.json": "{}",
+            "golden/out.json": "{}",
+            "data/keep.json": "{}",
+            "pyproject.toml": '[tool.reprocheck.smoke]\ncommand = ["python", "predict.py", "config.json"]\n'
+            'inputs = ["rows.json"]\n'
+            'golden = "golden/out.json"\n',
+        }
+    )
+    monkeypatch.chdir(root)
+    project = _project(root, (root / "Dockerfile").read_text())
+    needed = {(c.source, c.ignored_by, c.within, c.named_by) for c in project.copies if c.within is not None}
+    assert needed == {
+        ("config.json", ".dockerignore:2 `*.json`", ".", "the smoke spec's `command` (pyproject.toml)"),
+        ("weights.json", ".dockerignore:2 `*.json`", ".", "predict.py:2"),
+    }
+    from reprocheck.engine.run import lint_paths
+
+    report = lint_paths([str(root)])
+    rc705 = [f for f in report.findings if f.rule == "RC705"]
+    assert len(rc705) == 2 and all(f.location.line == 3 for f in rc705)
+    assert "`weights.json` is excluded by .dockerignore:2 `*.json`" in rc705[1].message
+    assert "predict.py:2 names it" in rc705[1].message

@@ -83,11 +83,13 @@ def test_tree_diff_streams_the_second_tree():
     [
         ("/opt/venv/lib/python3.11/site-packages/pip/__pycache__/x.cpython-311.pyc", "content", "pyc"),
         ("/usr/lib/python3/x.pyc", "content", "pyc"),
-        ("/var/lib/apt/lists/example_dists_bookworm_InRelease", "mtime", "apt"),
+        ("/var/lib/apt/lists/example_dists_bookworm_InRelease", "content", "apt"),
+        ("/var/lib/apt/lists/example_dists_bookworm_InRelease", "mtime", "mtime"),  # mtime only: RC824 anywhere
+        ("/tmp/uv-3f2a1b.lock", "mtime", "mtime"),
         ("/var/cache/apt/pkgcache.bin", "content", "apt"),
         ("/var/log/dpkg.log", "content", "apt"),
-        ("/var/cache/apt", "mtime", "apt"),  # the directories themselves, not only what is in them
-        ("/var/log/apt", "mtime", "apt"),
+        ("/var/cache/apt", "owner", "apt"),  # the directories themselves, not only what is in them
+        ("/var/log/apt", "mode", "apt"),
         ("/root/.cache/pip/http/abc", "added", "cache"),
         ("/opt/conda/pkgs/urls.txt", "content", "cache"),
         ("/tmp/build.log", "content", "cache"),

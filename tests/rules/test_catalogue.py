@@ -14,6 +14,18 @@ EXAMPLES = [
 ]
 
 
+class _NoEngine:
+    """For judging alone: an engine that knows no image, so the diagnosis probes find nothing."""
+
+    def inspect(self, image: str) -> None:
+        return None
+
+    def run(self, *args: object, **kwargs: object) -> object:
+        from reprocheck.backend.base import RunResult
+
+        return RunResult(125, b"", b"no engine: judging only", False, False, 0.0)
+
+
 def test_catalogue_and_registry_agree_one_to_one():
     assert set(DOCS) == set(META)
     for rid, doc in DOCS.items():
@@ -47,6 +59,25 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
         tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
         return not compare(files["golden.json"].encode(), files["actual.json"].encode(), spec["compare"], tol).equal
+    if rid == "RC807":
+        from reprocheck.backend.base import RunResult
+        from reprocheck.smoke.runner import SmokeRunner
+        from reprocheck.smoke.spec import parse_spec
+
+        run = tomllib.loads(files["run.toml"])
+        if "exceeded" not in run:
+            return False  # within the limit: the output is compared next (RC805's business)
+        (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+        spec = parse_spec({"command": ["p"], "golden": "g.json"}, tmp_path, "pyproject.toml")
+        ran = RunResult(run.get("exit_code"), b"", b"", False, False, 1.0, exceeded=run.get("exceeded"))
+        findings, _, _ = SmokeRunner(None, spec, lambda _: None).judge(ran, b"", "image")  # type: ignore[arg-type]
+        return [f.rule for f in findings] == [rid]
+    if rid == "RC808":
+        from reprocheck.smoke.compare import moving_keys
+
+        spec = tomllib.loads(files["pyproject.toml"])["tool"]["reprocheck"]["smoke"]
+        tol = Tolerance(spec.get("rtol", 0.0), spec.get("atol", 0.0))
+        return bool(moving_keys(files["run1.json"].encode(), files["run2.json"].encode(), spec["compare"], tol))
     if rid in ("RC802", "RC803", "RC804"):
         run = tomllib.loads(files["run.toml"])
         failed = run.get("exit_code", 0) != 0 or run.get("timed_out", False) or run.get("oom_killed", False)
@@ -58,7 +89,7 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             run.get("timed_out", False),
             run.get("oom_killed", False),
         )
-        return why.rule == rid
+        return why.rule.id == rid
     if rid == "RC806":
         from reprocheck.smoke.http import ServeResult
         from reprocheck.smoke.runner import SmokeRunner
@@ -73,7 +104,7 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         result = ServeResult(state["ready"], state["exited"], None, False, out, b"", 200 if state["ready"] else None)
         if state["ready"]:
             return False  # ready: the response is compared next (RC805's business)
-        findings, _, _ = SmokeRunner(None, spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
+        findings, _, _ = SmokeRunner(_NoEngine(), spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
         return [f.rule for f in findings] == [rid]
     if rid.startswith("RC82"):
         from reprocheck.rebuild.diff import ConfigDiff, FileChange
@@ -113,7 +144,7 @@ def _verify_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
     is described by image.json (what the probe would find), the registry by registry.json."""
     import json
 
-    from reprocheck.backend.images import ImageSource
+    from reprocheck.model.build import ImageSource
     from reprocheck.verify.match import judge_base_digest, verify
     from reprocheck.verify.probe import Dist, Inventory
     from reprocheck.verify.runner import load_expectation
@@ -155,7 +186,7 @@ def test_examples(rid: str, example, tmp_path, monkeypatch):
         (tmp_path / name).write_text(text)
     (tmp_path / ".git").mkdir()  # the example is a repository of its own: contexts stop here
     monkeypatch.chdir(tmp_path)
-    options = LintOptions(isolated=True, select=(rid,), extra=dict(doc.example_options))
+    options = LintOptions(isolated=True, select=(rid, *doc.example_select), extra=dict(doc.example_options))
     found = [f for f in lint_paths(["."], options).active if f.rule == rid]
     if example.label == "bad":
         assert found, f"{rid} bad example {example.number} is not caught"

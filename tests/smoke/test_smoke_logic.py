@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from reprocheck.backend.buildkit_cli import buildkit_reasons
 from reprocheck.backend.inputs import inputs_digest
 from reprocheck.errors import ConfigError
 from reprocheck.parsing.dockerfile import parse_dockerfile
+from reprocheck.runtime.buildkit import buildkit_reasons
 from reprocheck.smoke.compare import compare
 from reprocheck.smoke.explain import explain
 from reprocheck.smoke.spec import Tolerance, load_spec, memory_bytes
@@ -156,7 +156,7 @@ def test_many_differences_are_counted_but_few_shown():
 )
 def test_explain(stderr, exit_code, timed_out, oom, cause, rule):
     why = explain(exit_code, stderr.encode(), timed_out, oom)
-    assert (why.cause, why.rule) == (cause, rule)
+    assert (why.cause, why.rule.id) == (cause, rule)
     if stderr:
         assert why.evidence[-1] == stderr
 

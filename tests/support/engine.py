@@ -30,6 +30,7 @@ RUN_LABEL = "io.reprocheck.run"
 SESSION_RUN = f"tests-{uuid.uuid4().hex[:12]}"
 # The probe's outcome, once per test process: (the shared backend, or None; why there is none)
 _probe: tuple[Any, str | None] | None = None
+_opened: list[Any] = []  # the backends handed to tests, closed at the end of the session
 
 
 def _close(backend: Any) -> None:
@@ -80,18 +81,24 @@ def skip_without_engine() -> None:
 
 
 def engine_or_skip():  # -> DockerBackend
-    """The real engine, one client shared by the tests of this process; skipped when none runs, unless
-    REPROCHECK_REQUIRE_ENGINE is set (CI sets it)."""
+    """A backend of its own (its own run id) on the real engine; skipped when none runs, unless
+    REPROCHECK_REQUIRE_ENGINE is set (CI sets it). Closed at the end of the session."""
     skip_without_engine()
-    assert _probe is not None and _probe[0] is not None
-    return _probe[0]
+    from reprocheck.backend.docker_sdk import DockerBackend
+
+    backend = DockerBackend()
+    _opened.append(backend)
+    return backend
 
 
 def close_engine() -> None:
-    """End of the session: close the shared client."""
+    """End of the session: close the clients the tests opened."""
     global _probe
-    if _probe is not None and _probe[0] is not None:
-        _close(_probe[0])
+    for backend in [*_opened, *([_probe[0]] if _probe is not None and _probe[0] is not None else [])]:
+        with contextlib.suppress(Exception):
+            backend.close()
+        _close(backend)
+    _opened.clear()
     _probe = None
 
 
@@ -154,7 +161,15 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
     kits = [project / "featurekit", *sorted((project / "pkgsrc").glob("*"))]
     for kit in kits:
         for source in sorted(kit.glob("v*.py")) if kit.is_dir() else ():
-            make_wheel(wheels, kit.name, source.stem[1:], code=source.read_text())
+            code = source.read_text()
+            make_wheel(
+                wheels,
+                kit.name,
+                source.stem[1:],
+                _header(code, "requires"),
+                code=code,
+                scripts=_header(code, "console_scripts"),
+            )
     requirements = project / "requirements.txt"
     if requirements.is_file() and "--hash" in requirements.read_text():
         download_locked_wheels(requirements)
@@ -169,6 +184,15 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
     return project
 
 
+def _header(code: str, key: str) -> tuple[str, ...]:
+    """``# requires: featurekit>=1.1, labelkit`` at the top of a pkgsrc source -> its wheel's Requires-Dist
+    (``# console_scripts: serve-model = servekit:main`` -> its console scripts)."""
+    for line in code.splitlines()[:5]:
+        if line.startswith(f"# {key}:"):
+            return tuple(x.strip() for x in line.split(":", 1)[1].split(",") if x.strip())
+    return ()
+
+
 def _same_fs(a: Path, b: Path) -> bool:
     return a.stat().st_dev == b.stat().st_dev
 
@@ -178,31 +202,70 @@ def expected(project: Path) -> dict[str, object]:
 
 
 class SessionImages:
-    """Fixture projects built once per test session and shared by the tests that only need the image; each
-    labelled with this session's run id, and only those removed at the end."""
+    """Fixture projects built once per test session and shared by the tests that only need the image; built by
+    a backend whose run id is the session's, and only those images removed at the end."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.built: dict[tuple[str, str], str] = {}
+        self._backend: Any = None
 
     def get(self, name: str, group: str = "smoke") -> str:
         key = (group, name)
         if key not in self.built:
             from reprocheck.backend.base import BuildRequest
+            from reprocheck.backend.docker_sdk import DockerBackend
 
-            backend = engine_or_skip()
+            skip_without_engine()
+            if self._backend is None:
+                self._backend = DockerBackend(run_id=SESSION_RUN)
             project = stage(name, self.root / group)
             tag = f"reprocheck-test/{group}-{name}:{SESSION_RUN}"
-            request = BuildRequest(project, project / "Dockerfile", tag, labels={RUN_LABEL: SESSION_RUN})
-            result = backend.build(request, lambda _line: None)
+            result = self._backend.build(BuildRequest(project, project / "Dockerfile", tag), lambda _line: None)
             assert result.ok, f"{group}/{name} does not build: {result.error}"
             self.built[key] = tag
         return self.built[key]
 
     def remove(self) -> None:
-        if not self.built:
+        if self._backend is None:
             return
-        backend = engine_or_skip()
-        for info in backend.find_images({RUN_LABEL: SESSION_RUN}):
-            backend.remove_image(info.id)
+        for info in self._backend.find_images({RUN_LABEL: SESSION_RUN}):
+            self._backend.remove_image(info.id)
+        self._backend.close()
+        _close(self._backend)
+        self._backend = None
         self.built.clear()
+
+
+def run_filter(backend) -> dict[str, str]:
+    """Docker API filters for the objects of ``backend``'s own run (never the engine's other runs)."""
+    from reprocheck.backend.base import RUN_LABEL
+
+    return {"label": f"{RUN_LABEL}={backend.run_id}"}
+
+
+def project_filter(project: Path) -> dict[str, str]:
+    """Docker API filters for the objects of the project at ``project`` (as `reprocheck clean PROJECT` names it)."""
+    from reprocheck.backend.base import PROJECT_LABEL, project_id
+    from reprocheck.confine import project_root_for
+
+    return {"label": f"{PROJECT_LABEL}={project_id(project_root_for(project))}"}
+
+
+def project_objects(backend, project: Path) -> tuple[list[str], list[str], list[str]]:
+    """(containers, images, networks) of one project on the engine."""
+    api = backend.client.api
+    filters = project_filter(project)
+    return (
+        [c["Id"] for c in api.containers(all=True, filters=filters)],
+        [i["Id"] for i in api.images(filters=filters)],
+        [n["Id"] for n in api.networks(filters=filters)],
+    )
+
+
+def remove_project(backend, project: Path) -> None:
+    """Remove one project's objects (a test's own), as `reprocheck clean PROJECT` would."""
+    from reprocheck.backend.base import project_id
+    from reprocheck.confine import project_root_for
+
+    backend.cleanup(project=project_id(project_root_for(project)))

@@ -14,7 +14,13 @@ def _record_line(name: str, data: bytes) -> str:
 
 
 def make_wheel(
-    dest: Path, name: str, version: str, requires: tuple[str, ...] = (), tag: str = "py3-none-any", code: str = ""
+    dest: Path,
+    name: str,
+    version: str,
+    requires: tuple[str, ...] = (),
+    tag: str = "py3-none-any",
+    code: str = "",
+    scripts: tuple[str, ...] = (),
 ) -> Path:
     """Write ``<name>-<version>-<tag>.whl`` into ``dest`` and return its path. Deterministic bytes."""
     module = name.replace("-", "_")
@@ -37,6 +43,8 @@ def make_wheel(
         f"{dist_info}/METADATA": metadata.encode(),
         f"{dist_info}/WHEEL": wheel_meta.encode(),
     }
+    if scripts:  # "serve-model = servekit:main": pip writes the console script at install
+        files[f"{dist_info}/entry_points.txt"] = ("[console_scripts]\n" + "\n".join(scripts) + "\n").encode()
     record = [_record_line(n, d) for n, d in files.items()] + [f"{dist_info}/RECORD,,"]
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
     dest.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reprocheck.backend.images import ImageSource
+from reprocheck.model.build import ImageSource
 from reprocheck.verify.match import judge_base_digest, python_fits, same_version, verify
 from reprocheck.verify.probe import (
     APK_INSTALLED,
@@ -306,3 +306,155 @@ def test_probe_snippet_runs_under_this_interpreter():
     names = {d["name"].lower() for d in doc["dists"]}
     assert "packaging" in names and doc["markers"]["sys_platform"] == sys.platform
     assert json.loads(out)["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+UV_LOCK_MARKERS = """version = 1
+requires-python = ">=3.10"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "click" }, { name = "tomli", marker = "python_full_version < '3.11'" }]
+
+[[package]]
+name = "click"
+version = "8.1.7"
+source = { registry = "http://127.0.0.1:8765/simple" }
+dependencies = [{ name = "colorama", marker = "sys_platform == 'win32'" }]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "http://127.0.0.1:8765/simple" }
+
+[[package]]
+name = "tomli"
+version = "2.0.1"
+source = { registry = "http://127.0.0.1:8765/simple" }
+"""
+
+
+def test_uv_lock_edge_markers_are_evaluated_for_the_image(tmp_path):
+    """colorama is locked only for Windows (through click): not RC810 in a Linux image."""
+    dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen\nUSER 1\n"
+    pyproject = PYPROJECT.replace('["numpy"]', '["click"]')
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "uv.lock": UV_LOCK_MARKERS, "pyproject.toml": pyproject})
+    assert verify(exp, _inv(click="8.1.7")).findings == ()
+    (colorama,) = exp.entries["colorama"]
+    assert colorama.marker == "(sys_platform == 'win32')"
+    windows = Inventory(
+        python="3.11.9",
+        python_command="python",
+        markers={"python_version": "3.11", "python_full_version": "3.11.9", "sys_platform": "win32"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    (missing,) = verify(exp, windows).findings
+    assert missing.rule == "RC810" and "colorama" in missing.message
+    old_python = Inventory(
+        python="3.10.14",
+        python_command="python",
+        markers={"python_version": "3.10", "python_full_version": "3.10.14", "sys_platform": "linux"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    assert [f.rule for f in verify(exp, old_python).findings] == ["RC810"]  # tomli, for Python < 3.11
+
+
+POETRY_LOCK_MARKERS = """[[package]]
+name = "click"
+version = "8.1.7"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[package.dependencies]
+colorama = {version = "*", markers = "platform_system == \\"Windows\\""}
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+content-hash = "0"
+"""
+
+
+def test_poetry_lock_edge_markers_are_evaluated_for_the_image(tmp_path):
+    dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nUSER 1\n"
+    pyproject = (
+        '[tool.poetry]\nname = "app"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nclick = "*"\n'
+    )
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "poetry.lock": POETRY_LOCK_MARKERS, "pyproject.toml": pyproject})
+    inv = Inventory(
+        python="3.11.9",
+        python_command="python3",
+        markers={"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"},
+        dists=(Dist("click", "8.1.7"),),
+        user="app",
+    )
+    assert exp.locks == ("poetry.lock",) and "colorama" in exp.entries
+    assert verify(exp, inv).findings == ()
+
+
+def test_packages_a_tool_pulls_in_are_attributed_to_its_install_line(tmp_path):
+    """`pip install pipenv` on line 4 brings virtualenv and its own dependencies: not the FROM line's fault."""
+    dockerfile = (
+        "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "RUN pip install pipenv==2024.0.1\nUSER 1\n"
+    )
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": "numpy==1.26.4\n"})
+    inv = Inventory(
+        python="3.11.9",
+        python_command="python3",
+        markers={"python_version": "3.11", "sys_platform": "linux"},
+        dists=(
+            Dist("numpy", "1.26.4"),
+            Dist("pipenv", "2024.0.1", requires=("certifi", "virtualenv>=20.24.2", "setuptools>=67")),
+            Dist("virtualenv", "20.26.3", requires=("distlib<1,>=0.3.7", "filelock", "platformdirs")),
+            Dist("distlib", "0.3.8"),
+            Dist("certifi", "2024.7.4"),
+            Dist("orphan", "1.0"),
+        ),
+        user="1",
+    )
+    found = {f.message.split("`")[1]: f for f in verify(exp, inv).findings}
+    assert {n: f.location.line for n, f in found.items()} == {
+        "pipenv": 4,
+        "virtualenv": 4,
+        "distlib": 4,
+        "certifi": 4,
+        "orphan": 1,
+    }
+    assert (
+        "pulled in by Dockerfile:4 `pip install pipenv==2024.0.1` as a dependency (pipenv -> virtualenv -> distlib)"
+        in (found["distlib"].hint or "")
+    )
+    assert "no line of the Dockerfile names it" in (found["orphan"].hint or "")
+
+
+def test_a_lock_package_replaced_by_a_later_install_names_that_line(tmp_path):
+    dockerfile = (
+        "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "RUN pip install fasttool==3.0\nUSER 1\n"
+    )
+    exp = _expect(tmp_path, {"Dockerfile": dockerfile, "requirements.txt": "numpy==1.26.4\n"})
+    inv = Inventory(
+        python="3.11.9",
+        python_command="python3",
+        markers={"python_version": "3.11"},
+        dists=(Dist("numpy", "2.0.1"), Dist("fasttool", "3.0", requires=("numpy>=2",))),
+        user="1",
+    )
+    replaced = next(f for f in verify(exp, inv).findings if f.rule == "RC812")
+    assert "Dockerfile:4 `pip install fasttool==3.0` replaced it: it requires it (fasttool -> numpy)" in (
+        replaced.hint or ""
+    )

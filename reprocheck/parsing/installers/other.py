@@ -42,7 +42,7 @@ _SEMVER_EXACT = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)
 def judge_npm_spec(raw: str) -> PackageSpec:
     if has_variable(raw):
         return PackageSpec(raw, raw, SpecKind.VARIABLE)
-    if raw.startswith((".", "/", "~", "file:")) or raw.endswith((".tgz", ".tar.gz")):
+    if raw.startswith((".", "/", "~", "file:")) or raw.endswith((".tgz", ".tar.gz", ".tar")):
         kind = SpecKind.URL if "://" in raw else SpecKind.PATH
         return PackageSpec(raw, raw, kind, pinned=True)
     if raw.startswith(("git+", "git:", "github:", "gitlab:", "bitbucket:")) or (
@@ -113,7 +113,10 @@ _GEM = OptionSpec(
 
 
 def parse_gem(cmd: ShellCommand) -> InstallCommand | None:
-    parsed = split_options(cmd.args, _GEM)
+    args = cmd.args
+    if "--" in args:  # what follows `--` goes to the gem's build (extconf) and names no package
+        args = args[: args.index("--")]
+    parsed = split_options(args, _GEM)
     pos = parsed.positionals
     if not pos or pos[0] not in ("install", "i", "update"):
         return None
@@ -152,16 +155,40 @@ def _judge_go(raw: str) -> PackageSpec:
     return PackageSpec(raw, path, version=version, reason=f"`@{version}` is a version query or branch")
 
 
+_GO = OptionSpec(
+    with_arg=frozenset({"-o", "-tags", "-ldflags", "-gcflags", "-asmflags", "-mod", "-modfile", "-p", "-exec"})
+)
+
+
 def parse_go(cmd: ShellCommand) -> InstallCommand | None:
     args = cmd.args
-    if not args or args[0] not in ("install", "get"):
+    if not args or args[0] not in ("install", "get", "run"):
         return None
-    parsed = split_options(
-        args[1:],
-        OptionSpec(with_arg=frozenset({"-o", "-tags", "-ldflags", "-gcflags", "-mod", "-modfile", "-p"})),
-    )
+    if args[0] == "run":
+        return _go_run(cmd, args[1:])
+    parsed = split_options(args[1:], _GO)
     specs = tuple(_judge_go(p) for p in parsed.positionals)
     return InstallCommand("go", "go", args[0], cmd, packages=specs, options=parsed.frozen())
+
+
+def _go_run(cmd: ShellCommand, args: tuple[str, ...]) -> InstallCommand | None:
+    """``go run [build flags] package|files.go [program arguments]``: only what comes before the program's
+    arguments is go's, so only the first positional (or the leading ``.go`` files) names what is built."""
+    flags: list[str] = []
+    k = 0
+    while k < len(args) and args[k].startswith("-") and args[k] != "--":
+        flags.append(args[k])
+        if args[k] in _GO.with_arg and "=" not in args[k] and k + 1 < len(args):
+            flags.append(args[k + 1])
+            k += 1
+        k += 1
+    rest = args[k:]
+    if not rest:
+        return None
+    if rest[0].endswith(".go"):
+        return None  # source files of the build context: nothing is fetched
+    options = split_options(tuple(flags), _GO).frozen()
+    return InstallCommand("go", "go", "run", cmd, packages=(_judge_go(rest[0]),), options=options)
 
 
 _CARGO = OptionSpec(

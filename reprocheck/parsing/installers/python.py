@@ -142,7 +142,7 @@ _PIP_SUBCOMMANDS = frozenset(
 
 
 def _is_pip(name: str) -> bool:
-    return re.fullmatch(r"pip(3(\.\d+)?)?", name) is not None
+    return re.fullmatch(r"pip([23](\.\d+)?)?", name) is not None
 
 
 def _python_module(argv: tuple[str, ...]) -> tuple[str, tuple[str, ...]] | None:
@@ -176,7 +176,7 @@ def parse_python_tool(cmd: ShellCommand) -> InstallCommand | None:
         if mod is None:
             return None
         module, rest = mod
-        if module in ("pip", "pip3"):
+        if _is_pip(module):
             return _pip(cmd, f"{name} -m pip", rest)
         if module in ("uv", "pipx", "poetry", "pipenv", "pdm"):
             return parse_python_tool(replace(cmd, argv=(module, *rest)))

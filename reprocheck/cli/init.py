@@ -1,0 +1,27 @@
+"""``reprocheck init``: write a commented smoke table into the project's configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._options import ProjectArg
+
+
+def init(project: ProjectArg = Path(".")) -> int:
+    """Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its
+    reprocheck.toml), guessing the predict script or server; never overwrites an existing table."""
+    from reprocheck.engine.project import display
+    from reprocheck.runtime.scaffold import init as do_init
+
+    done = do_init(project)
+    found = done.detected
+    what = (
+        f"{found.script} (a server on port {found.port})"
+        if found.server
+        else (found.script or "no predict script found: edit `command`")
+    )
+    verb = "created" if done.created else "added a smoke table to"
+    typer.echo(f"{verb} {display(done.path)}: {what}. Next: `reprocheck record`, then `reprocheck check`.")
+    return 0

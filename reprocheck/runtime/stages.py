@@ -1,0 +1,93 @@
+"""The stages after the build, each over the backend and plain data: smoke, verify, rebuild. Each appends
+its findings, notes and files to a ``Collected`` and returns its row of the stage table."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from reprocheck.backend.base import ContainerBackend, Progress
+from reprocheck.model.report import StageResult
+from reprocheck.model.rule import Stage
+from reprocheck.smoke.spec import SmokeSpec
+
+from .build import Obtained, build_finding
+from .buildkit import needs_buildkit
+from .judge import Collected
+from .options import RunOptions
+from .project import LoadedProject
+from .serve import server_starter
+
+
+def run_smoke(
+    backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress, out: Collected
+) -> StageResult:
+    from reprocheck.smoke.runner import SmokeRunner
+
+    started = time.monotonic()
+    runner = SmokeRunner(backend, spec, progress, serve=server_starter(backend))
+    assert got.image is not None
+    outcome = runner.run_on(got.image, got.build, got.reused)
+    out.findings.extend(outcome.findings)
+    out.note(*outcome.notes)
+    out.file(spec.config_path)
+    if not outcome.findings:
+        out.note(f"smoke passed: the container's prediction matches {spec.golden.name} (compare = {spec.compare})")
+    mode = "serve" if spec.serve else "command"
+    return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode against {spec.golden.name}")
+
+
+def run_verify(
+    backend: ContainerBackend,
+    project: LoadedProject,
+    options: RunOptions,
+    image: str,
+    progress: Progress,
+    out: Collected,
+) -> StageResult:
+    from reprocheck.engine.project import display
+    from reprocheck.verify.runner import VerifyRunner
+
+    started = time.monotonic()
+    spec = replace(project.verify, online=True) if options.online else project.verify
+    verified = VerifyRunner(backend, spec, progress).run(image, project.source)
+    out.findings.extend(verified.findings)
+    out.note(*verified.notes)
+    out.file(display(project.source.dockerfile), *verified.expectation.locks)
+    locks = ", ".join(verified.expectation.locks) or "no lock"
+    return StageResult(Stage.VERIFY, "passed", time.monotonic() - started, f"image against {locks}")
+
+
+def run_rebuild(
+    backend: ContainerBackend, project: LoadedProject, options: RunOptions, progress: Progress, out: Collected
+) -> StageResult:
+    from reprocheck.engine.project import display
+    from reprocheck.files import write_atomic
+    from reprocheck.rebuild.details import render
+    from reprocheck.rebuild.runner import RebuildRunner
+
+    started = time.monotonic()
+    extra = options.rebuild
+    spec = project.rebuild
+    spec = replace(
+        spec,
+        allow_paths=(*spec.allow_paths, *extra.allow_paths),
+        allow_causes=(*spec.allow_causes, *extra.allow_causes),
+        vary=spec.vary or extra.vary,
+        network=extra.network or spec.network,
+        source_date_epoch=extra.source_date_epoch or spec.source_date_epoch,
+    )
+    buildkit = bool(needs_buildkit(project.source.dockerfile))
+    rebuilt = RebuildRunner(backend, spec, progress, buildkit=buildkit).run(project.source)
+    out.file(display(project.source.dockerfile))
+    out.findings.extend(rebuilt.findings)
+    out.note(*(f"rebuild: {n}" for n in rebuilt.notes))
+    if extra.details is not None:
+        write_atomic(str(extra.details), render(rebuilt))
+    seconds = time.monotonic() - started
+    if rebuilt.failed_build is not None:
+        out.findings.append(build_finding(rebuilt.failed_build, project.source.dockerfile))
+        return StageResult(Stage.REBUILD, "failed", seconds, "a build failed")
+    same, total = rebuilt.layers
+    detail = "identical layers" if rebuilt.identical else f"{same} of {total} layers identical"
+    return StageResult(Stage.REBUILD, "passed", seconds, detail)

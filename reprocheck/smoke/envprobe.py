@@ -1,0 +1,322 @@
+"""The environment record: what commonly differs between two machines that run the same prediction.
+
+``PROBE`` is one snippet of standard-library Python (3.8+) run by ``record`` on the host and by ``smoke`` inside
+the image. Given the prediction's first argument (``python``, ``uvicorn``, ``/opt/venv/bin/waitress-serve``...)
+it finds the interpreter that really runs the command -- the script on PATH and its shebang, the venv it belongs
+to -- and re-executes itself under that interpreter, then prints one JSON document: the interpreter, every
+installed distribution (with its installer and requirements), the platform, libc, CPUs, timezone, locale,
+PYTHONHASHSEED, the environment variables (secret-looking values hashed) and the working directory.
+
+Everything else here is pure: parsing the document and the record's shape (docs/env-record.schema.json).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMA = "reprocheck-env-record/1"
+# keys of the record whose bytes change between two identical runs; everything else is stable
+VOLATILE_KEY = "recorded"
+
+# Runs under any Python 3.8+. argv[1:]: the command, then `--reprocheck-find` and names of files to look for.
+PROBE = r"""
+import hashlib, json, os, platform, re, sys, time
+args = sys.argv[1:]
+cut = args.index("--reprocheck-find") if "--reprocheck-find" in args else len(args)
+command, finds = args[:cut], args[cut + 1:]
+first = command[0] if command else ""
+
+def which(name):
+    if "/" in name:
+        return os.path.abspath(name) if os.path.isfile(name) else None
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        p = os.path.join(d or ".", name)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    return None
+
+def shebang(path):
+    try:
+        with open(path, "rb") as fh:
+            line = fh.readline(512)
+    except OSError:
+        return None
+    if not line.startswith(b"#!"):
+        return None
+    words = line[2:].decode("utf-8", "replace").split()
+    if not words:
+        return None
+    if os.path.basename(words[0]) == "env":
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        return which(rest[0]) if rest else None
+    return words[0]
+
+def resolve(first):
+    if not first:
+        return sys.executable, "this interpreter (no command)"
+    base = os.path.basename(first)
+    if re.match(r"^python[0-9.]*$", base):
+        p = which(first)
+        return (p, "the command's interpreter") if p else (None, "`%s` is not on PATH" % first)
+    if base in ("uv", "poetry", "pipenv", "pdm", "hatch", "rye") and "run" in command[1:3]:
+        for venv in (".venv", "venv"):
+            p = os.path.join(os.getcwd(), venv, "bin", "python")
+            if os.path.isfile(p):
+                return p, "the project's %s (`%s run`)" % (venv, base)
+    script = which(first)
+    if script is None:
+        return None, "`%s` is not on PATH" % first
+    interp = shebang(script)
+    if interp and os.path.isfile(interp) and "python" in os.path.basename(interp):
+        return interp, "the shebang of %s" % script
+    sibling = os.path.join(os.path.dirname(script), "python")
+    if os.path.isfile(sibling):
+        return sibling, "the environment of %s" % script
+    return None, "%s is not a Python script" % script
+
+if os.environ.get("REPROCHECK_PROBE_RESOLVED") != "1":
+    interp, how = resolve(first)
+    os.environ["REPROCHECK_PROBE_VIA"] = how
+    if interp and os.path.abspath(interp) != os.path.abspath(sys.executable) and os.path.isfile(interp):
+        os.environ["REPROCHECK_PROBE_RESOLVED"] = "1"
+        try:
+            os.execv(interp, [interp, "-c", __PROBE__] + args)
+        except OSError:
+            os.environ["REPROCHECK_PROBE_VIA"] = how + " (not runnable: this interpreter instead)"
+    elif not interp:
+        os.environ["REPROCHECK_PROBE_VIA"] = how + " (this interpreter instead)"
+
+CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")  # a URL with a password in it, whatever its name
+SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|SIGNATURE|DSN", re.I)
+out = {}
+out["interpreter"] = {
+    "version": platform.python_version(),
+    "implementation": sys.implementation.name,
+    "build": " ".join(platform.python_build()),
+    "compiler": platform.python_compiler(),
+    "executable": sys.executable,
+    "prefix": sys.prefix,
+    "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
+    "resolved_from": os.environ.get("REPROCHECK_PROBE_VIA", ""),
+}
+dists = {}
+try:
+    from importlib import metadata
+except ImportError:
+    metadata = None
+if metadata is not None:
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if not name:
+            continue
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in dists:
+            continue
+        reqs = []
+        for r in dist.requires or []:
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", r)
+            if m and "extra ==" not in r.replace('"', "'").replace("extra==", "extra =="):
+                reqs.append(re.sub(r"[-_.]+", "-", m.group(1)).lower())
+        top = (dist.read_text("top_level.txt") or "").split()
+        dists[key] = {"version": dist.version, "installer": (dist.read_text("INSTALLER") or "").strip(),
+                      "requires": sorted(set(reqs)), "modules": sorted(set(top))}
+out["distributions"] = dict(sorted(dists.items()))
+libc = platform.libc_ver()
+try:
+    cpus = len(os.sched_getaffinity(0))
+except (AttributeError, OSError):
+    cpus = os.cpu_count()
+out["platform"] = {"system": platform.system(), "release": platform.release(), "machine": platform.machine(),
+                   "platform": platform.platform(), "libc": " ".join(x for x in libc if x),
+                   "cpu_count": cpus, "sys_platform": sys.platform}
+zone = ""
+try:
+    target = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in target:
+        zone = target.split("zoneinfo/", 1)[1]
+except OSError:
+    pass
+lt = time.localtime()
+out["timezone"] = {"TZ": os.environ.get("TZ"), "zone": os.environ.get("TZ") or zone or time.tzname[0],
+                   "names": list(time.tzname), "utc_offset_seconds": lt.tm_gmtoff}
+out["locale"] = dict(sorted((k, v) for k, v in os.environ.items() if k == "LANG" or k.startswith("LC_")))
+try:
+    import locale as _locale
+    out["locale_in_effect"] = {"encoding": _locale.getpreferredencoding(False),
+                               "numeric": _locale.setlocale(_locale.LC_NUMERIC, "") or ""}
+except Exception as exc:
+    out["locale_in_effect"] = {"error": str(exc)}
+out["hashseed"] = {"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED"),
+                   "randomized": bool(sys.flags.hash_randomization)}
+env = {}
+for k, v in sorted(os.environ.items()):
+    if k.startswith("REPROCHECK_PROBE_"):
+        continue
+    hidden = SECRET.search(k) or CREDENTIALS.search(v)
+    env[k] = "sha256:" + hashlib.sha256(v.encode("utf-8", "replace")).hexdigest()[:16] if hidden else v
+out["environment"] = env
+out["cwd"] = os.getcwd()
+if finds:
+    found = {}
+    skip = ("/proc", "/sys", "/dev", "/run", "/var/lib/dpkg", "/usr/share", "/usr/lib", "/usr/include")
+    wanted = dict((os.path.basename(w), w) for w in finds)
+    queue = [("/", 0)]
+    seen = 0
+    while queue and seen < 20000:
+        root, depth = queue.pop(0)
+        seen += 1
+        try:
+            entries = list(os.scandir(root))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < 12 and not entry.path.startswith(skip) and entry.name not in (
+                            "site-packages", "__pycache__", "node_modules", ".git"):
+                        queue.append((entry.path, depth + 1))
+                elif entry.name in wanted:
+                    found.setdefault(wanted[entry.name], []).append(entry.path)
+            except OSError:
+                pass
+    out["found"] = dict((k, sorted(v)[:10]) for k, v in sorted(found.items()))
+print(json.dumps(out, sort_keys=True))
+"""
+PROBE = PROBE.replace("__PROBE__", repr(PROBE))
+
+
+def probe_argv(python: str, command: tuple[str, ...], find: tuple[str, ...] = ()) -> list[str]:
+    """The argv that runs the probe with ``python`` for the prediction ``command``."""
+    extra = ["--reprocheck-find", *find] if find else []
+    return [python, "-c", PROBE, *command, *extra]
+
+
+def launcher(command: tuple[str, ...]) -> str:
+    """Which Python starts the probe inside an image: the command's own when it names one, else ``python3``
+    (the probe then follows the command's script to its interpreter)."""
+    import re
+
+    first = command[0] if command else ""
+    return first if re.match(r"^python[0-9.]*$", first.rsplit("/", 1)[-1]) else "python3"
+
+
+def parse(stdout: bytes | str) -> dict[str, Any] | None:
+    """The probe's JSON document (the last JSON line of its output), cleaned, or None."""
+    text = stdout.decode("utf-8", "replace") if isinstance(stdout, bytes) else stdout
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                return None
+            return clean(doc) if isinstance(doc, dict) else None
+    return None
+
+
+_MAX_ITEMS = 5000
+_MAX_TEXT = 2000
+
+
+def _text(value: Any) -> str | None:
+    return value[:_MAX_TEXT] if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [x[:_MAX_TEXT] for x in value[:_MAX_ITEMS] if isinstance(x, str)] if isinstance(value, list) else []
+
+
+def _scalars(value: Any) -> dict[str, Any]:
+    """A flat section: string keys, scalar values (str, int, float, bool, None, or a list of strings)."""
+    out: dict[str, Any] = {}
+    if not isinstance(value, Mapping):
+        return out
+    for k, v in list(value.items())[:_MAX_ITEMS]:
+        if not isinstance(k, str):
+            continue
+        if isinstance(v, str):
+            out[k] = v[:_MAX_TEXT]
+        elif v is None or isinstance(v, bool | int | float):
+            out[k] = v
+        elif isinstance(v, list):
+            out[k] = [x[:_MAX_TEXT] for x in v[:_MAX_ITEMS] if isinstance(x, str)]
+    return out
+
+
+def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only the record's known keys with the types readers expect: a record comes from a file the user
+    may have edited, or from the stdout of an image, which is not to be trusted."""
+    out: dict[str, Any] = {}
+    for key in ("interpreter", "platform", "timezone", "locale", "locale_in_effect", "hashseed", "environment"):
+        if key in doc:
+            out[key] = _scalars(doc[key])
+    dists = doc.get("distributions")
+    if isinstance(dists, Mapping):
+        out["distributions"] = {
+            str(name): {
+                "version": _text(info.get("version")) or "",
+                "installer": _text(info.get("installer")) or "",
+                "requires": _strings(info.get("requires")),
+                "modules": _strings(info.get("modules")),
+            }
+            for name, info in list(dists.items())[:_MAX_ITEMS]
+            if isinstance(name, str) and isinstance(info, Mapping)
+        }
+    packages = doc.get("packages")
+    if isinstance(packages, Mapping):
+        out["packages"] = {str(k): _text(v) for k, v in list(packages.items())[:_MAX_ITEMS]}
+    found = doc.get("found")
+    if isinstance(found, Mapping):
+        out["found"] = {str(k): _strings(v) for k, v in list(found.items())[:_MAX_ITEMS]}
+    determinism = doc.get("determinism")
+    if isinstance(determinism, Mapping):
+        moving = determinism.get("moving")
+        out["determinism"] = {
+            "runs": determinism.get("runs") if isinstance(determinism.get("runs"), int) else 1,
+            "deterministic": bool(determinism.get("deterministic", True)),
+            "moving": [m for m in moving if isinstance(m, str)] if isinstance(moving, list) else [],
+        }
+    for key in ("cwd", "schema", "error"):
+        if isinstance(doc.get(key), str):
+            out[key] = doc[key][:_MAX_TEXT]
+    for key in ("command", "recorded", "python", "machine"):
+        if key in doc:
+            out[key] = doc[key] if isinstance(doc[key], str | list | dict) else None
+    return out
+
+
+def load_record(path: Any) -> dict[str, Any] | None:
+    """A record file next to a golden output, cleaned (None when absent, too big or not JSON)."""
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        if not p.is_file() or p.stat().st_size > 16 * 1024 * 1024:
+            return None
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return clean(doc) if isinstance(doc, dict) else None
+
+
+def packages(record: Mapping[str, Any]) -> dict[str, str]:
+    """name -> version of every distribution the record saw (old records: only the lock's names)."""
+    dists = record.get("distributions")
+    if isinstance(dists, Mapping) and dists:
+        return {str(k): str(v.get("version", "")) for k, v in dists.items() if isinstance(v, Mapping)}
+    raw = record.get("packages")
+    return {str(k): str(v) for k, v in raw.items() if v} if isinstance(raw, Mapping) else {}
+
+
+def relative_cwd(cwd: str, root: str) -> str:
+    """The probe's working directory relative to the project root ("." at the root, else the absolute path)."""
+    import posixpath
+
+    cwd_n, root_n = posixpath.normpath(cwd), posixpath.normpath(root)
+    if cwd_n == root_n:
+        return "."
+    if cwd_n.startswith(root_n.rstrip("/") + "/"):
+        return posixpath.relpath(cwd_n, root_n)
+    return cwd_n
