@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.discover import DOCKERFILE_NAME
+from reprocheck.engine.discover import FileKind, kind_of
 from reprocheck.engine.run import LintOptions, lint_paths
 from tests.conftest import CORPUS_SAMPLE, corpus_or_skip
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.corpus
 NOT_BUILDABLE = {
     "bmaltais__kohya_ss/requirements_macos_amd64.txt": "two requirements on one line (pip rejects it)",
     "jupyterhub__repo2docker/tests/conda/py35-binder-dir/environment.yml": "invalid YAML, on purpose (a test input)",
-    "Kaggle__docker-python/Dockerfile.tmpl": "Jinja template ({{ }} lines)",
     "iot-salzburg__gpu-jupyter/custom/gpulibs.Dockerfile": "fragment without FROM, concatenated by a script",
     "iot-salzburg__gpu-jupyter/custom/usefulpackages.Dockerfile": "fragment without FROM",
     "mlrun__mlrun/tests/Dockerfile.test-nb": "Python format template ({ARGS}, {PIP})",
@@ -48,7 +47,6 @@ NOT_BUILDABLE = {
 
 # The sample's files that are not buildable on their own, on purpose.
 SAMPLE_NOT_BUILDABLE = {
-    "templates__kit/Dockerfile.tmpl": "Jinja template",
     "templates__kit/custom/empty.Dockerfile": "empty",
     "templates__kit/custom/gpu.Dockerfile": "fragment without FROM",
 }
@@ -61,28 +59,30 @@ SAMPLE_RULES = {
 
 
 @pytest.fixture(params=["sample", "shared"])
-def corpus(request: pytest.FixtureRequest) -> tuple[Path, int, dict[str, str]]:
-    """(root, number of Dockerfiles, files that are not buildable) of each corpus."""
+def corpus(request: pytest.FixtureRequest) -> tuple[Path, int, dict[str, str], str]:
+    """(root, number of Dockerfiles, files that are not buildable, its one Jinja template) of each corpus."""
     if request.param == "sample":
-        return CORPUS_SAMPLE, 15, SAMPLE_NOT_BUILDABLE
-    return corpus_or_skip(), 715, NOT_BUILDABLE
+        return CORPUS_SAMPLE, 14, SAMPLE_NOT_BUILDABLE, "templates__kit/Dockerfile.tmpl"
+    return corpus_or_skip(), 714, NOT_BUILDABLE, "Kaggle__docker-python/Dockerfile.tmpl"
 
 
 def corpus_dockerfiles(root: Path) -> list[str]:
     out: list[str] = []
     for dirpath, _dirs, files in os.walk(root):
-        out.extend(os.path.join(dirpath, f) for f in files if DOCKERFILE_NAME.search(f))
+        out.extend(os.path.join(dirpath, f) for f in files if (kind_of(f) or (None,))[0] is FileKind.DOCKERFILE)
     return sorted(out)
 
 
 def test_whole_corpus_lints_without_crash_or_parser_errors(corpus, monkeypatch):
-    root, count, not_buildable = corpus
+    root, count, not_buildable, template = corpus
     monkeypatch.chdir(root)
     files = corpus_dockerfiles(root)
     assert len(files) == count
     report = lint_paths(["."], LintOptions(isolated=True))
-    dockerfiles = [p for p in report.files if DOCKERFILE_NAME.search(p.rsplit("/", 1)[-1])]
+    dockerfiles = [p for p in report.files if (kind_of(p) or (None,))[0] is FileKind.DOCKERFILE]
     assert len(dockerfiles) == len(files)
+    # a Jinja template ({{ }} lines) is not a Dockerfile until rendered: skipped, with a note
+    assert report.notes == (f"skipped 1 template(s), not Dockerfiles until rendered: {template}",)
     internal = [f for f in report.findings if "internal error" in f.message]
     assert internal == []
     with_parse_errors = {f.location.path for f in report.findings if f.rule == "RC900"}
@@ -93,7 +93,7 @@ def test_whole_corpus_lints_without_crash_or_parser_errors(corpus, monkeypatch):
 
 
 def test_every_dependency_file_parses_without_crash(corpus):
-    root, _count, not_buildable = corpus
+    root, _count, not_buildable, _template = corpus
     from reprocheck.parsing.depfiles import dep_kind_of, parse_dependency_file
 
     count = 0

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reprocheck.backend.file_digests import FileDigests
 from reprocheck.engine.dockerignore import DockerIgnore
 
 if TYPE_CHECKING:
     from reprocheck.model.build import ImageSource
 
-DIGEST_VERSION = "2"
+DIGEST_VERSION = "3"  # 3: a regular file contributes its content digest, remembered between runs
 
 
 def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]:
@@ -45,18 +46,17 @@ def context_files(context: Path, ignore: DockerIgnore) -> list[tuple[str, Path]]
     return sorted(out)
 
 
-def _entry_bytes(path: Path) -> Iterator[bytes]:
+def _entry_bytes(path: Path, digests: FileDigests) -> Iterator[bytes]:
     """What a context entry contributes to the digest, as the build sends it: a link's target (never what it
     points at: a link to /dev/zero must not be read), a special file's kind and device number, a regular
-    file's content. Nothing here can block: FIFOs and devices are never opened."""
+    file's content digest (remembered between runs). Nothing here can block: FIFOs and devices are never
+    opened."""
     st = path.lstat()
     mode = st.st_mode
     if stat.S_ISLNK(mode):
         yield b"link\0" + os.fsencode(os.readlink(path))
     elif stat.S_ISREG(mode):
-        yield b"file\0" + oct(mode & 0o111).encode() + b"\0"
-        with path.open("rb") as fh:
-            yield from iter(lambda: fh.read(1024 * 1024), b"")
+        yield b"file\0" + oct(mode & 0o111).encode() + b"\0" + digests.sha256(path, st).encode()
     elif stat.S_ISSOCK(mode):
         return  # the build skips sockets
     else:  # FIFO, character or block device: sent as a header only
@@ -73,15 +73,17 @@ def inputs_digest(spec: ImageSource, skip: frozenset[str] = frozenset()) -> str:
     )
     h.update(b"\0dockerfile\0" + spec.dockerfile.read_bytes())
     ignore = DockerIgnore.for_context(spec.context, spec.dockerfile)
+    digests = FileDigests()
     for rel, path in context_files(spec.context, ignore):
         if rel in skip:
             continue
         h.update(b"\0" + rel.encode() + b"\0")
         try:
-            for block in _entry_bytes(path):
+            for block in _entry_bytes(path, digests):
                 h.update(block)
         except OSError as exc:  # unreadable: the build will say so too; the digest must still differ
             h.update(f"unreadable\0{exc.errno}".encode())
+    digests.save()
     return h.hexdigest()
 
 

@@ -1,6 +1,7 @@
 """``reprocheck lint``: the static check, for pre-commit hooks and CI gates. Never needs a Docker engine."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would compile and evaluate each option's annotation
+# string at start-up (~6% of a one-file lint); evaluated at definition they cost nothing extra.
 
 import sys
 from typing import Annotated

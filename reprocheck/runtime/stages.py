@@ -16,7 +16,6 @@ from .buildkit import needs_buildkit
 from .judge import Collected
 from .options import RunOptions
 from .project import LoadedProject
-from .serve import server_starter
 
 
 def run_smoke(
@@ -25,7 +24,7 @@ def run_smoke(
     from reprocheck.smoke.runner import SmokeRunner
 
     started = time.monotonic()
-    runner = SmokeRunner(backend, spec, progress, serve=server_starter(backend))
+    runner = SmokeRunner(backend, spec, progress)
     assert got.image is not None
     outcome = runner.run_on(got.image, got.build, got.reused)
     out.findings.extend(outcome.findings)
@@ -89,5 +88,7 @@ def run_rebuild(
         out.findings.append(build_finding(rebuilt.failed_build, project.source.dockerfile))
         return StageResult(Stage.REBUILD, "failed", seconds, "a build failed")
     same, total = rebuilt.layers
-    detail = "identical layers" if rebuilt.identical else f"{same} of {total} layers identical"
+    detail = (
+        "identical layers" if rebuilt.identical else f"{same} of {total} layer{'s' if total != 1 else ''} identical"
+    )
     return StageResult(Stage.REBUILD, "passed", seconds, detail)
