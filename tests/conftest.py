@@ -98,6 +98,10 @@ class CliResult:
         return json.loads(self.out)
 
 
+# A guard against a hang, not a speed check: two builds without cache on a machine other jobs load take minutes
+CLI_TIMEOUT = 900
+
+
 def run_cli(
     *args: str, cwd: Path | str | None = None, stdin: str | None = None, env: Mapping[str, str] | None = None
 ) -> CliResult:
@@ -111,7 +115,7 @@ def run_cli(
         capture_output=True,
         text=True,
         env=full_env,
-        timeout=120,
+        timeout=CLI_TIMEOUT,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
