@@ -163,3 +163,52 @@ def test_backends_hand_every_build_line_to_progress(buildkit: bool, tmp_path: Pa
     outputs = [s for s in seen if isinstance(s, OutputLine)]
     assert any("RUN echo" in h for h in heads)
     assert any(f"out-{marker}" in o for o in outputs) and any(f"err-{marker}" in o for o in outputs)
+
+
+@pytest.mark.engine
+def test_on_a_terminal_the_build_is_shown_live_on_stderr_and_stdout_stays_clean(tmp_path: Path):
+    """The real command with stderr on a pseudo-terminal: the live display redraws there (steps with their
+    times); the JSON report on stdout carries no escape."""
+    import json
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.support.engine import BASE_IMAGE, engine_or_skip, project_objects, remove_project
+
+    backend = engine_or_skip()
+    marker = uuid.uuid4().hex[:12]
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {BASE_IMAGE}\nRUN for i in 1 2 3; do echo tick-{marker}-$i; sleep 1; done\n"
+    )
+    (tmp_path / "requirements.txt").write_text("")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reprocheck", "verify", "--format", "json", "--no-reuse"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+    )
+    os.close(slave)
+    shown = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = proc.communicate(timeout=900)
+    finally:
+        os.close(master)
+        remove_project(backend, tmp_path)  # the image it built, and only that
+    assert project_objects(backend, tmp_path) == ([], [], [])
+    text = shown.decode("utf-8", "replace")
+    assert "\x1b[J" in text  # redrawn in place, not scrolled
+    assert re.search(r"\d+\.\ds Step 2/\d+ : RUN for i in", text)  # a finished step keeps its time
+    assert f"tick-{marker}-3" in text  # the step's own output, shown under it
+    assert "\x1b" not in out.decode() and json.loads(out)["version"] == 1
