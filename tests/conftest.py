@@ -22,8 +22,44 @@ from reprocheck.rules import RULES_BY_ID
 ROOT = Path(__file__).resolve().parents[1]
 # the file-digest cache of smoke runs goes to a scratch directory, not the developer's ~/.cache
 os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="reprocheck-tests-cache-"))
-CORPUS = (ROOT.parent / "shared" / "corpus").resolve()
+# The shared corpus (hundreds of real Dockerfiles) sits beside a checkout on the project's machines, not in a
+# contributor's clone; REPROCHECK_CORPUS points elsewhere. tests/corpus_sample/ is the part every run has.
+CORPUS = Path(os.environ.get("REPROCHECK_CORPUS") or ROOT.parent / "shared" / "corpus").resolve()
+CORPUS_SAMPLE = ROOT / "tests" / "corpus_sample"
 SCHEMAS = (ROOT.parent / "shared" / "schemas").resolve()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``engine`` skip, with the reason, when no engine runs (fail with REPROCHECK_REQUIRE_ENGINE)."""
+    if item.get_closest_marker("engine") is not None:
+        from tests.support.engine import skip_without_engine
+
+        skip_without_engine()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the engine tests of a module stay in one worker, in order; the
+    static tests spread over all of them."""
+    for item in items:
+        if item.get_closest_marker("engine") is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"engine:{item.nodeid.split('::', 1)[0]}"))
+
+
+@pytest.fixture(scope="session")
+def session_images(tmp_path_factory: pytest.TempPathFactory):
+    """Fixture projects' images built once per session (``session_images.get("iris-clean")`` -> tag),
+    labelled with the session's run id and removed at its end."""
+    from tests.support.engine import SessionImages
+
+    images = SessionImages(tmp_path_factory.mktemp("session-images"))
+    yield images
+    images.remove()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.support.engine import close_engine
+
+    close_engine()
 
 
 def lint_text(
@@ -62,6 +98,10 @@ class CliResult:
         return json.loads(self.out)
 
 
+# A guard against a hang, not a speed check: two builds without cache on a machine other jobs load take minutes
+CLI_TIMEOUT = 900
+
+
 def run_cli(
     *args: str, cwd: Path | str | None = None, stdin: str | None = None, env: Mapping[str, str] | None = None
 ) -> CliResult:
@@ -75,7 +115,7 @@ def run_cli(
         capture_output=True,
         text=True,
         env=full_env,
-        timeout=120,
+        timeout=CLI_TIMEOUT,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
@@ -99,6 +139,7 @@ def make_project(tmp_path: Path):
 
 
 def corpus_or_skip() -> Path:
+    """The shared corpus; skipped (visibly, in ``-ra``) where it is absent: tests/corpus_sample/ still runs."""
     if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present")
+        pytest.skip(f"shared corpus not found at {CORPUS} (set REPROCHECK_CORPUS); tests/corpus_sample/ ran instead")
     return CORPUS

@@ -13,7 +13,7 @@ from reprocheck.audit import find_projects, lint_all, pin_counts
 from reprocheck.engine.discover import FileKind, kind_of
 from reprocheck.engine.project import DepLoader, build_project
 from reprocheck.parsing.dockerfile import parse_dockerfile
-from tests.conftest import corpus_or_skip, run_cli
+from tests.conftest import CORPUS_SAMPLE, corpus_or_skip, run_cli
 
 
 def _project(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
@@ -81,18 +81,19 @@ def test_usage_errors(tmp_path):
     assert run_cli("audit", str(tmp_path), "--format", "xml").code == 2
 
 
-def test_corpus_gives_a_row_for_every_project_and_no_crash(tmp_path):
-    corpus = corpus_or_skip()
+@pytest.mark.parametrize("where", ["sample", "shared"])
+def test_corpus_gives_a_row_for_every_project_and_no_crash(where: str):
+    corpus = CORPUS_SAMPLE if where == "sample" else corpus_or_skip()
     expected = sorted(
         str(p.relative_to(corpus.parent))
         for p in corpus.rglob("*")
         if p.is_file() and (k := kind_of(p.name)) is not None and k[0] is FileKind.DOCKERFILE
     )
-    r = run_cli("audit", "corpus", "--format", "json", "--workers", "2", cwd=corpus.parent)
+    r = run_cli("audit", corpus.name, "--format", "json", "--workers", "2", cwd=corpus.parent)
     data = json.loads(r.out)
     assert sorted(p["project"] for p in data["projects"]) == expected
     assert data["summary"]["errors"] == 0 and "Traceback" not in r.err
-    single = json.loads(run_cli("audit", "corpus", "--format", "json", "--workers", "1", cwd=corpus.parent).out)
+    single = json.loads(run_cli("audit", corpus.name, "--format", "json", "--workers", "1", cwd=corpus.parent).out)
     assert single["projects"] == data["projects"]  # parallel workers change the time, not the result
 
 

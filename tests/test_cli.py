@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from tests.conftest import run_cli
 
@@ -217,6 +218,15 @@ def test_version_and_help():
 def test_bad_option_is_exit_2():
     r = run_cli("lint", "--no-such-option")
     assert r.code == 2
+
+
+def test_rebuild_usage_errors_need_no_engine(tmp_path: Path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    no_engine = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    assert run_cli("rebuild", "--allow-cause", "clock", cwd=tmp_path, env=no_engine).code == 2
+    assert run_cli("rebuild", "--network", "bridge", cwd=tmp_path, env=no_engine).code == 2
+    bad = run_cli("rebuild", "--source-date-epoch", "soon", cwd=tmp_path, env=no_engine)
+    assert bad.code == 2 and "--source-date-epoch" in bad.err
 
 
 def test_commands_are_listed_without_importing_them_and_the_listing_matches_the_commands():

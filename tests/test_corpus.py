@@ -1,15 +1,17 @@
-"""Every Dockerfile of ../shared/corpus: no crash, and parse errors only where the input really is not a
-buildable Dockerfile (hadolint's integration_test.sh habit)."""
+"""Every Dockerfile of a corpus: no crash, and parse errors only where the input really is not a buildable
+Dockerfile (hadolint's integration_test.sh habit). Two corpora: the hand-written sample in tests/corpus_sample/
+(every run) and the shared corpus of real projects (where it is present; the skip says so in ``-ra``)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from reprocheck.engine.discover import FileKind, kind_of
 from reprocheck.engine.run import LintOptions, lint_paths
-from tests.conftest import corpus_or_skip
+from tests.conftest import CORPUS_SAMPLE, corpus_or_skip
 
 pytestmark = pytest.mark.corpus
 
@@ -43,34 +45,55 @@ NOT_BUILDABLE = {
 }
 
 
-def corpus_dockerfiles() -> list[str]:
-    root = corpus_or_skip()
+# The sample's files that are not buildable on their own, on purpose.
+SAMPLE_NOT_BUILDABLE = {
+    "templates__kit/custom/empty.Dockerfile": "empty",
+    "templates__kit/custom/gpu.Dockerfile": "fragment without FROM",
+}
+# What the sample is written to exercise: a rule of every family fires on it.
+SAMPLE_RULES = {
+    *("RC101", "RC102", "RC103", "RC201", "RC202", "RC203", "RC204", "RC301", "RC302", "RC401", "RC402"),
+    *("RC403", "RC404", "RC405", "RC501", "RC503", "RC505", "RC511", "RC512", "RC601", "RC602", "RC604"),
+    *("RC606", "RC611", "RC613", "RC702", "RC705", "RC900"),
+}
+
+
+@pytest.fixture(params=["sample", "shared"])
+def corpus(request: pytest.FixtureRequest) -> tuple[Path, int, dict[str, str], str]:
+    """(root, number of Dockerfiles, files that are not buildable, its one Jinja template) of each corpus."""
+    if request.param == "sample":
+        return CORPUS_SAMPLE, 14, SAMPLE_NOT_BUILDABLE, "templates__kit/Dockerfile.tmpl"
+    return corpus_or_skip(), 714, NOT_BUILDABLE, "Kaggle__docker-python/Dockerfile.tmpl"
+
+
+def corpus_dockerfiles(root: Path) -> list[str]:
     out: list[str] = []
     for dirpath, _dirs, files in os.walk(root):
         out.extend(os.path.join(dirpath, f) for f in files if (kind_of(f) or (None,))[0] is FileKind.DOCKERFILE)
     return sorted(out)
 
 
-def test_whole_corpus_lints_without_crash_or_parser_errors(monkeypatch):
-    root = corpus_or_skip()
+def test_whole_corpus_lints_without_crash_or_parser_errors(corpus, monkeypatch):
+    root, count, not_buildable, template = corpus
     monkeypatch.chdir(root)
-    files = corpus_dockerfiles()
-    assert len(files) == 714
+    files = corpus_dockerfiles(root)
+    assert len(files) == count
     report = lint_paths(["."], LintOptions(isolated=True))
     dockerfiles = [p for p in report.files if (kind_of(p) or (None,))[0] is FileKind.DOCKERFILE]
     assert len(dockerfiles) == len(files)
     # a Jinja template ({{ }} lines) is not a Dockerfile until rendered: skipped, with a note
-    template = "Kaggle__docker-python/Dockerfile.tmpl"
     assert report.notes == (f"skipped 1 template(s), not Dockerfiles until rendered: {template}",)
     internal = [f for f in report.findings if "internal error" in f.message]
     assert internal == []
     with_parse_errors = {f.location.path for f in report.findings if f.rule == "RC900"}
-    assert with_parse_errors == set(NOT_BUILDABLE)
+    assert with_parse_errors == set(not_buildable)
     assert all(f.location.line >= 1 for f in report.findings)
+    if root == CORPUS_SAMPLE:
+        assert {f.rule for f in report.findings} >= SAMPLE_RULES
 
 
-def test_every_dependency_file_parses_without_crash():
-    root = corpus_or_skip()
+def test_every_dependency_file_parses_without_crash(corpus):
+    root, _count, not_buildable, _template = corpus
     from reprocheck.parsing.depfiles import dep_kind_of, parse_dependency_file
 
     count = 0
@@ -85,14 +108,16 @@ def test_every_dependency_file_parses_without_crash():
                 parsed = parse_dependency_file(fh.read(), rel, kind)
             count += 1
             assert all(i.line >= 1 for i in parsed.issues)
-            if rel not in NOT_BUILDABLE:
+            if rel not in not_buildable:
                 assert parsed.issues == (), (rel, parsed.issues)
-    assert count > 450
+    assert count > (450 if root != CORPUS_SAMPLE else 15)
 
 
-def test_crlf_and_edge_files_lint_like_their_lf_twins(monkeypatch):
-    root = corpus_or_skip()
-    crlf = root / "bmaltais__kohya_ss" / "Dockerfile"
+@pytest.mark.parametrize("where", ["sample", "shared"])
+def test_crlf_and_edge_files_lint_like_their_lf_twins(where: str):
+    crlf = CORPUS_SAMPLE / "tinyml__edge" / "Dockerfile"
+    if where == "shared":
+        crlf = corpus_or_skip() / "bmaltais__kohya_ss" / "Dockerfile"
     data = crlf.read_bytes()
     assert b"\r\n" in data
     from tests.conftest import lint_text

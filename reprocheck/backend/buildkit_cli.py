@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reprocheck.backend.base import LABEL, BuildRequest, BuildResult, Progress
 from reprocheck.errors import EngineUnavailable
+from reprocheck.progress import OutputLine
 
 _STEP = re.compile(r"^#\d+ \[(?:[\w.-]+ )?\d+/\d+\] .*")
 _FAILED = re.compile(r"^\s*> \[(.+?)\](.*?):?\s*$")
@@ -65,13 +66,14 @@ def build_with_cli(request: BuildRequest, progress: Progress) -> BuildResult:
             for raw in proc.stdout:
                 line = raw.rstrip("\n")
                 log.append(line)
-                if _STEP.match(line):
-                    progress(line)
+                progress(line if _STEP.match(line) else OutputLine(line))
             code = proc.wait()
         except BaseException:
             proc.kill()
             proc.wait()
             raise
+        finally:
+            proc.stdout.close()
         seconds = time.monotonic() - started
         image_id = iidfile.read_text().strip() if iidfile.is_file() else None
     if code != 0 or not image_id:

@@ -51,6 +51,7 @@ from reprocheck.backend.base import (
 from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
 from reprocheck.errors import ConfigError, EngineUnavailable
+from reprocheck.progress import OutputLine
 
 LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
 
@@ -170,6 +171,7 @@ class DockerBackend:
                             continue
                         if not labelling:
                             log.append(line)
+                            progress(OutputLine(line))
                         if line.strip() == "---> Using cache":
                             reused = True
                         elif (running := _RUNNING.match(line)) is not None:
@@ -187,7 +189,8 @@ class DockerBackend:
                 elif "aux" in chunk and isinstance(chunk["aux"], dict) and "ID" in chunk["aux"]:
                     image_id = str(chunk["aux"]["ID"])
                 elif "status" in chunk:
-                    progress(str(chunk["status"]))
+                    status = " ".join(str(chunk.get(k) or "") for k in ("status", "id", "progress")).strip()
+                    progress(OutputLine(status))
         except (APIError, requests.exceptions.RequestException) as exc:
             error = _first(exc)
         except BaseException:

@@ -62,7 +62,9 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest config file from ``start`` upwards, stopping at the repository root."""
+    """The nearest config file from the directory ``start`` upwards, stopping at the repository root (a
+    pyproject.toml without ``[tool.reprocheck]`` is passed by, as ruff passes one without ``[tool.ruff]``)."""
+    start = start.absolute()
     for d in (start, *start.parents):
         for name in CONFIG_NAMES:
             candidate = d / name

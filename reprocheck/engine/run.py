@@ -52,7 +52,9 @@ class LintOptions:
     write_baseline: str | None = None  # record the active findings' fingerprints here
 
 
-def _own_config(options: LintOptions) -> Config:
+def _own_config(options: LintOptions, start: Path | None = None) -> Config:
+    """``--isolated``: none; ``--config``: that file; else the nearest to ``start`` (a directory; default: the
+    working directory), so that a command judges a project by the project's own configuration."""
     if options.isolated:
         return Config()
     if options.config:
@@ -60,12 +62,22 @@ def _own_config(options: LintOptions) -> Config:
         if not path.is_file():
             raise UsageError("config file not found", path=options.config)
         return load_config(path)
-    return load_config(find_config(Path.cwd()))
+    return load_config(find_config(start or Path.cwd()))
 
 
-def _config(options: LintOptions, notes: list[str] | None = None) -> Config:
-    """reprocheck's configuration, completed by a ``.hadolint.yaml`` where it is silent."""
-    config = _own_config(options)
+def _search_start(path: str, stdin_filename: str | None = None) -> Path:
+    """Where the configuration search starts for a path given on the command line: a directory itself, a file
+    its directory, standard input the directory of ``--stdin-filename`` (else the working directory)."""
+    if path == "-":
+        return Path(stdin_filename).parent if stdin_filename else Path.cwd()
+    p = Path(path)
+    return p if p.is_dir() else p.parent
+
+
+def _config(options: LintOptions, notes: list[str] | None = None, start: Path | None = None) -> Config:
+    """reprocheck's configuration, completed by a ``.hadolint.yaml`` where it is silent; both the nearest to
+    ``start`` (default: the working directory) unless given."""
+    config = _own_config(options, start)
     hl_path: Path | None
     if options.hadolint_config:
         hl_path = Path(options.hadolint_config)
@@ -76,7 +88,7 @@ def _config(options: LintOptions, notes: list[str] | None = None) -> Config:
     else:
         from .hadolint import find_hadolint_config
 
-        hl_path = find_hadolint_config(Path.cwd())
+        hl_path = find_hadolint_config((start or Path.cwd()).absolute())
     if hl_path is None:
         return config
     from .hadolint import load_hadolint_config, merge
@@ -351,7 +363,7 @@ def judged(
 
     options = options or LintOptions()
     said: list[str] = []
-    config = _config(options, said)
+    config = _config(options, said, _search_start(files[0]) if files else None)
     selection = _selection(config, options)
     entries = per_file_ignores(config.per_file_ignores)
     out: list[Finding] = []
@@ -377,10 +389,95 @@ def lint_paths(
     paths: Sequence[str], options: LintOptions | None = None, projects: list[Project] | None = None
 ) -> Report:
     """Lint files and directories (``-`` is stdin) and return the Report; ``projects`` collects the
-    Dockerfiles followed into their contexts."""
+    Dockerfiles followed into their contexts. Each file is judged by the configuration nearest to it (found
+    from its directory upwards, as ruff does), unless ``--config`` or ``--isolated`` says otherwise: the same
+    paths give the same result from any working directory."""
     options = options or LintOptions()
-    notes: list[str] = []
-    config = _config(options, notes)
+    paths = list(paths or ["."])
+    whole_tree = all(os.path.isdir(p) for p in paths)  # a partial run proves no per-file-ignores entry unused
+    groups: list[tuple[Config, list[str], list[Target]]] = []
+    if options.isolated or options.config:
+        notes: list[str] = []
+        config = _config(options, notes)
+        groups.append((config, notes, discover(paths, config.exclude, options.stdin_filename)))
+    else:
+        groups = _by_nearest_config(paths, options)
+    parts = [_lint_group(targets, config, options, projects, whole_tree) for config, _notes, targets in groups]
+    findings = sorted(dict.fromkeys(f for part in parts for f in part.findings), key=lambda f: f.sort_key)
+    texts = {path: text for part in parts for path, text in part.texts.items()}
+    findings = _finish(findings, texts, options)
+    # several projects with their own thresholds in one run fail at the strictest (a Report has one threshold)
+    thresholds = [options.failure_threshold or config.failure_threshold for config, _notes, _targets in groups]
+    return Report(
+        findings=tuple(findings),
+        rules={rid: META[rid] for rid in sorted({f.rule for f in findings})},
+        files=tuple(dict.fromkeys(path for part in parts for path in part.files)),
+        tool_version=__version__,
+        threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
+        notes=tuple(
+            dict.fromkeys(
+                [*(note for _config, notes, _targets in groups for note in notes), *(n for p in parts for n in p.notes)]
+            )
+        ),
+    )
+
+
+def _by_nearest_config(paths: Sequence[str], options: LintOptions) -> list[tuple[Config, list[str], list[Target]]]:
+    """The targets of ``paths`` grouped by the configuration nearest to each (reprocheck's and hadolint's,
+    found from the file's directory upwards), with each configuration's notes."""
+    from .hadolint import find_hadolint_config
+
+    nearest: dict[Path, tuple[Path | None, Path | None]] = {}
+    loaded: dict[tuple[Path | None, Path | None], tuple[Config, list[str]]] = {}
+
+    def key_of(directory: Path) -> tuple[Path | None, Path | None]:
+        directory = directory.absolute()
+        if directory not in nearest:
+            hadolint = None if options.hadolint_config else find_hadolint_config(directory)
+            nearest[directory] = (find_config(directory), hadolint)
+        return nearest[directory]
+
+    def config_of(key: tuple[Path | None, Path | None], start: Path) -> Config:
+        if key not in loaded:
+            notes: list[str] = []
+            loaded[key] = (_config(options, notes, start), notes)
+        return loaded[key][0]
+
+    by_start: dict[tuple[Path | None, Path | None], tuple[Path, list[str]]] = {}
+    for given in paths:
+        start = _search_start(given, options.stdin_filename)
+        by_start.setdefault(key_of(start), (start, []))[1].append(given)
+    by_key: dict[tuple[Path | None, Path | None], list[Target]] = {}
+    starts: dict[tuple[Path | None, Path | None], Path] = {}
+    for key, (start, given_paths) in by_start.items():
+        starts.setdefault(key, start)
+        by_key.setdefault(key, [])
+        for target in discover(given_paths, config_of(key, start).exclude, options.stdin_filename):
+            # a project nested in a directory given on the command line has a configuration of its own
+            own = key if target.fs_path is None else key_of(target.fs_path.parent)
+            if own not in starts and target.fs_path is not None:
+                starts[own] = target.fs_path.parent
+            by_key.setdefault(own, []).append(target)
+    out = []
+    for key, targets in by_key.items():
+        config = config_of(key, starts[key])
+        out.append((config, loaded[key][1], targets))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """The findings of the files judged by one configuration, before fingerprints and the baseline."""
+
+    findings: list[Finding]
+    files: tuple[str, ...]
+    texts: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+
+def _lint_group(
+    targets: Sequence[Target], config: Config, options: LintOptions, projects: list[Project] | None, whole_tree: bool
+) -> _Part:
     selection = _selection(config, options)
     enabled = {rid for rid, meta in META.items() if selection.enabled(meta)}
     dispatcher = Dispatcher(r for r in ALL_RULES if r.meta.id in enabled)
@@ -390,7 +487,6 @@ def lint_paths(
         "max-file-size": config.max_file_size,
         **options.extra,
     }
-    targets = discover(paths or ["."], config.exclude, options.stdin_filename)
     run = _Run(options, dispatcher, rule_options)
     from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
 
@@ -411,7 +507,6 @@ def lint_paths(
         if f.rule in enabled and not _per_file_ignored(f.location.path, f.rule, entries, used)
     ]
     files = run.shown_files(targets)
-    whole_tree = all(os.path.isdir(p) for p in (paths or ["."]))  # a partial run proves no entry unused
     if UNUSED in dispatcher.static and entries and config.path and whole_tree:
         from .baseline import normal_path
 
@@ -423,13 +518,4 @@ def lint_paths(
     for f in kept:
         sev = selection.severity_of(META[f.rule])
         findings.append(f.with_severity(sev) if sev is not f.severity else f)
-    findings.sort(key=lambda f: f.sort_key)
-    findings = _finish(findings, {**run.loader.texts(), **run.texts}, options)
-    return Report(
-        findings=tuple(findings),
-        rules={rid: META[rid] for rid in sorted({f.rule for f in findings})},
-        files=files,
-        tool_version=__version__,
-        threshold=options.failure_threshold or config.failure_threshold,
-        notes=(*notes, *run.notes()),
-    )
+    return _Part(findings, files, {**run.loader.texts(), **run.texts}, tuple(run.notes()))

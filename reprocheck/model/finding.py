@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reprocheck.model.location import Location
+from reprocheck.model.text import plain_text
 
 
 class Severity(enum.StrEnum):
@@ -49,6 +50,13 @@ class Finding:
     evidence: tuple[str, ...] = ()
     details: Mapping[str, Any] | None = field(default=None, compare=False)
     fingerprint: str | None = None  # set by the engine: stable across unrelated line shifts (baselines, SARIF)
+
+    def __post_init__(self) -> None:
+        # build and container output quoted in a finding (colours, progress bars) reaches no report as escapes
+        for name in ("message", "hint"):
+            value = getattr(self, name)
+            if value and ("\x1b" in value or "\r" in value):
+                object.__setattr__(self, name, plain_text(value))
 
     def suppressed(self, by: str) -> Finding:
         return replace(self, suppressed_by=by)

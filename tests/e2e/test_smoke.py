@@ -51,23 +51,15 @@ def test_second_run_reuses_the_image(backend, tmp_path: Path):
     project = stage("iris-clean", tmp_path)
     first = run_cli("smoke", "--progress", "plain", cwd=project)
     assert first.code == 0, first.err[-2000:]
-    started = time.monotonic()
     second = run_cli("smoke", "--progress", "plain", cwd=project)
-    elapsed = time.monotonic() - started
     assert second.code == 0
+    # no build step ran: the speed of a reuse is measured in bench/, not against a clock here
     assert "reused image" in second.out and "Step 1/" not in second.err
-    assert elapsed < 30  # the benchmark measures it; this only guards against a rebuild
 
 
-def test_image_option_checks_a_given_image_without_building(backend, tmp_path: Path):
+def test_image_option_checks_a_given_image_without_building(backend, session_images, tmp_path: Path):
     project = stage("iris-clean", tmp_path)
-    assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
-    tag = next(
-        t
-        for i in backend.client.api.images(filters=project_filter(project))
-        for t in i["RepoTags"] or ()
-        if t.startswith("reprocheck/iris-clean:")
-    )
+    tag = session_images.get("iris-clean")  # built elsewhere: by this session, under another tag
     r = run_cli("smoke", "--image", tag, "--progress", "plain", cwd=project)
     assert r.code == 0 and "checked image" in r.out and "Step 1/" not in r.err
     missing = run_cli("smoke", "--image", "reprocheck/nope:nothing", cwd=project)

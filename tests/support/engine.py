@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
+import uuid
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,24 +24,82 @@ BASE_IMAGE = "reprocheck-fixture/python:3.11-bookworm"
 WHEELHOUSE = Path(os.environ.get("REPROCHECK_WHEELHOUSE", Path.home() / ".cache" / "reprocheck-tests" / "wheels"))
 
 
+REQUIRE_ENGINE = "REPROCHECK_REQUIRE_ENGINE"
+RUN_LABEL = "io.reprocheck.run"
+# This test session's id: the label of every image the session fixtures build (each xdist worker has its own)
+SESSION_RUN = f"tests-{uuid.uuid4().hex[:12]}"
+# The probe's outcome, once per test process: (the shared backend, or None; why there is none)
+_probe: tuple[Any, str | None] | None = None
+_opened: list[Any] = []  # the backends handed to tests, closed at the end of the session
+
+
+def _close(backend: Any) -> None:
+    """Close the SDK client: a socket left open is an unraisable ResourceWarning, an error under
+    ``filterwarnings = error``."""
+    with contextlib.suppress(Exception):
+        backend.client.close()
+
+
+def engine_unavailable() -> str | None:
+    """Why engine tests cannot run here (no engine, no base image), or None. Probed once per process."""
+    global _probe
+    if _probe is None:
+        from reprocheck.backend.docker_sdk import DockerBackend
+        from reprocheck.errors import EngineUnavailable
+
+        backend = DockerBackend()
+        host = backend.host
+        answered = True
+        with warnings.catch_warnings():
+            # the SDK leaves the socket of a refused connection to the garbage collector (the exception's
+            # context holds it): drop both here, where the ResourceWarning is expected, not in the next test
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                backend.ping()
+            except EngineUnavailable:
+                answered = False
+                _close(backend)
+            gc.collect()
+        if not answered:
+            _probe = (None, f"no Docker engine answers at {host} (start one or set DOCKER_HOST)")
+        else:
+            if backend.inspect(BASE_IMAGE) is None:
+                _close(backend)
+                _probe = (None, f"base image {BASE_IMAGE} is missing: run ci/base_images.sh")
+            else:
+                _probe = (backend, None)
+    return _probe[1]
+
+
+def skip_without_engine() -> None:
+    """Skip (or, with REPROCHECK_REQUIRE_ENGINE set, as CI does, fail) when engine tests cannot run."""
+    reason = engine_unavailable()
+    if reason is not None:
+        if os.environ.get(REQUIRE_ENGINE):
+            pytest.fail(f"{REQUIRE_ENGINE} is set and {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
 def engine_or_skip():  # -> DockerBackend
-    """The real engine; skipped when none runs, unless REPROCHECK_REQUIRE_ENGINE is set (CI sets it)."""
+    """A backend of its own (its own run id) on the real engine; skipped when none runs, unless
+    REPROCHECK_REQUIRE_ENGINE is set (CI sets it). Closed at the end of the session."""
+    skip_without_engine()
     from reprocheck.backend.docker_sdk import DockerBackend
-    from reprocheck.errors import EngineUnavailable
 
     backend = DockerBackend()
-    try:
-        backend.ping()
-    except EngineUnavailable as exc:
-        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
-            pytest.fail(f"REPROCHECK_REQUIRE_ENGINE is set and {exc}")
-        pytest.skip(f"no Docker engine: {exc}")
-    if backend.inspect(BASE_IMAGE) is None:
-        message = f"base image {BASE_IMAGE} is missing: run ci/base_images.sh"
-        if os.environ.get("REPROCHECK_REQUIRE_ENGINE"):
-            pytest.fail(message)
-        pytest.skip(message)
+    _opened.append(backend)
     return backend
+
+
+def close_engine() -> None:
+    """End of the session: close the clients the tests opened."""
+    global _probe
+    for backend in [*_opened, *([_probe[0]] if _probe is not None and _probe[0] is not None else [])]:
+        with contextlib.suppress(Exception):
+            backend.close()
+        _close(backend)
+    _opened.clear()
+    _probe = None
 
 
 def download_locked_wheels(requirements: Path) -> None:
@@ -46,6 +110,15 @@ def download_locked_wheels(requirements: Path) -> None:
     marker = WHEELHOUSE / f".done-{hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]}"
     if marker.exists():
         return
+    # test workers (pytest-xdist) and concurrent runs share the wheelhouse: one downloads, the others wait
+    with (WHEELHOUSE / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _download(requirements)
+            marker.touch()
+
+
+def _download(requirements: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_CONSTRAINT")}
     env["PIP_CONSTRAINT"] = ""
     subprocess.run(
@@ -73,7 +146,6 @@ def download_locked_wheels(requirements: Path) -> None:
         env=env,
         timeout=900,
     )
-    marker.touch()
 
 
 def stage(name: str, dest: Path, group: str = "smoke") -> Path:
@@ -127,6 +199,42 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 def expected(project: Path) -> dict[str, object]:
     return tomllib.loads((project / "expect.toml").read_text()) if (project / "expect.toml").is_file() else {}
+
+
+class SessionImages:
+    """Fixture projects built once per test session and shared by the tests that only need the image; built by
+    a backend whose run id is the session's, and only those images removed at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[tuple[str, str], str] = {}
+        self._backend: Any = None
+
+    def get(self, name: str, group: str = "smoke") -> str:
+        key = (group, name)
+        if key not in self.built:
+            from reprocheck.backend.base import BuildRequest
+            from reprocheck.backend.docker_sdk import DockerBackend
+
+            skip_without_engine()
+            if self._backend is None:
+                self._backend = DockerBackend(run_id=SESSION_RUN)
+            project = stage(name, self.root / group)
+            tag = f"reprocheck-test/{group}-{name}:{SESSION_RUN}"
+            result = self._backend.build(BuildRequest(project, project / "Dockerfile", tag), lambda _line: None)
+            assert result.ok, f"{group}/{name} does not build: {result.error}"
+            self.built[key] = tag
+        return self.built[key]
+
+    def remove(self) -> None:
+        if self._backend is None:
+            return
+        for info in self._backend.find_images({RUN_LABEL: SESSION_RUN}):
+            self._backend.remove_image(info.id)
+        self._backend.close()
+        _close(self._backend)
+        self._backend = None
+        self.built.clear()
 
 
 def run_filter(backend) -> dict[str, str]:
