@@ -6,6 +6,7 @@ present (a conda-lock.yml can hold thousands of entries)."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -28,7 +29,7 @@ def _compose(text: str) -> tuple[Any, ParseIssue | None]:
         return yaml.compose(text, Loader=loader), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
+        line = text.count("\n", 0, mark.index) + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, ParseIssue(line, f"invalid YAML: {problem}")
     except RecursionError:
@@ -46,12 +47,24 @@ def _get(node: Any, key: str) -> Any:
     return None
 
 
-def _scalars(node: Any) -> list[tuple[int, str]]:
+class _Lines:
+    """Lines of YAML nodes as editors count them, by newlines: YAML's marks also count \\r, NEL and
+    U+2028 as line breaks, which would put findings past the end of the file."""
+
+    def __init__(self, text: str) -> None:
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def of(self, node: Any) -> int:
+        mark = getattr(node, "start_mark", None) if node is not None else None
+        return bisect.bisect_left(self._newlines, mark.index) + 1 if mark is not None else 1
+
+
+def _scalars(node: Any, lines: _Lines) -> list[tuple[int, str]]:
     import yaml
 
     if not isinstance(node, yaml.SequenceNode):
         return []
-    return [(n.start_mark.line + 1, str(n.value)) for n in node.value if isinstance(n, yaml.ScalarNode)]
+    return [(lines.of(n), str(n.value)) for n in node.value if isinstance(n, yaml.ScalarNode)]
 
 
 def _plain(node: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -80,18 +93,14 @@ def _plain(node: Any, memo: dict[int, Any] | None = None) -> Any:
     return None
 
 
-def _line(node: Any) -> int:
-    return int(node.start_mark.line) + 1 if node is not None and getattr(node, "start_mark", None) else 1
-
-
-def _expect_list(node: Any, key: str, issues: list[ParseIssue]) -> None:
+def _expect_list(node: Any, key: str, issues: list[ParseIssue], lines: _Lines) -> None:
     """A key that must hold a YAML list: report another shape on its line."""
     import yaml
 
     if node is not None and not isinstance(node, yaml.SequenceNode):
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
             return  # `dependencies:` with nothing under it: an empty list
-        issues.append(ParseIssue(_line(node), f"`{key}` must be a list"))
+        issues.append(ParseIssue(lines.of(node), f"`{key}` must be a list"))
 
 
 def parse_conda_env(text: str, path: str) -> DependencyFile:
@@ -109,11 +118,12 @@ def parse_conda_env(text: str, path: str) -> DependencyFile:
     python: str | None = None
     python_line = 1
     deps_node = _get(root, "dependencies")
-    _expect_list(deps_node, "dependencies", issues)
-    _expect_list(_get(root, "channels"), "channels", issues)
+    lines = _Lines(text)
+    _expect_list(deps_node, "dependencies", issues, lines)
+    _expect_list(_get(root, "channels"), "channels", issues, lines)
     for item in deps_node.value if isinstance(deps_node, yaml.SequenceNode) else ():
         if isinstance(item, yaml.ScalarNode):
-            line = item.start_mark.line + 1
+            line = lines.of(item)
             spec = judge_conda_spec(str(item.value), strict_build=strict)
             deps.append(Dependency(spec=spec, line=line, manager="conda"))
             if spec.name == "python" and python is None:
@@ -121,13 +131,13 @@ def parse_conda_env(text: str, path: str) -> DependencyFile:
                 if m:
                     python, python_line = m.group(1), line
         elif isinstance(item, yaml.MappingNode):
-            _expect_list(_get(item, "pip"), "pip", issues)
-            for line, value in _scalars(_get(item, "pip")):
+            _expect_list(_get(item, "pip"), "pip", issues, lines)
+            for line, value in _scalars(_get(item, "pip"), lines):
                 if value.startswith("-"):
                     continue  # pip options inside the environment (-r, --index-url) are not entries
                 deps.append(Dependency(spec=classify_requirement(value), line=line, manager="pip", group="pip"))
-    channels = tuple(v for _, v in _scalars(_get(root, "channels")))
-    options = tuple(FileOption(line, "channel", v) for line, v in _scalars(_get(root, "channels")))
+    channels = tuple(v for _, v in _scalars(_get(root, "channels"), lines))
+    options = tuple(FileOption(line, "channel", v) for line, v in _scalars(_get(root, "channels"), lines))
     return DependencyFile(
         path=path,
         kind=DepKind.CONDA_ENV,
@@ -152,16 +162,17 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
     locked: list[LockedPackage] = []
     issues: list[ParseIssue] = []
     packages = _get(root, "package")
-    _expect_list(packages, "package", issues)
+    lines = _Lines(text)
+    _expect_list(packages, "package", issues, lines)
     memo: dict[int, Any] = {}
     for node in packages.value if isinstance(packages, yaml.SequenceNode) else ():
         entry = _plain(node, memo)
         if not isinstance(entry, dict):
-            issues.append(ParseIssue(_line(node), "`package` must be a list of tables"))
+            issues.append(ParseIssue(lines.of(node), "`package` must be a list of tables"))
             continue
         bad = [k for k in ("name", "version", "url", "manager", "platform", "category") if _not_text(entry.get(k))]
         if bad:
-            issues.append(ParseIssue(_line(node), f"`{bad[0]}` must be a string"))
+            issues.append(ParseIssue(lines.of(node), f"`{bad[0]}` must be a string"))
             continue
         hashes = entry.get("hash") or {}
         url = str(entry.get("url", ""))
@@ -174,7 +185,7 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
             LockedPackage(
                 name=str(entry.get("name", "")),
                 version=str(entry.get("version", "")),
-                line=node.start_mark.line + 1,
+                line=lines.of(node),
                 source="url" if url else "registry",
                 files=(LockedFile(url.rsplit("/", 1)[-1], digest),) if url else (),
                 manager=str(entry.get("manager", "conda")),
@@ -185,7 +196,8 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
     meta = _plain(_get(root, "metadata"), memo) or {}
     raw_platforms = meta.get("platforms", ()) if isinstance(meta, dict) else ()
     if not isinstance(raw_platforms, (list, tuple)):
-        issues.append(ParseIssue(_line(_get(_get(root, "metadata"), "platforms")), "`platforms` must be a list"))
+        node = _get(_get(root, "metadata"), "platforms")
+        issues.append(ParseIssue(lines.of(node), "`platforms` must be a list"))
         raw_platforms = ()
     platforms = tuple(p for p in raw_platforms if isinstance(p, str))
     python = next((p.version for p in locked if p.name == "python"), None)

@@ -414,3 +414,9 @@ def test_a_dockerignore_linking_out_is_not_read(tmp_path: Path):
     (ctx / "docker/Dockerfile.dockerignore").symlink_to(secret)
     report = lint(ctx / "docker/Dockerfile")
     assert not any("dockerignore" in f.message for f in report.findings), report.findings
+
+
+def test_yaml_line_breaks_that_editors_do_not_count_do_not_shift_lines():
+    text = "channels:\n  - 'a\x85b'\ndependencies:\n  - numpy=1\n"  # NEL is a line break for YAML only
+    f = parse_dependency_file(text.encode(), "environment.yml", DepKind.CONDA_ENV)
+    assert ([d.line for d in f.dependencies], [o.line for o in f.options], f.issues) == ([4], [2], ())

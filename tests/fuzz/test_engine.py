@@ -5,6 +5,7 @@ finding names a file of the project (or one it reached) and a line within it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -116,3 +117,46 @@ def test_lint_engine_on_mutated_real_files(seed: Path, ops: list[tuple[str, floa
             path = Path(f.location.path)
             assert path.is_file(), f
             assert 1 <= f.location.line <= path.read_bytes().count(b"\n") + 1, f
+
+
+ENTRY_NAMES = ["Dockerfile", "requirements.txt", "requirements.in", "uv.lock", "pyproject.toml", "sub", "d/e"]
+ENTRY_KINDS = st.sampled_from(["file", "dir", "link-in", "link-out", "link-loop", "link-dangling", "fifo", "dev"])
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(ENTRY_NAMES), ENTRY_KINDS, st.sampled_from(ENTRY_NAMES)), max_size=8))
+def test_lint_engine_on_trees_of_links_and_special_files(entries: list[tuple[str, str, str]]):
+    """Links in, out and in loops, FIFOs and devices under any name: lint ends, and nothing outside the
+    tree (a file holding a secret) is ever quoted."""
+    secret = "SECRET-7f3a"
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        Path("outside.txt").write_text(f"{secret}\n-r {secret}\nFROM {secret}\n")
+        root = Path("project")
+        root.mkdir()
+        (root / ".git").mkdir()
+        for name, kind, other in entries:
+            path = root / name
+            if path.exists() or path.is_symlink():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "file":
+                path.write_text("FROM python:3.11\nCOPY requirements.txt /r/\nRUN pip install -r /r/requirements.txt\n")
+            elif kind == "dir":
+                path.mkdir()
+            elif kind == "link-in":
+                path.symlink_to(os.path.abspath(root / other))
+            elif kind == "link-out":
+                path.symlink_to(os.path.abspath("outside.txt"))
+            elif kind == "link-loop":
+                path.symlink_to(path.name)
+            elif kind == "link-dangling":
+                path.symlink_to(Path(tmp) / "missing")
+            elif kind == "fifo" and hasattr(os, "mkfifo"):
+                os.mkfifo(path)
+            elif kind == "dev" and Path("/dev/zero").exists():
+                path.symlink_to("/dev/zero")
+        for target in ("project", *(str(root / n) for n, _, _ in entries if (root / n).is_file())):
+            report = lint_paths([target], LintOptions(isolated=True))
+            text = repr(report.findings) + repr(report.notes)
+            assert secret not in text
+            assert "internal error" not in text
