@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reprocheck.cli.app import run
+from reprocheck.cli.entry import run
 
 if __name__ == "__main__":
     run()

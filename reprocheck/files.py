@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from reprocheck.errors import UsageError
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same directory, then rename over the target."""
+def write_atomic(path: str | Path, data: str | bytes, before_replace: Callable[[], None] | None = None) -> None:
+    """Write to a temporary file in the same directory, then rename over the target. ``before_replace``
+    runs just before the rename and may raise to leave the target as it is."""
     import tempfile
 
     target = Path(path)
@@ -26,6 +28,8 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

@@ -20,6 +20,7 @@ HEAVY = (
     "reprocheck.verify",
     "reprocheck.rebuild",
     "reprocheck.runtime",
+    "reprocheck.fix",
 )
 
 
@@ -57,3 +58,57 @@ def test_import_linter_contracts_hold():
     proc = subprocess.run(["lint-imports"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "broken" in proc.stdout and "0 broken" in proc.stdout
+
+
+# What a one-file `reprocheck lint` (the pre-commit hook) must not load: start-up is its whole cost.
+NOT_FOR_ONE_FILE_LINT = (
+    *HEAVY,
+    "rich",
+    "jsonschema",
+    "yaml",
+    "tomllib",
+    "multiprocessing",
+    "concurrent",
+    "reprocheck.audit",
+    "reprocheck.check",
+    "reprocheck.catalogue",
+    "reprocheck.runtime",
+    *(f"reprocheck.cli.{c}" for c in ("audit", "check", "clean", "rebuild", "record", "rules", "smoke", "verify")),
+    *(f"reprocheck.report.{r}" for r in ("json", "sarif", "junit", "github", "summary", "audit_table")),
+    *(f"reprocheck.parsing.{p}" for p in ("conda_env", "pipfile", "poetry_lock", "pyproject", "uv_lock")),
+)
+
+
+def _imported_by_lint(tmp_path, *args: str) -> set[str]:
+    code = (
+        "import sys\n"
+        "from reprocheck.cli.app import main\n"
+        f"rc = main(['lint', *{list(args)!r}])\n"
+        "print('MODULES', sorted(sys.modules), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert "MODULES " in proc.stderr, proc.stderr
+    return set(eval(proc.stderr.split("MODULES ", 1)[1]))
+
+
+def _loaded(modules: set[str], names) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_one_file_lint_imports_only_what_lint_needs(tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt && curl -s https://x | sh\n"
+    )
+    (tmp_path / "requirements.txt").write_text("numpy>=1\n")
+    modules = _imported_by_lint(tmp_path, "Dockerfile", "--isolated")
+    assert {"reprocheck.cli.lint", "reprocheck.report.text", "reprocheck.parsing.requirements_file"} <= modules
+    assert _loaded(modules, NOT_FOR_ONE_FILE_LINT) == []
+
+
+def test_lint_imports_the_asked_format_and_the_parsers_of_the_files_met(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11\nCOPY environment.yml .\nRUN conda env update\n")
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - numpy\n")
+    modules = _imported_by_lint(tmp_path, ".", "--isolated", "--format", "sarif")
+    assert {"reprocheck.report.sarif", "reprocheck.parsing.conda_env", "yaml"} <= modules
+    assert "reprocheck.report.text" not in modules
+    assert _loaded(modules, HEAVY) == []

@@ -131,3 +131,12 @@ def test_audit_takes_the_same_selection_and_config_options_as_the_other_commands
     assert not any(r.startswith("RC3") for r in rules("--ignore", "RC3"))
     missing = run_cli("audit", ".", "--config", "nope.toml", cwd=tmp_path)
     assert missing.code == 2 and "nope.toml" in missing.err
+
+
+def test_the_summary_counts_in_the_singular_too(tmp_path: Path):
+    from tests.conftest import run_cli
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text("FROM scratch\n")
+    r = run_cli("audit", ".", "--workers", "1", cwd=tmp_path)
+    assert "1 project, " in r.out and "1 projects" not in r.out, r.out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 from tests.conftest import run_cli
@@ -194,8 +196,9 @@ def test_rules_command_lists_and_documents():
     rules = r.json()
     rc = {x["id"]: x for x in rules}
     assert rc["RC301"]["equivalents"] == {"hadolint": ["DL3013"]}
-    assert {"id", "severity", "summary", "equivalents", "stage"} <= set(rc["RC101"])
+    assert {"id", "severity", "summary", "equivalents", "stage", "fix"} <= set(rc["RC101"])
     assert (rc["RC101"]["stage"], rc["RC801"]["stage"], rc["RC805"]["stage"]) == ("lint", "build", "smoke")
+    assert (rc["RC101"]["fix"], rc["RC102"]["fix"], rc["RC103"]["fix"]) == ("unsafe", "safe", "none")
     text = run_cli("rules").out
     assert "RC101  unpinned-base-image" in text
     doc = run_cli("rules", "RC301")
@@ -214,3 +217,43 @@ def test_version_and_help():
 def test_bad_option_is_exit_2():
     r = run_cli("lint", "--no-such-option")
     assert r.code == 2
+
+
+def test_commands_are_listed_without_importing_them_and_the_listing_matches_the_commands():
+    """`reprocheck --help` lists every command from the registry's short help; building the commands (as
+    running one does) must give the same lines, so the registry cannot drift from the docstrings."""
+    import typer
+    from typer._click.formatting import HelpFormatter
+    from typer.testing import CliRunner
+
+    from reprocheck.cli._lazy import LazyGroup
+    from reprocheck.cli.app import COMMANDS, app
+
+    listed = run_cli("--help")
+    assert listed.code == 0
+    group = typer.main.get_command(app)
+    assert isinstance(group, LazyGroup)
+    ctx = group.make_context("reprocheck", [], resilient_parsing=True)
+    assert group.list_commands(ctx)[: len(COMMANDS)] == list(COMMANDS)
+    limit = HelpFormatter().width - 6 - max(len(n) for n in COMMANDS)
+    for name in COMMANDS:
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None and cmd.callback is not None, name
+        line = cmd.get_short_help_str(limit)
+        assert f"  {name.ljust(max(len(n) for n in COMMANDS))}  {line}" in listed.out, (name, line)
+        assert CliRunner().invoke(app, [name, "--help"]).exit_code == 0, name
+    typo = run_cli("lintt")
+    assert typo.code == 2 and "Did you mean 'lint'" in typo.err
+
+
+def test_one_command_imports_no_other_command_module():
+    code = (
+        "import sys\n"
+        "from reprocheck.cli.app import main\n"
+        "main(['rules', '--format', 'json'])\n"
+        "print('CLI', sorted(m for m in sys.modules if m.startswith('reprocheck.cli.')), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    cli = proc.stderr.split("CLI ", 1)[1]
+    assert "reprocheck.cli.rules" in cli
+    assert not any(f"reprocheck.cli.{c}'" in cli for c in ("lint", "check", "smoke", "verify", "audit", "rebuild"))

@@ -13,7 +13,10 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from reprocheck.backend.http import ServeRequest, ServeResult
 
 LABEL = "io.reprocheck.managed"
 RUN_LABEL = "io.reprocheck.run"
@@ -165,6 +168,18 @@ class ContainerBackend(Protocol):
         info: ImageInfo | None = None,
     ) -> RunResult:
         """Run ``argv`` in ``image``; ``info``, when the caller has just inspected the image, saves a look-up."""
+        ...
+
+    def serve(
+        self,
+        image: str,
+        request: ServeRequest,
+        command: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        progress: Progress,
+    ) -> ServeResult:
+        """Serve mode: start the server sandboxed, wait for readiness, send one request, remove everything."""
         ...
 
     def inspect(self, image: str) -> ImageInfo | None: ...

@@ -48,6 +48,7 @@ from reprocheck.backend.base import (
     SavedLayers,
     project_id,
 )
+from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
 from reprocheck.errors import ConfigError, EngineUnavailable
 
@@ -259,7 +260,7 @@ class DockerBackend:
             raise EngineUnavailable(
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
             )
-        _check_mounts(sandbox.mounts)
+        check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
         ulimits = [Ulimit(name="fsize", soft=sandbox.max_file, hard=sandbox.max_file)] if sandbox.max_file else None
         api = self.client.api
@@ -334,6 +335,21 @@ class DockerBackend:
     def _cpus(self, wanted: float) -> float:
         """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
         return wanted if wanted <= 1 else min(wanted, self.ncpu())
+
+    def serve(
+        self,
+        image: str,
+        request: ServeRequest,
+        command: tuple[str, ...],
+        sandbox: Sandbox,
+        timeout: float,
+        progress: Progress,
+    ) -> ServeResult:
+        """Serve mode: start the server (``command``, or the image's own), wait for readiness, send the
+        request and return the answer and the server's output; nothing is left on the engine."""
+        from reprocheck.backend.serve import serve
+
+        return serve(self, image, request, command, sandbox, timeout, progress)
 
     def ncpu(self) -> float:
         """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
@@ -643,7 +659,7 @@ def _user_step(line: str, extra: int) -> str | None:
     return f"Step {number}/{total} : {m.group(3)}"
 
 
-def _check_mounts(mounts: tuple[BindMount, ...]) -> None:
+def check_mounts(mounts: tuple[BindMount, ...]) -> None:
     """The last line of defence: only regular files and directories are ever bind-mounted, never the
     engine's socket, devices, or the host's /proc, /sys, /dev, /run."""
     import stat
@@ -697,10 +713,15 @@ class _Output:
                     buffer += data[: max(room, 0)]
                     if len(data) > room:
                         self.exceeded = name
-                        with contextlib.suppress(Exception):
-                            self._container.kill()
+                        # killed from another thread while this one drains the stream: the engine's kill
+                        # waits for the container's output to be copied, and nobody else reads it
+                        threading.Thread(target=self._kill, name="reprocheck-kill", daemon=True).start()
         except Exception:  # the stream closes when the container is removed
             return
+
+    def _kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self._container.kill()
 
     def finish(self, wait: float = 30.0) -> None:
         self._thread.join(wait)

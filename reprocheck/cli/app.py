@@ -1,6 +1,6 @@
 """The Typer application and the one place where errors become a line on stderr and an exit code."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`, as in lint.py: Typer reads the callback's annotations.
 
 import os
 import sys
@@ -12,7 +12,71 @@ import typer
 from reprocheck import __version__
 from reprocheck.errors import ReprocheckError
 
+from ._lazy import LazyCommand, LazyGroup
 from ._output import EXIT_FATAL, EXIT_INTERRUPTED, STATE
+
+# name -> where the command function lives and its one-line help (the first sentence of its docstring).
+# A command's module is imported only when it runs: adding a command is one line here.
+COMMANDS: dict[str, LazyCommand] = {
+    "lint": LazyCommand(
+        "reprocheck.cli.lint",
+        "lint",
+        "Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's.",
+    ),
+    "fix": LazyCommand(
+        "reprocheck.cli.fix",
+        "fix",
+        "Pin what lint finds floating: digests, versions, checksums, commits. Safe fixes only, unless asked.",
+    ),
+    "check": LazyCommand(
+        "reprocheck.cli.check", "check", "Lint, build, run the smoke test and verify the image: one verdict for CI."
+    ),
+    "audit": LazyCommand(
+        "reprocheck.cli.audit",
+        "audit",
+        "Lint (and with --check build, smoke and verify) every project under the folders; one row each.",
+    ),
+    "smoke": LazyCommand(
+        "reprocheck.cli.smoke",
+        "smoke",
+        "Build the image and prove the model predicts inside it what it predicted on this machine.",
+    ),
+    "verify": LazyCommand(
+        "reprocheck.cli.verify",
+        "verify",
+        "List the Python and OS packages inside the image (no network) and compare them with the lock and the"
+        " Dockerfile's pins; report the Python version and a root user.",
+    ),
+    "rebuild": LazyCommand(
+        "reprocheck.cli.rebuild",
+        "rebuild",
+        "Build the image twice without cache and compare config, layers and files; group what differs by cause,"
+        " with the Dockerfile line that made it.",
+    ),
+    "record": LazyCommand(
+        "reprocheck.cli.record",
+        "record",
+        "Run the prediction on this machine, write the golden output and a record of this environment.",
+    ),
+    "init": LazyCommand(
+        "reprocheck.cli.init",
+        "init",
+        "Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its"
+        " reprocheck.toml), guessing the predict script or server; never overwrites an existing table.",
+    ),
+    "clean": LazyCommand(
+        "reprocheck.cli.clean",
+        "clean",
+        "Remove the containers, images and networks reprocheck made for this project (cached smoke images and"
+        " what interrupted runs left behind).",
+    ),
+    "rules": LazyCommand("reprocheck.cli.rules", "rules", "List the rules, or print one rule's documentation."),
+}
+
+
+class _Commands(LazyGroup):
+    REGISTRY = COMMANDS
+
 
 app = typer.Typer(
     name="reprocheck",
@@ -21,6 +85,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=_Commands,
 )
 
 # typer vendors click from 0.26 on; take the exception classes from typer so either layout works
@@ -40,24 +105,6 @@ def _main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     STATE["debug"] = debug or bool(os.environ.get("REPROCHECK_DEBUG"))
-
-
-def _register() -> None:
-    from . import audit, check, clean, init, lint, rebuild, record, rules, smoke, verify
-
-    app.command("lint")(lint.lint)
-    app.command("check")(check.check)
-    app.command("audit")(audit.audit)
-    app.command("smoke")(smoke.smoke)
-    app.command("verify")(verify.verify)
-    app.command("rebuild")(rebuild.rebuild)
-    app.command("record")(record.record)
-    app.command("init")(init.init)
-    app.command("clean")(clean.clean)
-    app.command("rules")(rules.rules)
-
-
-_register()
 
 
 def run() -> NoReturn:

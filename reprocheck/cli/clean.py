@@ -8,14 +8,16 @@ from typing import Annotated
 
 import typer
 
+from ._options import ProjectArg
+
 
 def clean(
-    project: Annotated[str, typer.Argument(help="The project directory (default: the current one).")] = ".",
+    project: ProjectArg = Path("."),
     everything: Annotated[
         bool,
         typer.Option("--all", help="Every project's objects on the engine (a shared engine: other CI jobs' too)."),
     ] = False,
-    dry_run: Annotated[bool, typer.Option(help="List what would be removed.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed.")] = False,
 ) -> int:
     """Remove the containers, images and networks reprocheck made for this project (cached smoke images and
     what interrupted runs left behind). Runs still going are left alone."""

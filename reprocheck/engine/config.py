@@ -11,6 +11,8 @@ from typing import Any
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Severity
 
+from .files import DEFAULT_MAX_FILE_SIZE
+
 CONFIG_NAMES = (".reprocheck.toml", "reprocheck.toml", "pyproject.toml")
 _LIST_KEYS = ("select", "extend-select", "ignore", "trusted-registries", "exclude")
 # Sections other commands own; the lint engine only checks that they are tables.
@@ -31,6 +33,7 @@ class Config:
     platform: str = "linux/amd64"
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are not read (a finding says so)
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -52,7 +55,7 @@ def _load_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
     try:
         return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:  # ValueError: a 5,000-digit integer
         m = re.search(r"\(at line (\d+)", str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(f"invalid TOML: {msg}", path=str(path), line=int(m.group(1)) if m else None) from None
@@ -101,7 +104,8 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
     from reprocheck.engine.table import ConfigTable
 
     t = ConfigTable(table, where, text)
-    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", *_OTHER_SECTIONS}
+    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size"}
+    known |= set(_OTHER_SECTIONS)
     t.unknown(known)
     lists = {key: t.strings(key) for key in _LIST_KEYS if key in table}
     severity: dict[str, Severity] = {}
@@ -124,6 +128,9 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
     platform = t.string("platform", "linux/amd64") or ""
     if not platform.startswith("linux/"):
         raise t.error("platform", 'must be a linux platform such as "linux/amd64" or "linux/arm64"')
+    max_size = _size(table.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
+    if max_size is None:
+        raise t.error("max-file-size", 'must be a positive number of bytes, or a string like "64 MiB"')
     sections: dict[str, Mapping[str, Any]] = {}
     for name in _OTHER_SECTIONS:
         if name in table:
@@ -141,4 +148,22 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         platform=platform,
         sections=sections,
         keys=frozenset(table),
+        max_file_size=max_size,
     )
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2}
+_UNITS |= {"g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+
+
+def _size(value: object) -> int | None:
+    """Bytes from ``33554432`` or ``"32 MiB"`` (K/M/G, binary multiples); None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    m = re.fullmatch(r"\s*(\d{1,15})\s*([A-Za-z]{0,3})\s*", value)
+    if m is None or m.group(2).lower() not in _UNITS:
+        return None
+    size = int(m.group(1)) * _UNITS[m.group(2).lower()]
+    return size if size > 0 else None

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from reprocheck.model.deps import DependencyFile, DepKind, LockPair
 from reprocheck.parsing.depfiles import dep_kind_of
 
-from .project import DepLoader
+from . import files
+from .project import DepLoader, display
+
+Guard = Callable[[Path, Callable[[], object]], None]
 
 
-def follow_includes(loader: DepLoader) -> None:
-    """Load the files that loaded requirements files include with ``-r``/``-c``, until none is new."""
+def _unguarded(path: Path, work: Callable[[], object]) -> None:
+    work()
+
+
+def follow_includes(loader: DepLoader, guard: Guard = _unguarded) -> None:
+    """Load the files that loaded requirements files include with ``-r``/``-c``, until none is new. Each
+    file's includes are followed under ``guard(path, work)``, which keeps one file's failure its own."""
     done: set[Path] = set()
     while True:
         todo = [p for p in loader.files if p not in done]
@@ -20,58 +30,67 @@ def follow_includes(loader: DepLoader) -> None:
             return
         for path in todo:
             done.add(path)
-            f = loader.files[path]
-            for _, rel in (*f.includes, *f.constraints):
-                if "://" in rel or "$" in rel:
-                    continue
-                target = (path.parent / rel).resolve()
-                if target.is_file():
-                    kind = dep_kind_of(target.name) or (
-                        DepKind.REQUIREMENTS_IN if rel.endswith(".in") else DepKind.REQUIREMENTS
-                    )
-                    loader.load(target, kind)
+            guard(path, partial(_load_includes, loader, path))
 
 
-def lock_pairs(loader: DepLoader) -> list[LockPair]:
+def _load_includes(loader: DepLoader, path: Path) -> None:
+    f = loader.files[path]
+    root = loader.roots.get(path)
+    for _, rel in (*f.includes, *f.constraints):
+        if "://" in rel or "$" in rel or "\0" in rel:
+            continue
+        target = files.real(path.parent / rel)
+        if target is None or not files.exists(target) or files.is_dir(target):
+            continue  # a missing include (or a directory) is pip's error at install time, not a file to lint
+        kind = dep_kind_of(target.name) or (DepKind.REQUIREMENTS_IN if rel.endswith(".in") else DepKind.REQUIREMENTS)
+        loader.load(target, kind, shown=display(target), root=root if root is not None else path.parent)
+
+
+def lock_pairs(loader: DepLoader, guard: Guard = _unguarded) -> list[LockPair]:
     """Each lock with the source it was made from, when that source is beside it (or named in its header)."""
     pairs: list[LockPair] = []
-    for path, lock in list(loader.files.items()):
-        source_paths: list[Path] = []
-        if lock.kind in (DepKind.UV_LOCK, DepKind.POETRY_LOCK):
-            source_paths = [path.with_name("pyproject.toml")]
-        elif lock.kind is DepKind.PIPFILE_LOCK:
-            source_paths = [path.with_name("Pipfile")]
-        elif lock.kind is DepKind.REQUIREMENTS:
-            named = [n for n in lock.sources if not n.endswith(("pyproject.toml", "setup.cfg", "setup.py"))]
-            for name in named:
-                for base in (path.parent, *list(path.parents)[:3]):
-                    candidate = base / name
-                    if candidate.is_file():
-                        source_paths.append(candidate)
-                        break
-            if not named and path.suffix == ".txt":
-                source_paths = [path.with_suffix(".in")]
-        for sp in source_paths:
-            if not sp.is_file() or sp.resolve() == path:
-                continue
-            kind = DepKind.REQUIREMENTS_IN if lock.kind is DepKind.REQUIREMENTS else None
-            source = loader.load(sp, kind)
-            if source is None:
-                continue
-            if kind is DepKind.REQUIREMENTS_IN and source.kind is not DepKind.REQUIREMENTS_IN:
-                # a .txt compiled into another file is a source, not something installed as written
-                source = replace(source, kind=DepKind.REQUIREMENTS_IN)
-                loader.files[sp.resolve()] = source
-            if source.kind in (DepKind.PYPROJECT, DepKind.PIPFILE, DepKind.REQUIREMENTS_IN):
-                pairs.append(LockPair(source, lock))
+    for path in list(loader.files):
+        guard(path, partial(_pair_of, loader, path, pairs))
     return pairs
 
 
+def _pair_of(loader: DepLoader, path: Path, pairs: list[LockPair]) -> None:
+    lock = loader.files[path]
+    root = loader.roots.get(path)
+    source_paths: list[Path] = []
+    if lock.kind in (DepKind.UV_LOCK, DepKind.POETRY_LOCK):
+        source_paths = [path.with_name("pyproject.toml")]
+    elif lock.kind is DepKind.PIPFILE_LOCK:
+        source_paths = [path.with_name("Pipfile")]
+    elif lock.kind is DepKind.REQUIREMENTS:
+        named = [n for n in lock.sources if not n.endswith(("pyproject.toml", "setup.cfg", "setup.py"))]
+        for name in named:
+            for base in (path.parent, *list(path.parents)[:3]):
+                candidate = base / name
+                if files.exists(candidate) and files.within(candidate, root):
+                    source_paths.append(candidate)
+                    break
+        if not named and path.suffix == ".txt":
+            source_paths = [path.with_suffix(".in")]
+    for sp in source_paths:
+        if not files.exists(sp) or files.is_dir(sp) or files.real(sp) == path:
+            continue
+        kind = DepKind.REQUIREMENTS_IN if lock.kind is DepKind.REQUIREMENTS else None
+        source = loader.load(sp, kind, shown=display(sp), root=root if root is not None else path.parent)
+        if source is None:
+            continue
+        real = files.real(sp)
+        if kind is DepKind.REQUIREMENTS_IN and source.kind is not DepKind.REQUIREMENTS_IN and real is not None:
+            # a .txt compiled into another file is a source, not something installed as written
+            source = replace(source, kind=DepKind.REQUIREMENTS_IN)
+            loader.files[real] = source
+        if source.kind in (DepKind.PYPROJECT, DepKind.PIPFILE, DepKind.REQUIREMENTS_IN):
+            pairs.append(LockPair(source, lock))
+
+
 def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    data = files.read_file(path)
+    return "" if isinstance(data, files.Unreadable) else data.decode("utf-8", errors="replace")
 
 
 def is_source(f: DependencyFile) -> bool:

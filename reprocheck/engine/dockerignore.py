@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import files
+
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
@@ -81,12 +83,11 @@ class DockerIgnore:
     def for_context(cls, context: Path, dockerfile: Path) -> DockerIgnore:
         """``<Dockerfile>.dockerignore`` next to the Dockerfile wins over ``.dockerignore`` in the context."""
         for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
-            if candidate.is_file():
-                try:
-                    text = candidate.read_text(encoding="utf-8", errors="replace")
-                except OSError:
+            if files.is_regular(candidate):
+                data = files.read_file(candidate, context if candidate.parent == context else None)
+                if isinstance(data, files.Unreadable):
                     continue
-                return cls(parse_dockerignore(text), candidate.name)
+                return cls(parse_dockerignore(data.decode("utf-8", errors="replace")), candidate.name)
         return cls([])
 
     def excluded_by(self, rel_path: str) -> Pattern | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +61,8 @@ def _spec_names(context: Path) -> list[tuple[str, str]]:
         path = context / name
         if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_SOURCE_BYTES:
             continue
+        import tomllib  # here: a lint of a project without a config file does not load the TOML parser
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8", errors="replace"))
         except (tomllib.TOMLDecodeError, OSError):

@@ -7,7 +7,7 @@ import glob
 import os
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,9 @@ from reprocheck.model.project import ContextFile, ImagePython, InstalledFile, Pr
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.depfiles import guess_kind, parse_dependency_file
 
+from . import files
 from .dockerignore import DockerIgnore
+from .files import DEFAULT_MAX_FILE_SIZE
 from .needed import excluded_but_needed
 
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -60,23 +62,43 @@ def display(path: Path) -> str:
 
 
 class DepLoader:
-    """Parses each dependency file once per run, whoever asks (discovery, a Dockerfile, a lock pair)."""
+    """Parses each dependency file once per run, whoever asks (discovery, a Dockerfile, a lock pair).
 
-    def __init__(self) -> None:
+    Each file is read as hostile input (``files.read_file``): within ``root`` (the tree it was found in:
+    the linted directory, or a Dockerfile's build context), a regular file, at most ``limit`` bytes. A file
+    that cannot be read is remembered in ``unreadable`` (its shown name -> why), reported once by the run."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.limit = limit
         self.files: dict[Path, DependencyFile] = {}
+        self.roots: dict[Path, Path | None] = {}  # each loaded file -> the tree its links and includes stay in
+        self.unreadable: dict[str, str] = {}
         self._data: dict[str, bytes] = {}
 
-    def load(self, path: Path, kind: DepKind | None = None, shown: str | None = None) -> DependencyFile | None:
-        real = path.resolve()
+    def load(
+        self,
+        path: Path,
+        kind: DepKind | None = None,
+        shown: str | None = None,
+        root: Path | None = None,
+        data: bytes | None = None,
+    ) -> DependencyFile | None:
+        real = files.real(path)
+        if real is None:
+            self.unreadable.setdefault(shown or display(path), "cannot read: the file name is too long")
+            return None
         if real in self.files:
             return self.files[real]
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
         name = shown or display(path)
+        if data is None:
+            got = files.read_file(path, root, self.limit)
+            if isinstance(got, files.Unreadable):
+                self.unreadable.setdefault(name, got.message)
+                return None
+            data = got
         parsed = parse_dependency_file(data, name, kind or guess_kind(path.name))
         self.files[real] = parsed
+        self.roots[real] = root
         if b"reprocheck" in data:
             self._data[name] = data
         return parsed
@@ -102,8 +124,8 @@ def _exists(context: Path, src: str) -> bool:
     if rel in ("", "."):
         return True
     if any(ch in rel for ch in "*?["):
-        return bool(glob.glob(str(context / rel)))
-    return (context / rel).exists()
+        return bool(_glob(context, rel))
+    return files.exists(context / rel)
 
 
 def choose_context(dockerfile: Path, df: Dockerfile, limit: Path | None) -> tuple[Path, bool]:
@@ -118,9 +140,19 @@ def choose_context(dockerfile: Path, df: Dockerfile, limit: Path | None) -> tupl
         hits = sum(1 for s in sources if _exists(candidate, s))
         if hits > best_hits:
             best, best_hits = candidate, hits
-        if (candidate / ".git").exists() or (limit is not None and candidate == limit) or len(candidate.parts) <= 2:
+        if files.exists(candidate / ".git") or (limit is not None and candidate == limit) or len(candidate.parts) <= 2:
             break
     return best, best_hits > 0
+
+
+def _glob(context: Path, pattern: str) -> list[str]:
+    """``glob`` of a COPY source inside the context; a pattern leaving it (``../*``) matches nothing."""
+    if ".." in pattern.split("/"):
+        return []
+    try:
+        return glob.glob(str(context / pattern))
+    except (OSError, ValueError):
+        return []
 
 
 # ---- the image file system, as far as COPY tells
@@ -138,14 +170,14 @@ class _ImageFS:
         for src in sources:
             rel = src.lstrip("/")
             if any(ch in rel for ch in "*?["):
-                expanded.extend(os.path.relpath(p, context) for p in sorted(glob.glob(str(context / rel))))
+                expanded.extend(os.path.relpath(p, context) for p in sorted(_glob(context, rel)))
             else:
                 expanded.append(posixpath.normpath(rel) if rel not in ("", ".") else ".")
         dest_abs = posixpath.normpath(dest_abs)
         # COPY into an existing directory (WORKDIR, ".", a copied directory) puts the file inside it
         multi = len(expanded) > 1 or dest.endswith(("/", "/.")) or dest in (".", "..") or dest_abs in self.dirs
         for rel in expanded:
-            is_dir = rel == "." or (context / rel).is_dir()
+            is_dir = rel == "." or files.is_dir(context / rel)
             if is_dir:
                 self.maps.append((dest_abs, "" if rel == "." else rel, True))
                 self.dirs.add(dest_abs)
@@ -247,16 +279,29 @@ def _refs(inst: InstallCommand, cwd: str) -> list[_Ref]:
     return out
 
 
-def _cwd_before(run: RunInstruction, cmd: ShellCommand, workdir: str) -> str:
-    """WORKDIR, moved by the ``cd`` commands that run before ``cmd`` in the same RUN."""
+def _cwds(run: RunInstruction, workdir: str) -> dict[int, str]:
+    """For each command of a RUN (by id), the WORKDIR moved by the ``cd`` commands that run before it."""
+    out: dict[int, str] = {}
     cwd = workdir
     for c in run.commands:
-        if c is cmd:
-            break
+        out.setdefault(id(c), cwd)
         if c.name == "cd" and len(c.argv) > 1 and "$" not in c.argv[1] and c.argv[1] != "-":
             target = c.argv[1]
             cwd = posixpath.normpath(target if target.startswith("/") else posixpath.join(cwd, target))
-    return cwd
+    return out
+
+
+def _texts(stage_texts: list[str], run: RunInstruction, cmd: ShellCommand) -> Callable[[], list[str]]:
+    """Text of the commands that ran before an install in the stage (they may have written the file it
+    reads), made only when asked: building it for every install would cost quadratic time."""
+
+    def make() -> list[str]:
+        return [
+            *stage_texts,
+            *(" ".join(c.argv) + " " + " ".join(r.target for r in c.redirects) for c in run.commands if c is not cmd),
+        ]
+
+    return make
 
 
 def _mounts(run: RunInstruction) -> list[tuple[str, str]]:
@@ -289,7 +334,7 @@ def build_project(
     if known:
         for copy_ins, src in _local_sources(df):
             exists = _exists(context, src)
-            if not exists and not (context / posixpath.dirname(src.lstrip("/").rstrip("/"))).is_dir():
+            if not exists and not files.is_dir(context / posixpath.dirname(src.lstrip("/").rstrip("/"))):
                 continue  # a whole directory is absent: more likely another context than a typo; not judged
             pattern = ignore.excluded_by(src.lstrip("/")) if exists and src not in (".", "./") else None
             copies.append(ContextFile(copy_ins.line, src, exists, ignore.describe(pattern) if pattern else None))
@@ -303,6 +348,7 @@ def build_project(
     stage_python: dict[int, ImagePython | None] = {}
     stage_platform: dict[int, tuple[str, str]] = {}
     stage_texts: dict[int, list[str]] = {}
+    roots: dict[int, Stage] = {}
     for ins in df.instructions:
         if ins.onbuild:
             continue
@@ -319,7 +365,7 @@ def build_project(
         _apply(ins, fs, context)
         if not isinstance(ins, RunInstruction):
             continue
-        root = _root_stage(df, ins.stage)
+        root = _root_stage(df, ins.stage, roots)
         for inst in ins.installs:
             version = _python_from_command(inst)
             if version and (inst.manager == "conda" or stage_python.get(ins.stage) is None):
@@ -333,17 +379,10 @@ def build_project(
                 image = root.image
                 stage_python[ins.stage] = _distro_python(image.raw, image.repository, image.tag or "", ins.line)
         mounts = _mounts(ins)
+        cwds = _cwds(ins, fs.workdir) if ins.installs else {}
         for inst in ins.installs:
-            cwd = _cwd_before(ins, inst.command, fs.workdir)
-            # text of the commands that ran before this install in the stage: they may have written the file
-            earlier = [
-                *stage_texts.get(ins.stage, []),
-                *(
-                    " ".join(c.argv) + " " + " ".join(r.target for r in c.redirects)
-                    for c in ins.commands
-                    if c is not inst.command
-                ),
-            ]
+            cwd = cwds.get(id(inst.command), fs.workdir)
+            earlier = _texts(stage_texts.setdefault(ins.stage, []), ins, inst.command)
             python, target = stage_python.get(ins.stage), stage_platform.get(ins.stage, (platform, "glibc"))
             installed.extend(
                 _resolve(ref, inst, ins, fs, mounts, context, ignore, loader, python, target, earlier)
@@ -353,14 +392,20 @@ def build_project(
     return Project(df, display(context), known, tuple(copies), tuple(installed))
 
 
-def _root_stage(df: Dockerfile, index: int) -> Stage | None:
-    """The stage whose FROM names an external image, following stage references."""
+def _root_stage(df: Dockerfile, index: int, memo: dict[int, Stage]) -> Stage | None:
+    """The stage whose FROM names an external image, following stage references (``memo`` keeps a chain
+    of 10,000 stages, each built on the one before, linear)."""
     if not 0 <= index < len(df.stages):
         return None
+    chain: list[int] = []
     stage = df.stages[index]
-    while stage.parent is not None:
+    while stage.parent is not None and stage.index not in memo:
+        chain.append(stage.index)
         stage = df.stages[stage.parent]
-    return stage
+    root = memo.get(stage.index, stage)
+    for k in chain:
+        memo[k] = root
+    return root
 
 
 def _apply(ins: Instruction, fs: _ImageFS, context: Path) -> None:
@@ -375,8 +420,8 @@ def _apply(ins: Instruction, fs: _ImageFS, context: Path) -> None:
             fs.copy(context, local, ins.dest)
 
 
-def _written_in_image(run_texts: list[str], name: str) -> bool:
-    return any(name in text for text in run_texts)
+def _written_in_image(run_texts: Callable[[], list[str]], name: str) -> bool:
+    return any(name in text for text in run_texts())
 
 
 def _resolve(
@@ -390,11 +435,11 @@ def _resolve(
     loader: DepLoader,
     python: ImagePython | None,
     platform: tuple[str, str],
-    run_texts: list[str],
+    run_texts: Callable[[], list[str]],
 ) -> InstalledFile:
     scratch = fs.fork()
     for target, source in mounts:
-        is_dir = (context / source.lstrip("/")).is_dir() if source not in (".", "") else True
+        is_dir = files.is_dir(context / source.lstrip("/")) if source not in (".", "") else True
         scratch.maps.append(
             (
                 posixpath.normpath(target if target.startswith("/") else posixpath.join(fs.workdir, target)),
@@ -412,26 +457,26 @@ def _resolve(
     pattern = ignore.excluded_by(ctx_rel)
     if pattern is not None:
         return _replace(base, reason=f"excluded from the build context by {ignore.describe(pattern)}")
-    if not path.is_file():
+    if not files.exists(path) or files.is_dir(path):
         if ref.role == "project":  # pip install . of a setup.py project: nothing to follow, nothing wrong
             return base
-        if not path.parent.is_dir() or _written_in_image(run_texts, posixpath.basename(ctx_rel)):
+        if not files.is_dir(path.parent) or _written_in_image(run_texts, posixpath.basename(ctx_rel)):
             return base  # made inside the image (poetry export -o, pip freeze >) or another context: not judged
         return _replace(base, reason=f"the build context has no `{ctx_rel}`")
     kind = {"project": DepKind.PYPROJECT, "pipfile": DepKind.PIPFILE}.get(ref.role)
     if ref.role == "environment":  # conda --file: an environment.yml, an @EXPLICIT list, or a list of specs
         kind = DepKind.CONDA_ENV if ctx_rel.endswith((".yml", ".yaml")) else DepKind.CONDA_LOCK
-    parsed = loader.load(path, kind)
+    parsed = loader.load(path, kind, root=context)
     lock = None
     if ref.lock_name:
         lock_rel = posixpath.join(posixpath.dirname(ctx_rel), ref.lock_name)
         lock_image = posixpath.join(posixpath.dirname(ref.image_path), ref.lock_name)
         if (
             scratch.resolve(lock_image) is not None
-            and (context / lock_rel).is_file()
+            and files.exists(context / lock_rel)
             and ignore.excluded_by(lock_rel) is None
         ):
-            lock = loader.load(context / lock_rel)
+            lock = loader.load(context / lock_rel, root=context)
     return _replace(base, path=display(path), file=parsed, lock=lock)
 
 

@@ -26,6 +26,7 @@ from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
 from .config import Config, find_config, load_config
 from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover
+from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, read_file
 from .pragmas import Pragmas, collect, collect_inline
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
@@ -119,6 +120,11 @@ def _selection(config: Config, options: LintOptions) -> Selection:
     return Selection(tuple(select), tuple(ignore), dict(config.severity))
 
 
+def lint_selection(options: LintOptions) -> Selection:
+    """The rules a run with these options enables (config and command line merged)."""
+    return _selection(_config(options), options)
+
+
 class Dispatcher:
     """Rules grouped by the node type they subscribe to, built once per run."""
 
@@ -180,13 +186,14 @@ def lint_dockerfile(
     return marked
 
 
-def _read(target: Target, options: LintOptions) -> bytes | Finding:
+def _read(target: Target, options: LintOptions, limit: int) -> bytes | Finding:
+    """A target's bytes: a regular file, within its tree, up to the size limit (else a finding says why)."""
     if target.fs_path is None:
         return options.stdin or b""
-    try:
-        return target.fs_path.read_bytes()
-    except OSError as exc:
-        return Finding("RC900", Severity.ERROR, f"cannot read: {exc.strerror or exc}", Location(target.path, 1))
+    data = read_file(target.fs_path, target.root, limit)
+    if isinstance(data, Unreadable):
+        return Finding("RC900", Severity.ERROR, data.message, Location(target.path, 1))
+    return data
 
 
 def _per_file_ignored(path: str, rule: str, entries: Sequence[PerFileIgnore], used: set[PerFileIgnore]) -> bool:
@@ -218,7 +225,9 @@ class _Run:
         self.options = options
         self.dispatcher = dispatcher
         self.rule_options = rule_options
-        self.loader = DepLoader()
+        self.limit = int(rule_options.get("max-file-size") or DEFAULT_MAX_FILE_SIZE)
+        self.loader = DepLoader(self.limit)
+        self.templates: list[str] = []
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
         self.projects: list[Project] = []
@@ -236,8 +245,18 @@ class _Run:
             message = f"internal error while linting this file ({type(exc).__name__}: {exc}); please report it"
             self.findings.append(Finding("RC900", Severity.ERROR, message, Location(path, 1)))
 
+    def _isolated(self, path: Path, work: Callable[[], object]) -> None:
+        def run() -> list[Finding]:
+            work()
+            return []
+
+        self.guarded(self.loader.files[path].path if path in self.loader.files else str(path), run)
+
     def target(self, target: Target) -> None:
-        data = _read(target, self.options)
+        if target.kind is FileKind.TEMPLATE:
+            self.templates.append(target.path)
+            return
+        data = _read(target, self.options, self.limit)
         if isinstance(data, Finding):
             self.findings.append(data)
             return
@@ -261,18 +280,17 @@ class _Run:
         if target.fs_path is None:
             self.stdin_deps.append(parse_dependency_file(data, target.path, target.dep_kind))
         else:
-            self.loader.load(target.fs_path, target.dep_kind, shown=target.path)
+            self.loader.load(target.fs_path, target.dep_kind, shown=target.path, root=target.root, data=data)
         return []
 
     def finish(self) -> None:
-        pairs: list[LockPair] = []
-
-        def prepare() -> list[Finding]:
-            follow_includes(self.loader)
-            pairs.extend(lock_pairs(self.loader))
-            return []
-
-        self.guarded("-", prepare)
+        # each file's includes and lock pair on its own: one bad file cannot take the others' findings along
+        follow_includes(self.loader, self._isolated)
+        pairs = lock_pairs(self.loader, self._isolated)
+        self.findings.extend(
+            Finding("RC900", Severity.ERROR, message, Location(shown, 1))
+            for shown, message in self.loader.unreadable.items()
+        )
         for f in [*self.loader.files.values(), *self.stdin_deps]:
             self.guarded(f.path, partial(self._dep_findings, f))
         for pair in pairs:
@@ -308,9 +326,16 @@ class _Run:
             records = [r for p in pragmas.values() for r in p.records]
             self.findings.extend(unused_pragmas(records, self.findings, self.dispatcher.static, META[UNUSED].severity))
 
+    def notes(self) -> tuple[str, ...]:
+        if not self.templates:
+            return ()
+        more = len(self.templates) - 3
+        names = ", ".join(self.templates[:3]) + (f" and {more} more" if more > 0 else "")
+        return (f"skipped {len(self.templates)} template(s), not Dockerfiles until rendered: {names}",)
+
     def shown_files(self, targets: Sequence[Target]) -> tuple[str, ...]:
-        shown = [t.path for t in targets]
-        extra = sorted({f.path for f in self.loader.files.values()} - set(shown))
+        shown = [t.path for t in targets if t.kind is not FileKind.TEMPLATE]
+        extra = sorted(({f.path for f in self.loader.files.values()} | set(self.loader.unreadable)) - set(shown))
         return tuple(shown + extra)
 
 
@@ -362,12 +387,19 @@ def lint_paths(
     rule_options: dict[str, Any] = {
         "trusted-registries": config.trusted_registries,
         "platform": config.platform,
+        "max-file-size": config.max_file_size,
         **options.extra,
     }
     targets = discover(paths or ["."], config.exclude, options.stdin_filename)
     run = _Run(options, dispatcher, rule_options)
-    for target in targets:
-        run.target(target)
+    from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
+
+    workers = workers_for(targets, options.stdin) if projects is None else 1
+    if workers > 1:
+        lint_targets(run, targets, workers)
+    else:
+        for target in targets:
+            run.target(target)
     run.finish()
     if projects is not None:
         projects.extend(run.projects)
@@ -399,5 +431,5 @@ def lint_paths(
         files=files,
         tool_version=__version__,
         threshold=options.failure_threshold or config.failure_threshold,
-        notes=tuple(notes),
+        notes=(*notes, *run.notes()),
     )

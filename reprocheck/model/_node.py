@@ -1,20 +1,99 @@
-"""Model nodes are ``@dataclass(frozen=True, repr=False, eq=False)`` subclasses of ``Node``.
+"""Model nodes are ``@node`` classes: frozen dataclasses, subclasses of ``Node``, compared by identity.
 
-Nodes are compared by identity (the engine never asks whether two instructions are equal), and one
-shared ``__repr__`` replaces the generated ones: generating them costs ~0.35 ms per class at import, and
-``reprocheck lint`` must start in 100 ms. Values that are compared (Finding, Location, RuleMeta) keep the
-full dataclass."""
+``@dataclass`` writes each class's ``__init__``, ``__setattr__`` and ``__delattr__`` as source text and
+compiles it at import: for the two dozen node classes that was about a tenth of a one-file ``reprocheck
+lint``, which runs in a pre-commit hook on every commit. ``@node`` gives the same dataclass (``fields``,
+``replace``, ``asdict``, ``FrozenInstanceError`` on assignment, ``frozen`` in its parameters) without
+compiling anything at import: ``Node`` forbids assignment once for all, and a class's ``__init__`` is
+written the first time the class is instantiated (many never are in a run). Nodes are compared by
+identity (the engine never asks whether two instructions are equal) and share one ``__repr__``.
+Values that are compared (Finding, Location, RuleMeta) keep the full ``@dataclass``.
+
+A plain ``@dataclass(frozen=True, repr=False, eq=False)`` subclass of a node still works.
+"""
 
 from __future__ import annotations
 
-from dataclasses import fields
+import dataclasses
+from dataclasses import MISSING, FrozenInstanceError, field, fields
+from typing import Any, TypeVar, cast, dataclass_transform
+
+T = TypeVar("T", bound=type)
 
 
 class Node:
-    """Base of model nodes: a readable repr from the dataclass fields."""
+    """Base of model nodes: frozen, with a readable repr from the dataclass fields."""
 
     __slots__ = ()
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
         return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _write_init(cls: type) -> Any:
+    """The ``__init__`` ``@dataclass(frozen=True)`` would write for ``cls``."""
+    namespace: dict[str, Any] = {"__set": object.__setattr__, "__MISSING": MISSING}
+    params, body = ["self"], []
+    for f in fields(cls):
+        if not f.init:  # set from its default, or later by __post_init__
+            if f.default is not MISSING:
+                namespace[f"__d_{f.name}"] = f.default
+                body.append(f"__set(self, {f.name!r}, __d_{f.name})")
+            continue
+        if f.default is not MISSING:
+            namespace[f"__d_{f.name}"] = f.default
+            params.append(f"{f.name}=__d_{f.name}")
+            body.append(f"__set(self, {f.name!r}, {f.name})")
+        elif f.default_factory is not MISSING:
+            namespace[f"__f_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=__MISSING")
+            body.append(f"__set(self, {f.name!r}, __f_{f.name}() if {f.name} is __MISSING else {f.name})")
+        else:
+            params.append(f.name)
+            body.append(f"__set(self, {f.name!r}, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    source = f"def __init__({', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")
+    exec(source, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+def _init_on_first_use(self: Any, *args: Any, **kwargs: Any) -> None:
+    cls = type(self)
+    init = _write_init(cls)
+    cls.__init__ = init  # later instances call it directly
+    init(self, *args, **kwargs)
+
+
+@dataclass_transform(frozen_default=True, eq_default=False, field_specifiers=(field,))
+def node(cls: T) -> T:
+    """``@dataclass(frozen=True, repr=False, eq=False)`` for a ``Node`` subclass, compiled on first use."""
+    if not cls.__doc__:
+        cls.__doc__ = cls.__name__  # dataclass would otherwise work out a signature for it
+    bases = [(b, p, p.frozen) for b in cls.__mro__[1:] if (p := b.__dict__.get("__dataclass_params__")) is not None]
+    for _, params, _ in bases:  # dataclass refuses a non-frozen class under frozen ones: unsay it for a moment
+        params.frozen = False
+    try:
+        made = cast(T, dataclasses.dataclass(init=False, repr=False, eq=False)(cls))
+    finally:
+        for _, params, frozen in bases:
+            params.frozen = frozen
+    made.__dict__["__dataclass_params__"].frozen = True
+    setattr(made, "__init__", _init_on_first_use)  # noqa: B010 (mypy refuses the assignment)
+    # non-default fields after default ones, as dataclass checks when it writes __init__
+    seen_default = False
+    for f in fields(made):
+        has_default = f.default is not MISSING or f.default_factory is not MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        seen_default = seen_default or has_default
+    return made

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.model.install import PackageSpec
 
@@ -29,7 +29,7 @@ class DepKind(enum.StrEnum):
         return self in (DepKind.UV_LOCK, DepKind.POETRY_LOCK, DepKind.PIPFILE_LOCK, DepKind.CONDA_LOCK)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Dependency(Node):
     """One entry of a dependency file: what is asked for, on which line.
 
@@ -52,7 +52,7 @@ class Dependency(Node):
         return self.spec.name
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class LockedFile(Node):
     """A distribution file a lock records: its name (wheel or sdist) and hash."""
 
@@ -70,7 +70,7 @@ class Edge(NamedTuple):
     version: str | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class LockedPackage(Node):
     """One package of a lock. ``source`` is ``registry``, ``git``, ``url``, ``path``, ``editable``,
     ``virtual`` or ``directory``; ``marker`` says where the entry applies (uv's resolution-markers)."""
@@ -89,7 +89,7 @@ class LockedPackage(Node):
     platform: str | None = None  # conda subdir (linux-64) for conda locks
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class FileOption(Node):
     """A file-level option in a requirements file (``--index-url``, ``--extra-index-url``...)."""
 
@@ -98,7 +98,7 @@ class FileOption(Node):
     value: str
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class DependencyFile(Node):
     path: str
     kind: DepKind
@@ -142,7 +142,7 @@ class DependencyFile(Node):
         return out
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class LockPair(Node):
     """A source and the lock made from it (requirements.in -> .txt, pyproject.toml -> uv.lock/poetry.lock,
     Pipfile -> Pipfile.lock)."""

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+from functools import cached_property
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 from reprocheck.model.install import InstallCommand
 from reprocheck.model.shell import ShellCommand
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ImageRef(Node):
     """A base image reference after ARG substitution.
 
@@ -43,7 +44,7 @@ class ImageKind(enum.StrEnum):
     SYNTAX = "syntax"  # # syntax=image (the BuildKit frontend)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ImageUse(Node):
     """One image reference as written in the file, with its exact span: ``line`` is 1-based, ``column`` the
     1-based column of its first character and ``end_column`` the column just after its last (SARIF's
@@ -59,7 +60,7 @@ class ImageUse(Node):
     instruction: int = -1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Instruction(Node):
     """One Dockerfile instruction. ``line``/``end_line`` are 1-based; ``value`` is the argument text
     with continuation lines joined and flags removed. ``stage`` is -1 before the first FROM."""
@@ -75,7 +76,7 @@ class Instruction(Node):
     heredocs: tuple[str, ...] = ()  # delimiters of BuildKit here-documents (RUN, COPY, ADD)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class FromInstruction(Instruction):
     image: ImageRef = field(default_factory=lambda: ImageRef("", ""))
     alias: str | None = None
@@ -83,7 +84,7 @@ class FromInstruction(Instruction):
     column: int | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class RunInstruction(Instruction):
     """A RUN. ``script`` is the shell text (here-documents included) or None for exec form (``argv``)."""
 
@@ -96,7 +97,7 @@ class RunInstruction(Instruction):
     mount_images: tuple[ImageUse, ...] = ()  # --mount=...,from=<image> (stage references excluded)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class CopyInstruction(Instruction):
     """COPY or ADD (``keyword`` tells which). ``sources`` are expanded; here-document sources are ``<<NAME``."""
 
@@ -107,20 +108,20 @@ class CopyInstruction(Instruction):
     from_image: ImageUse | None = None  # --from=<image> when it names no earlier stage
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class KeyValueInstruction(Instruction):
     """ARG or ENV: ``pairs`` of name and value (None for an ARG without default)."""
 
     pairs: tuple[tuple[str, str | None], ...] = ()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Comment(Node):
     line: int
     text: str
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Stage(Node):
     index: int
     line: int
@@ -129,7 +130,7 @@ class Stage(Node):
     parent: int | None  # index of the stage this one builds FROM, if any
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ParseIssue(Node):
     """Something in a file that does not parse; becomes an RC900 finding."""
 
@@ -138,7 +139,7 @@ class ParseIssue(Node):
     column: int | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Dockerfile(Node):
     path: str
     instructions: tuple[Instruction, ...]
@@ -149,7 +150,7 @@ class Dockerfile(Node):
     syntax: ImageUse | None = None  # the `# syntax=` parser directive
 
     def in_stage(self, stage: int) -> tuple[Instruction, ...]:
-        return tuple(i for i in self.instructions if i.stage == stage)
+        return self._by_stage.get(stage, ())
 
     def final_stage(self, target: str | None = None) -> int:
         """The index of the stage a build produces: ``target`` when given (by name), else the last one."""
@@ -175,3 +176,11 @@ class Dockerfile(Node):
             elif isinstance(ins, RunInstruction):
                 out.extend(ins.mount_images)
         return tuple(out)
+
+    @cached_property
+    def _by_stage(self) -> dict[int, tuple[Instruction, ...]]:
+        """Instructions grouped by stage once: asking each stage in turn stays linear in the file."""
+        groups: dict[int, list[Instruction]] = {}
+        for i in self.instructions:
+            groups.setdefault(i.stage, []).append(i)
+        return {k: tuple(v) for k, v in groups.items()}

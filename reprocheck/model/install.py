@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 from reprocheck.model.shell import ShellCommand
 
 
@@ -16,7 +16,7 @@ class SpecKind(enum.StrEnum):
     VARIABLE = "variable"  # an unresolved $VAR: cannot be judged statically
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class PackageSpec(Node):
     """One package argument of an install command.
 
@@ -32,7 +32,7 @@ class PackageSpec(Node):
     reason: str = ""
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class InstallCommand(Node):
     """A package-manager command found in a RUN instruction.
 

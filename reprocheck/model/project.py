@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 from reprocheck.model.deps import DependencyFile
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.install import InstallCommand
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ContextFile(Node):
     """A local source of COPY/ADD: whether the build context has it, and whether .dockerignore drops it."""
 
@@ -22,7 +20,7 @@ class ContextFile(Node):
     named_by: str = ""  # who needs it: "predict.py:22" or "the smoke spec's `inputs`"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ImagePython(Node):
     """The Python a stage runs: ``version`` ("3.11" or "3.11.9"), where it was learnt, and on which line."""
 
@@ -31,7 +29,7 @@ class ImagePython(Node):
     line: int
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class InstalledFile(Node):
     """A dependency file that an install command reads inside the image.
 
@@ -53,7 +51,7 @@ class InstalledFile(Node):
     libc: str = "glibc"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Project(Node):
     dockerfile: Dockerfile
     context: str | None  # display path of the build context ("." for the working directory)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import field
 
-from reprocheck.model._node import Node
+from reprocheck.model._node import Node, node
 
 # Commands that read a script on standard input or as an argument.
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
@@ -24,7 +24,7 @@ def is_shell_or_interpreter(name: str) -> bool:
     return base.startswith(("python", "pypy", "perl", "ruby"))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class Redirect(Node):
     """A redirection such as ``> file`` or a here-document (``op`` is ``<<`` and ``body`` is set)."""
 
@@ -33,7 +33,7 @@ class Redirect(Node):
     body: str | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@node
 class ShellCommand(Node):
     """One simple command of a RUN instruction, with variables the Dockerfile defines expanded.
 
@@ -50,10 +50,12 @@ class ShellCommand(Node):
     redirects: tuple[Redirect, ...] = ()
     downstream: tuple[str, ...] = ()
     context: str = ""
+    # the program, ``basename(argv[0])``: asked by most rules of every command, so computed once (a
+    # cached_property takes a lock on every read in Python 3.11)
+    name: str = field(init=False, default="")
 
-    @property
-    def name(self) -> str:
-        return basename(self.argv[0]) if self.argv else ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", basename(self.argv[0]) if self.argv else "")
 
     @property
     def args(self) -> tuple[str, ...]:

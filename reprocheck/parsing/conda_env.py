@@ -13,6 +13,7 @@ from reprocheck.model.deps import Dependency, DependencyFile, DepKind, FileOptio
 from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.parsing.installers.conda import judge_conda_spec
 from reprocheck.parsing.requirement import classify_requirement
+from reprocheck.parsing.text import numbered_lines
 
 _CONDA_FILE = re.compile(
     r"/(?P<subdir>[\w-]+)/(?P<name>[^/]+)-(?P<version>[^-/]+)-(?P<build>[^-/]+)\.(conda|tar\.bz2)(#.*)?$"
@@ -30,6 +31,8 @@ def _compose(text: str) -> tuple[Any, ParseIssue | None]:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, ParseIssue(line, f"invalid YAML: {problem}")
+    except RecursionError:
+        return None, ParseIssue(1, "invalid YAML: lists or mappings nested too deeply to read")
 
 
 def _get(node: Any, key: str) -> Any:
@@ -51,17 +54,44 @@ def _scalars(node: Any) -> list[tuple[int, str]]:
     return [(n.start_mark.line + 1, str(n.value)) for n in node.value if isinstance(n, yaml.ScalarNode)]
 
 
-def _plain(node: Any) -> Any:
-    """A composed node back to Python data (for the few keys read as whole values)."""
+def _plain(node: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A composed node back to Python data (for the few keys read as whole values). Keys are strings
+    (a mapping or list used as a key is dropped); a node met again through an alias is the same object,
+    so ``&a``/``*a`` chains (a billion laughs) and cycles cost one visit per node."""
     import yaml
 
+    memo = {} if memo is None else memo
+    if id(node) in memo:
+        return memo[id(node)]
     if isinstance(node, yaml.MappingNode):
-        return {_plain(k): _plain(v) for k, v in node.value}
+        table: dict[str, Any] = {}
+        memo[id(node)] = table
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                table[k.value] = _plain(v, memo)
+        return table
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(v) for v in node.value]
+        items: list[Any] = []
+        memo[id(node)] = items
+        items.extend(_plain(v, memo) for v in node.value)
+        return items
     if isinstance(node, yaml.ScalarNode):
         return node.value
     return None
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1 if node is not None and getattr(node, "start_mark", None) else 1
+
+
+def _expect_list(node: Any, key: str, issues: list[ParseIssue]) -> None:
+    """A key that must hold a YAML list: report another shape on its line."""
+    import yaml
+
+    if node is not None and not isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+            return  # `dependencies:` with nothing under it: an empty list
+        issues.append(ParseIssue(_line(node), f"`{key}` must be a list"))
 
 
 def parse_conda_env(text: str, path: str) -> DependencyFile:
@@ -75,9 +105,12 @@ def parse_conda_env(text: str, path: str) -> DependencyFile:
         return DependencyFile(path, DepKind.CONDA_ENV, issues=(ParseIssue(1, "not a conda environment (no mapping)"),))
     strict = "lock" in path.rsplit("/", 1)[-1].lower()
     deps: list[Dependency] = []
+    issues: list[ParseIssue] = []
     python: str | None = None
     python_line = 1
     deps_node = _get(root, "dependencies")
+    _expect_list(deps_node, "dependencies", issues)
+    _expect_list(_get(root, "channels"), "channels", issues)
     for item in deps_node.value if isinstance(deps_node, yaml.SequenceNode) else ():
         if isinstance(item, yaml.ScalarNode):
             line = item.start_mark.line + 1
@@ -88,6 +121,7 @@ def parse_conda_env(text: str, path: str) -> DependencyFile:
                 if m:
                     python, python_line = m.group(1), line
         elif isinstance(item, yaml.MappingNode):
+            _expect_list(_get(item, "pip"), "pip", issues)
             for line, value in _scalars(_get(item, "pip")):
                 if value.startswith("-"):
                     continue  # pip options inside the environment (-r, --index-url) are not entries
@@ -102,6 +136,7 @@ def parse_conda_env(text: str, path: str) -> DependencyFile:
         python=python,
         python_line=python_line,
         channels=channels,
+        issues=tuple(issues),
     )
 
 
@@ -115,10 +150,18 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
     import yaml
 
     locked: list[LockedPackage] = []
+    issues: list[ParseIssue] = []
     packages = _get(root, "package")
+    _expect_list(packages, "package", issues)
+    memo: dict[int, Any] = {}
     for node in packages.value if isinstance(packages, yaml.SequenceNode) else ():
-        entry = _plain(node)
+        entry = _plain(node, memo)
         if not isinstance(entry, dict):
+            issues.append(ParseIssue(_line(node), "`package` must be a list of tables"))
+            continue
+        bad = [k for k in ("name", "version", "url", "manager", "platform", "category") if _not_text(entry.get(k))]
+        if bad:
+            issues.append(ParseIssue(_line(node), f"`{bad[0]}` must be a string"))
             continue
         hashes = entry.get("hash") or {}
         url = str(entry.get("url", ""))
@@ -139,8 +182,12 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
                 groups=(str(entry.get("category", "main")),),
             )
         )
-    meta = _plain(_get(root, "metadata")) or {}
-    platforms = tuple(str(p) for p in meta.get("platforms", ())) if isinstance(meta, dict) else ()
+    meta = _plain(_get(root, "metadata"), memo) or {}
+    raw_platforms = meta.get("platforms", ()) if isinstance(meta, dict) else ()
+    if not isinstance(raw_platforms, (list, tuple)):
+        issues.append(ParseIssue(_line(_get(_get(root, "metadata"), "platforms")), "`platforms` must be a list"))
+        raw_platforms = ()
+    platforms = tuple(p for p in raw_platforms if isinstance(p, str))
     python = next((p.version for p in locked if p.name == "python"), None)
     return DependencyFile(
         path=path,
@@ -149,14 +196,19 @@ def parse_conda_lock(text: str, path: str) -> DependencyFile:
         platforms=platforms,
         python=python,
         generator="conda-lock",
+        issues=tuple(issues),
     )
+
+
+def _not_text(value: Any) -> bool:
+    return value is not None and not isinstance(value, str)
 
 
 def _parse_spec_list(text: str, path: str) -> DependencyFile:
     """``conda install --file specs.txt``: one MatchSpec per line, judged like an environment's entries."""
     deps = [
         Dependency(spec=judge_conda_spec(line.split("#", 1)[0].strip()), line=number, manager="conda")
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in numbered_lines(text)
         if line.split("#", 1)[0].strip()
     ]
     return DependencyFile(path=path, kind=DepKind.CONDA_ENV, dependencies=tuple(deps))
@@ -168,7 +220,7 @@ def _parse_explicit(text: str, path: str) -> DependencyFile:
     locked: list[LockedPackage] = []
     issues: list[ParseIssue] = []
     platform: str | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in numbered_lines(text):
         line = raw.strip()
         if line.startswith("# platform:"):
             platform = line.split(":", 1)[1].strip()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
+from functools import partial
 
 from reprocheck.model.deps import DependencyFile, DepKind
 from reprocheck.model.dockerfile import ParseIssue
@@ -51,31 +53,31 @@ def guess_kind(path: str) -> DepKind:
     return DepKind.REQUIREMENTS
 
 
-def _parsers() -> dict[DepKind, Callable[[str, str], DependencyFile]]:
-    from reprocheck.parsing.conda_env import parse_conda_env, parse_conda_lock
-    from reprocheck.parsing.pipfile import parse_pipfile, parse_pipfile_lock
-    from reprocheck.parsing.poetry_lock import parse_poetry_lock
-    from reprocheck.parsing.pyproject import parse_pyproject
-    from reprocheck.parsing.requirements_file import parse_requirements_file
-    from reprocheck.parsing.uv_lock import parse_uv_lock
+# kind -> (module under reprocheck.parsing, function): a parser is imported when its kind is met, so
+# linting a Dockerfile with a requirements.txt does not load the TOML, YAML and lock parsers.
+_PARSERS: dict[DepKind, tuple[str, str]] = {
+    DepKind.REQUIREMENTS: ("requirements_file", "parse_requirements_file"),
+    DepKind.REQUIREMENTS_IN: ("requirements_file", "parse_requirements_file"),  # told its kind below
+    DepKind.PYPROJECT: ("pyproject", "parse_pyproject"),
+    DepKind.UV_LOCK: ("uv_lock", "parse_uv_lock"),
+    DepKind.POETRY_LOCK: ("poetry_lock", "parse_poetry_lock"),
+    DepKind.PIPFILE: ("pipfile", "parse_pipfile"),
+    DepKind.PIPFILE_LOCK: ("pipfile", "parse_pipfile_lock"),
+    DepKind.CONDA_ENV: ("conda_env", "parse_conda_env"),
+    DepKind.CONDA_LOCK: ("conda_env", "parse_conda_lock"),
+}
 
-    return {
-        DepKind.REQUIREMENTS: parse_requirements_file,
-        DepKind.REQUIREMENTS_IN: lambda t, p: parse_requirements_file(t, p, DepKind.REQUIREMENTS_IN),
-        DepKind.PYPROJECT: parse_pyproject,
-        DepKind.UV_LOCK: parse_uv_lock,
-        DepKind.POETRY_LOCK: parse_poetry_lock,
-        DepKind.PIPFILE: parse_pipfile,
-        DepKind.PIPFILE_LOCK: parse_pipfile_lock,
-        DepKind.CONDA_ENV: parse_conda_env,
-        DepKind.CONDA_LOCK: parse_conda_lock,
-    }
+
+def _parser(kind: DepKind) -> Callable[[str, str], DependencyFile]:
+    module, function = _PARSERS[kind]
+    parse: Callable[..., DependencyFile] = getattr(importlib.import_module(f"reprocheck.parsing.{module}"), function)
+    return partial(parse, kind=kind) if kind is DepKind.REQUIREMENTS_IN else parse
 
 
 def parse_dependency_file(data: bytes, path: str, kind: DepKind) -> DependencyFile:
     """Parse any dependency file. Bad input becomes ParseIssues on the result; this never raises."""
     decoded = decode(data)
-    result = _parsers()[kind](decoded.text, path)
+    result = _parser(kind)(decoded.text, path)
     if decoded.bad_line is not None:
         from dataclasses import replace
 

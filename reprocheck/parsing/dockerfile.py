@@ -1,17 +1,22 @@
-"""Dockerfile -> model.Dockerfile, with dockerfile-parse doing instruction splitting and line joining.
+"""Dockerfile -> model.Dockerfile.
 
-What this module adds to dockerfile-parse: BuildKit here-documents (their bodies are hidden from
-dockerfile-parse, which would read them as instructions), empty lines inside a continuation (BuildKit
-skips them; dockerfile-parse would end the instruction), ARG/ENV scoping and substitution per stage, image
-references, flags, exec/shell form, and the shell commands of every RUN.
+Instructions are split and continuation lines joined exactly as dockerfile-parse's ``structure`` does
+(``_structure`` below is that algorithm, rewritten for linear time: the library appends each continuation
+line to a string held in a dict, which makes one RUN of 100,000 continued lines quadratic;
+``tests/parsing/test_dockerfile.py`` checks the two agree). Lines end at a newline only, as BuildKit reads them.
+What this module adds: BuildKit here-documents (their bodies are hidden from the splitter, which would
+read them as instructions), empty lines inside a continuation (BuildKit skips them; dockerfile-parse would
+end the instruction), ARG/ENV scoping and substitution per stage, image references, flags, exec/shell
+form, and the shell commands of every RUN.
 """
 
 from __future__ import annotations
 
-import io
+import bisect
 import json
 import re
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from reprocheck.model.dockerfile import (
@@ -113,8 +118,62 @@ class _Prepared:
         self.issues: list[ParseIssue] = []
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines with their ``\\n`` kept, split at ``\\n`` only (``str.splitlines`` also splits at form feeds,
+    ``\\r`` and Unicode separators, which Docker does not)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+_INSTRUCTION = re.compile(r"^\s*(\S+)\s+(.*)$")  # dockerfile-parse: insnre
+_COMMENT_PREFIX = re.compile(r"^\s*#\s*")
+
+
+class _Entry(NamedTuple):
+    keyword: str
+    start: int  # 0-based lines
+    end: int
+    value: str
+
+
+def _structure(lines: list[str], escape: str) -> list[_Entry]:
+    """dockerfile-parse's ``DockerfileParser.structure``, in linear time: comments (also between
+    continuation lines) and instructions with their continuation lines joined."""
+    continues = re.compile(r"^.*" + re.escape(escape) + r"\s*$")
+
+    def rstrip_eol(text: str) -> str:
+        text = text.rstrip()
+        return text[:-1] if text.endswith(escape) else text
+
+    out: list[_Entry] = []
+    in_cont = False
+    keyword, start, parts, filled = "", -1, [], False  # the instruction being joined
+    for lineno, line in enumerate(lines):
+        if _COMMENT.match(line):
+            out.append(_Entry("COMMENT", lineno, lineno, _COMMENT_PREFIX.sub("", line, count=1).replace("\n", "")))
+            continue
+        if not in_cont:
+            m = _INSTRUCTION.match(line)
+            if not m:
+                continue
+            keyword, start, parts = m.group(1).upper(), lineno, [rstrip_eol(m.group(2))]
+            filled = bool(parts[0])
+        elif filled:
+            parts.append(rstrip_eol(line))
+        else:
+            parts = [rstrip_eol(line.lstrip())]
+            filled = bool(parts[0])
+        in_cont = continues.match(line) is not None
+        if not in_cont:
+            out.append(_Entry(keyword, start, lineno, "".join(parts)))
+    return out  # an instruction still continued at the end of the file is dropped, as dockerfile-parse does
+
+
 def _prepare(text: str) -> _Prepared:
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     escape = "\\"
     k = 0
     while k < len(lines):  # parser directives, exactly as dockerfile-parse reads them
@@ -220,16 +279,82 @@ def _json_argv(value: str) -> list[str] | None:
     return None
 
 
+class _Vars:
+    """ARG and ENV bindings with cheap snapshots. Each binding is appended to its name's history under a
+    stamp; what an instruction sees is a view at the current stamp. A Dockerfile of 300,000 ENV and RUN
+    lines would otherwise copy the whole scope for every instruction (quadratic time)."""
+
+    __slots__ = ("_view", "hist", "stamp")
+
+    def __init__(self, initial: Mapping[str, str | None] | None = None) -> None:
+        self.hist: dict[str, tuple[list[int], list[str | None]]] = {}
+        self.stamp = 0
+        self._view: _VarsView | None = None
+        for name, value in (initial or {}).items():
+            self[name] = value
+
+    def __setitem__(self, name: str, value: str | None) -> None:
+        self.stamp += 1
+        entry = self.hist.get(name)
+        if entry is None:
+            self.hist[name] = ([self.stamp], [value])
+        else:
+            entry[0].append(self.stamp)
+            entry[1].append(value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.hist
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.hist[name][1][-1]
+
+    def view(self) -> _VarsView:
+        """The names bound to a value now, as a read-only mapping that later bindings do not change."""
+        if self._view is None or self._view.stamp != self.stamp:
+            self._view = _VarsView(self, self.stamp)
+        return self._view
+
+
+class _VarsView(Mapping[str, str]):
+    __slots__ = ("stamp", "vars")
+
+    def __init__(self, vars: _Vars, stamp: int) -> None:
+        self.vars = vars
+        self.stamp = stamp
+
+    def _at(self, name: str) -> str | None:
+        entry = self.vars.hist.get(name)
+        if entry is None:
+            return None
+        stamps, values = entry
+        if stamps[-1] <= self.stamp:
+            return values[-1]
+        k = bisect.bisect_right(stamps, self.stamp) - 1
+        return values[k] if k >= 0 else None
+
+    def __getitem__(self, name: str) -> str:
+        value = self._at(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self.vars.hist if self._at(name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class _StageState:
     __slots__ = ("env", "shell", "vars")
 
-    def __init__(self, vars: dict[str, str | None] | None = None) -> None:
-        self.vars: dict[str, str | None] = vars or {}  # ARG and ENV in scope
+    def __init__(self, vars: Mapping[str, str | None] | None = None) -> None:
+        self.vars = _Vars(vars)  # ARG and ENV in scope
         self.env: dict[str, str] = {}  # ENV only (inherited by child stages)
         self.shell: tuple[str, ...] = DEFAULT_SHELL
 
-    def known(self) -> dict[str, str]:
-        return {k: v for k, v in self.vars.items() if v is not None}
+    def known(self) -> Mapping[str, str]:
+        return self.vars.view()
 
 
 class _Builder:
@@ -239,10 +364,10 @@ class _Builder:
         self.instructions: list[Instruction] = []
         self.stages: list[Stage] = []
         self.states: list[_StageState] = []
-        self.global_args: dict[str, str | None] = {}
+        self.global_args = _Vars()
         self.aliases: dict[str, int] = {}
         self.issues: list[ParseIssue] = list(prep.issues)
-        self.lines = prep.text.splitlines()
+        self.lines = split_lines(prep.text)
         self.has_from = False
 
     def _implicit_stage(self, line: int) -> None:
@@ -250,7 +375,7 @@ class _Builder:
         and its instructions linted as if they were one stage."""
         self.issue(line, "no FROM instruction: `docker build` cannot build this file on its own (a fragment?)")
         self.stages.append(Stage(0, line, None, ImageRef("", ""), None))
-        self.states.append(_StageState(vars=dict(self.global_args)))
+        self.states.append(_StageState(vars=self.global_args.view()))
 
     @property
     def stage(self) -> int:
@@ -333,16 +458,15 @@ class _Builder:
             self.issue(line, "FROM needs an image, optionally followed by `AS name`")
             return None
         written = words[0]
-        known = {k: v for k, v in self.global_args.items() if v is not None}
-        raw = expand_vars(written, known)
-        image = parse_image_ref(raw, written, set(self.aliases))
+        raw = expand_vars(written, self.global_args.view())
+        image = parse_image_ref(raw, written, self.aliases.keys())
         if image.unresolved:
             image = _with_unresolved(image, [v for v in image.unresolved if v not in PLATFORM_ARGS])
         parent = self.aliases.get(raw.lower()) if image.is_stage_ref else None
         state = _StageState()
         if parent is not None:
             state.env = dict(self.states[parent].env)
-            state.vars = dict[str, str | None](state.env)
+            state.vars = _Vars(state.env)
             state.shell = self.states[parent].shell
         index = len(self.stages)
         self.stages.append(Stage(index, line, alias, image, parent))
@@ -431,7 +555,9 @@ class _Builder:
     def _key_values(self, common: dict[str, object], keyword: str, rest: str, onbuild: bool) -> Instruction | None:
         line = int(common["line"])  # type: ignore[call-overload]
         scope = self.states[self.stage] if self.stage >= 0 else None
-        env = scope.known() if scope else {k: v for k, v in self.global_args.items() if v is not None}
+        base = scope.known() if scope else self.global_args.view()
+        local: dict[str, str] = {}  # names bound earlier on this line: `ENV A=1 B=$A`
+        env = ChainMap(local, base)  # type: ignore[arg-type]
         words = docker_words(rest, self.prep.escape)
         pairs: list[tuple[str, str | None]] = []
         if not words:
@@ -452,9 +578,10 @@ class _Builder:
                 if keyword == "ENV" and not eq:
                     self.issue(line, f"ENV `{w}` needs a value (ENV name=value)")
                     return None
-                pairs.append((name, cook(val, env) if eq else None))
-                if eq:
-                    env = {**env, name: cook(val, env)}
+                value = cook(val, env) if eq else None
+                pairs.append((name, value))
+                if value is not None:
+                    local[name] = value
         if not onbuild:
             self._bind(keyword, pairs)
         return KeyValueInstruction(**common, pairs=tuple(pairs))  # type: ignore[arg-type]
@@ -487,8 +614,6 @@ def _posix_shell(shell: tuple[str, ...]) -> bool:
 
 def parse_dockerfile(data: bytes | str, path: str) -> Dockerfile:
     """Parse a Dockerfile. Problems become ``ParseIssue``s; this never raises on bad input."""
-    from dockerfile_parse import DockerfileParser
-
     issues: list[ParseIssue] = []
     if isinstance(data, bytes):
         decoded = decode(data)
@@ -498,18 +623,13 @@ def parse_dockerfile(data: bytes | str, path: str) -> Dockerfile:
     else:
         text = data
     prep = _prepare(text)
-    parser = DockerfileParser(fileobj=io.BytesIO(prep.text.encode("utf-8")), env_replace=False)
-    structure: list[Mapping[str, object]] = parser.structure
+    structure = _structure(split_lines(prep.text), prep.escape)
     builder = _Builder(path, prep)
     builder.issues.extend(issues)
     comments: list[Comment] = []
-    builder.has_from = any(e["instruction"] == "FROM" for e in structure)
+    builder.has_from = any(e.keyword == "FROM" for e in structure)
     seen = 0
-    for entry in structure:
-        keyword = str(entry["instruction"])
-        start = int(entry["startline"])  # type: ignore[call-overload]
-        end = int(entry["endline"])  # type: ignore[call-overload]
-        value = str(entry["value"] or "")
+    for keyword, start, end, value in structure:
         if keyword == "COMMENT":
             if start not in prep.masked:
                 comments.append(Comment(start + 1, value))

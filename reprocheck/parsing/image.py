@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from reprocheck.model.dockerfile import ImageRef
 
@@ -10,7 +11,7 @@ _VAR_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 
 
-def parse_image_ref(raw: str, written: str, stage_aliases: set[str] | None = None) -> ImageRef:
+def parse_image_ref(raw: str, written: str, stage_aliases: AbstractSet[str] | None = None) -> ImageRef:
     """Split a (variable-substituted) image reference; variables left in it are listed as unresolved."""
     unresolved = tuple(dict.fromkeys(_VAR_NAME.findall(raw)))
     if raw == "scratch":

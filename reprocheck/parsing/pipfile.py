@@ -8,10 +8,25 @@ from typing import Any
 from reprocheck.model.deps import Dependency, DependencyFile, DepKind, FileOption, LockedPackage
 from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.model.install import PackageSpec, SpecKind
+from reprocheck.parsing._shape import Map, OneOf, jsonable
 from reprocheck.parsing._toml import LineFinder, loads
 from reprocheck.parsing.requirement import classify_requirement
 
 _SECTIONS = {"packages": "", "dev-packages": "dev"}
+_NOT_PACKAGES = ("source", "requires", "pipenv", "scripts")
+_DEP = OneOf(str, {"markers": str, "git": str, "ref": str, "path": str, "file": str, "editable": bool, "version": str})
+_PIPFILE = {
+    "packages": Map(_DEP),
+    "dev-packages": Map(_DEP),
+    "source": [{"url": str, "verify_ssl": bool, "name": str}],
+    "requires": {"python_version": str, "python_full_version": str},
+}
+_LOCK_ENTRY = {"version": str, "hashes": [str], "markers": str, "git": str, "path": str, "file": str}
+_LOCK_META = {
+    "requires": {"python_version": str, "python_full_version": str},
+    "hash": {"sha256": str},
+    "sources": [dict],
+}
 
 
 def _pipfile_dep(name: str, value: Any, line: int, group: str) -> Dependency:
@@ -45,18 +60,14 @@ def parse_pipfile(text: str, path: str) -> DependencyFile:
     if data is None:
         return DependencyFile(path, DepKind.PIPFILE, issues=(issue,) if issue else ())
     finder = LineFinder(text)
+    shape = finder.checker()
+    _, data = shape.check(jsonable(data), _PIPFILE)
     deps: list[Dependency] = []
     sections = dict(_SECTIONS)
-    sections.update(
-        {
-            k: k
-            for k, v in data.items()
-            if isinstance(v, dict) and k not in ("source", "requires", "pipenv", "scripts", *_SECTIONS)
-        }
-    )
+    sections.update({k: k for k, v in data.items() if isinstance(v, dict) and k not in (*_NOT_PACKAGES, *_SECTIONS)})
     for section, group in sections.items():
-        table = data.get(section)
-        if not isinstance(table, dict):
+        ok, table = shape.check(data.get(section) or {}, Map(_DEP), section, finder.table(section))
+        if not ok:
             continue
         start = finder.table(section)
         for name, value in table.items():
@@ -83,6 +94,7 @@ def parse_pipfile(text: str, path: str) -> DependencyFile:
         python=str(python) if python else None,
         python_line=finder.line_of(finder.key(key)) if python else 1,
         raw=data,
+        issues=tuple(shape.issues),
     )
 
 
@@ -92,19 +104,27 @@ def parse_pipfile_lock(text: str, path: str) -> DependencyFile:
     except ValueError as exc:
         line = getattr(exc, "lineno", 1)
         return DependencyFile(path, DepKind.PIPFILE_LOCK, issues=(ParseIssue(line, f"invalid JSON: {exc}"),))
+    except RecursionError:
+        issue = ParseIssue(1, "invalid JSON: arrays or objects nested too deeply to read")
+        return DependencyFile(path, DepKind.PIPFILE_LOCK, issues=(issue,))
     if not isinstance(data, dict):
         return DependencyFile(path, DepKind.PIPFILE_LOCK, issues=(ParseIssue(1, "not a Pipfile.lock object"),))
     finder = LineFinder(text)
+    shape = finder.checker()
+    shape.locate = finder.json_key
+    _, data = shape.check(data, {"_meta": _LOCK_META})
     locked: list[LockedPackage] = []
-    for section, body in data.items():
-        if section == "_meta" or not isinstance(body, dict):
+    for section, raw_body in data.items():
+        if section == "_meta":
             continue
-        cursor = finder.string(section)
+        cursor = finder.json_key(section)
+        ok, body = shape.check(raw_body, Map(_LOCK_ENTRY), section, max(cursor, 0))
+        if not ok:
+            continue
         for name, entry in body.items():
-            pos = finder.text.find(f'"{name}":', max(cursor, 0))
+            pos = finder.json_key(name, max(cursor, 0))
             if pos >= 0:
                 cursor = pos + 1
-            entry = entry if isinstance(entry, dict) else {}
             version = str(entry.get("version", "")).lstrip("=")
             source = "git" if "git" in entry else ("path" if "path" in entry or "file" in entry else "registry")
             locked.append(
@@ -132,4 +152,5 @@ def parse_pipfile_lock(text: str, path: str) -> DependencyFile:
         content_hash_line=finder.line_of(finder.string(digest)) if digest else 1,
         generator="pipenv",
         raw=data,
+        issues=tuple(shape.issues),
     )

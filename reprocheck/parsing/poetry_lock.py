@@ -6,7 +6,25 @@ import re
 from typing import Any
 
 from reprocheck.model.deps import DependencyFile, DepKind, Edge, LockedFile, LockedPackage
+from reprocheck.parsing._shape import Map, OneOf
 from reprocheck.parsing._toml import LineFinder, loads
+
+_FILE = {"file": str, "hash": str}
+_EDGE = OneOf(str, {"markers": str, "extras": [str]})
+_PACKAGE = {
+    "name": str,
+    "version": str,
+    "files": [_FILE],
+    "source": {"type": str},
+    "groups": [str],
+    "category": str,
+    "markers": OneOf(str, Map(str)),
+    "dependencies": Map(OneOf(_EDGE, [_EDGE])),
+}
+_DOCUMENT = {
+    "metadata": {"content-hash": str, "python-versions": str, "files": Map([_FILE])},
+    "package": list,
+}
 
 
 def _dep_edges(deps: Any) -> tuple[Edge, ...]:
@@ -25,12 +43,16 @@ def parse_poetry_lock(text: str, path: str) -> DependencyFile:
     if data is None:
         return DependencyFile(path, DepKind.POETRY_LOCK, issues=(issue,) if issue else ())
     finder = LineFinder(text)
-    lines = finder.headers("package")
+    shape = finder.checker()
+    _, data = shape.check(data, _DOCUMENT, "", 0)
+    starts = finder.header_offsets("package")
     metadata = data.get("metadata") or {}
     legacy_files = metadata.get("files") or {}  # lock-version 1.1 keeps files here
     packages: list[LockedPackage] = []
-    for k, pkg in enumerate(data.get("package") or ()):
-        if not isinstance(pkg, dict):
+    for k, raw_pkg in enumerate(data.get("package") or ()):
+        start = starts[k] if k < len(starts) else 0
+        ok, pkg = shape.check(raw_pkg, _PACKAGE, "package", start)
+        if not ok:
             continue
         name = str(pkg.get("name", ""))
         raw_files = pkg.get("files") or legacy_files.get(name) or ()
@@ -45,7 +67,7 @@ def parse_poetry_lock(text: str, path: str) -> DependencyFile:
             LockedPackage(
                 name=name,
                 version=str(pkg.get("version", "")),
-                line=lines[k] if k < len(lines) else 1,
+                line=finder.line_of(start),
                 source="registry" if kind in ("legacy", "registry") else kind,
                 files=files,
                 marker=marker,
@@ -64,4 +86,5 @@ def parse_poetry_lock(text: str, path: str) -> DependencyFile:
         content_hash_line=finder.line_of(finder.key("content-hash")) if "content-hash" in metadata else 1,
         generator=generated.group(1) if generated else "Poetry",
         raw=data,
+        issues=tuple(shape.issues),
     )

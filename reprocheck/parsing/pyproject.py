@@ -7,16 +7,51 @@ import re
 from typing import Any
 
 from reprocheck.model.deps import Dependency, DependencyFile, DepKind
-from reprocheck.model.dockerfile import ParseIssue
 from reprocheck.model.install import PackageSpec, SpecKind
+from reprocheck.parsing._shape import ANY, Map, OneOf, jsonable
 from reprocheck.parsing._toml import LineFinder, loads
 from reprocheck.parsing.requirement import classify_requirement, pep508_specifier
+
+_POETRY_TABLE = {
+    "markers": str,
+    "git": str,
+    "rev": str,
+    "tag": str,
+    "branch": str,
+    "path": str,
+    "url": str,
+    "version": str,
+}
+_POETRY_DEP = OneOf(str, _POETRY_TABLE, [OneOf(str, _POETRY_TABLE)])
+_POETRY_DEPS = Map(_POETRY_DEP)
+_DOCUMENT = {
+    "project": {
+        "dependencies": [str],
+        "optional-dependencies": Map([str]),
+        "requires-python": str,
+    },
+    "dependency-groups": Map([OneOf(str, dict)]),
+    "tool": {
+        "uv": {"dev-dependencies": [str]},
+        "poetry": {
+            "dependencies": _POETRY_DEPS,
+            "dev-dependencies": _POETRY_DEPS,
+            "group": Map({"dependencies": _POETRY_DEPS}),
+            "source": ANY,
+        },
+    },
+}
 
 
 def _pep508(text: str, line: int, group: str) -> Dependency:
     spec = classify_requirement(text)
     marker = text.split(";", 1)[1].strip() if ";" in text else None
     return Dependency(spec=spec, line=line, group=group, marker=marker, specifier=pep508_specifier(text))
+
+
+def _numbers(version: str) -> list[int]:
+    """The first three numbers of a version (a number too long for ``int()`` counts as 0: not a version)."""
+    return [int(x) if len(x) <= 64 else 0 for x in re.findall(r"\d+", version)[:3]] or [0]
 
 
 def _bump(parts: list[int], index: int) -> str:
@@ -36,12 +71,12 @@ def poetry_constraint(constraint: str) -> str:
                 continue
             if c[0] == "^":
                 v = c[1:]
-                nums = [int(x) for x in re.findall(r"\d+", v)[:3]] or [0]
+                nums = _numbers(v)
                 idx = next((k for k, n in enumerate(nums) if n != 0), len(nums) - 1)
                 clauses.append(f">={v},<{_bump(nums, idx)}")
             elif c[0] == "~" and not c.startswith("~="):
                 v = c[1:]
-                nums = [int(x) for x in re.findall(r"\d+", v)[:3]] or [0]
+                nums = _numbers(v)
                 idx = 1 if len(nums) > 1 else 0
                 clauses.append(f">={v},<{_bump(nums, idx)}")
             elif c[0].isdigit():
@@ -95,8 +130,10 @@ def parse_pyproject(text: str, path: str) -> DependencyFile:
     if data is None:
         return DependencyFile(path, DepKind.PYPROJECT, issues=(issue,) if issue else ())
     finder = LineFinder(text)
+    shape = finder.checker()
+    _, data = shape.check(jsonable(data), _DOCUMENT)
     deps: list[Dependency] = []
-    issues: list[ParseIssue] = []
+    issues = shape.issues
     project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
 
     def strings(values: Any, section: str, group: str) -> None:

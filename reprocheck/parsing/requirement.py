@@ -16,7 +16,7 @@ from reprocheck.parsing.versions import has_variable, is_commit, simple_clauses
 VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip|egg)$", re.IGNORECASE)
 _SIMPLE = re.compile(
-    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*?)\s*(?:;.*)?"
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*)(?:;.*)?"
 )
 _EXACT = re.compile(r"(===?)\s*(?P<version>[^\s,;*]+)")
 _VAR_ONLY = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(.*\)|`.*`")
@@ -60,7 +60,7 @@ _PIP_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
 _VCS = ("git", "hg", "svn", "bzr")
 _VCS_TRANSPORTS = ("http", "https", "ssh", "git", "file", "svn", "sftp", "ftp", "lp", "static-http")
 _URL_SCHEMES = frozenset({"http", "https", "file", "ftp", *_VCS, *(f"{v}+{t}" for v in _VCS for t in _VCS_TRANSPORTS)})
-_NAME_AT = re.compile(r"[A-Za-z0-9._-]+\s*(\[[^\]]*\])?\s*@")
+_NAME_AT = re.compile(r"[A-Za-z0-9._-]+\s*(?:\[[^\]]*\]\s*)?@")  # not `\s*(...)?\s*`: quadratic on spaces
 
 
 def classify_requirement(text: str, in_file: bool = False) -> PackageSpec:
@@ -127,7 +127,8 @@ def _classify(t: str) -> PackageSpec:
     m = _SIMPLE.fullmatch(t)
     if m is None:
         return _classify_with_packaging(t)
-    name, spec = m.group("name"), m.group("spec")
+    # the specifier's trailing spaces are stripped here: a lazy `[^;]*?\s*` would cost quadratic time
+    name, spec = m.group("name"), m.group("spec").rstrip()
     if not spec:
         if has_variable(t):
             return PackageSpec(t, name, SpecKind.VARIABLE)

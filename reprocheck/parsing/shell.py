@@ -54,6 +54,11 @@ _OPERATORS = (
 _REDIRECTS = frozenset({"<", ">", ">>", "<<", "<<-", "<<<", "<&", ">&", "&>", "&>>", ">|", "<>"})
 _SEPARATORS = frozenset({"&&", "||", ";", "&", ";;", ";&", ";;&", "\n"})
 _PLAIN = re.compile(r"[^\s'\"\\$`<>|&;()]+")
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+_OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))  # longest first, as listed
+# A word of plain characters that ends where a word ends: at a blank, a newline, an operator (but not at
+# `<(`/`>(`, which continue a word) or the end. Anything else takes the character-by-character path.
+_SIMPLE_WORD = re.compile(r"""[ \t\r\f\v]*([^\s'"\\$`<>|&;()#][^\s'"\\$`<>|&;()]*)(?=[\s|&;)]|[<>](?!\()|$)""")
 _OP_START = frozenset("<>|&;()")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?$")
 _SKIP_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
@@ -71,6 +76,9 @@ class _Heredoc:
         self.body = ""
 
 
+_NO_SUBS: list[tuple[str, str]] = []  # shared by the tokens without substitutions: never appended to
+
+
 class _Token:
     __slots__ = ("end", "heredoc", "kind", "start", "subs", "text")
 
@@ -79,7 +87,7 @@ class _Token:
         self.text = text
         self.start = start
         self.end = end
-        self.subs: list[tuple[str, str]] = subs if subs is not None else []
+        self.subs: list[tuple[str, str]] = subs if subs is not None else _NO_SUBS
         self.heredoc: _Heredoc | None = None
 
 
@@ -192,9 +200,15 @@ def tokenize(src: str) -> list[_Token]:
     i = 0
     n = len(src)
     while i < n:
+        if not expect_delim:
+            fast = _SIMPLE_WORD.match(src, i)
+            if fast is not None:  # the common word (after blanks): no quote, escape, expansion or operator
+                start, i = fast.span(1)
+                tokens.append(_Token("word", fast.group(1), start, i))
+                continue
         c = src[i]
         if c in " \t\r\f\v":
-            i += 1
+            i = _BLANKS.match(src, i).end()  # type: ignore[union-attr]
             continue
         if c == "\\" and i + 1 < n and src[i + 1] == "\n":
             i += 2
@@ -211,12 +225,10 @@ def tokenize(src: str) -> list[_Token]:
             i = n if j < 0 else j
             continue
         if c in _OP_START and not (c in "<>" and i + 1 < n and src[i + 1] == "("):
-            for op in _OPERATORS:
-                if src.startswith(op, i):
-                    tokens.append(_Token("op", op, i, i + len(op)))
-                    i += len(op)
-                    expect_delim = op in ("<<", "<<-")
-                    break
+            op = _OPERATOR.match(src, i).group()  # type: ignore[union-attr]
+            tokens.append(_Token("op", op, i, i + len(op)))
+            i += len(op)
+            expect_delim = op in ("<<", "<<-")
             continue
         start = i
         subs: list[tuple[str, str]] = []
@@ -345,7 +357,10 @@ def _brace_end(text: str, i: int) -> int:
     return -1
 
 
-def _expand_braced(inner: str, whole: str, env: Mapping[str, str]) -> str:
+_MAX_NESTING = 16  # ${A:-${B:-...}} deeper than this is kept as written (each level rescans its text)
+
+
+def _expand_braced(inner: str, whole: str, env: Mapping[str, str], depth: int) -> str:
     m = _BRACED.fullmatch(inner)
     if m is None:  # ${#x}, ${x%%.*}, ${x/a/b}: not modelled, kept as written
         return whole
@@ -354,19 +369,19 @@ def _expand_braced(inner: str, whole: str, env: Mapping[str, str]) -> str:
     if op is None:
         return value if value is not None else whole
     if op in (":-", ":="):
-        return value if value else expand_vars(arg or "", env)
+        return value if value else expand_vars(arg or "", env, depth + 1)
     if op in ("-", "="):
-        return value if value is not None else expand_vars(arg or "", env)
+        return value if value is not None else expand_vars(arg or "", env, depth + 1)
     if op in (":+", "+"):
         if value is None:
             return whole
-        return expand_vars(arg or "", env) if (value or op == "+") else ""
+        return expand_vars(arg or "", env, depth + 1) if (value or op == "+") else ""
     return value if value is not None else whole
 
 
-def expand_vars(text: str, env: Mapping[str, str]) -> str:
+def expand_vars(text: str, env: Mapping[str, str], depth: int = 0) -> str:
     """Replace ``$X``, ``${X}``, ``${X:-default}`` and ``${X:+alt}`` forms whose value is known; keep the rest."""
-    if "$" not in text:
+    if "$" not in text or depth > _MAX_NESTING:
         return text
     out: list[str] = []
     i = 0
@@ -379,7 +394,7 @@ def expand_vars(text: str, env: Mapping[str, str]) -> str:
                 if end < 0:
                     out.append(text[i:])
                     break
-                out.append(_expand_braced(text[i + 2 : end], text[i : end + 1], env))
+                out.append(_expand_braced(text[i + 2 : end], text[i : end + 1], env, depth))
                 i = end + 1
                 continue
             m = _NAME.match(text, i + 1)
@@ -428,7 +443,7 @@ def docker_words(text: str, escape: str = "\\") -> list[str]:
 
 def cook(raw: str, env: Mapping[str, str]) -> str:
     """Quote removal and expansion of known variables for one word (what the program receives)."""
-    if not any(ch in raw for ch in "'\"\\$"):
+    if "$" not in raw and "'" not in raw and '"' not in raw and "\\" not in raw:
         return raw
     out: list[str] = []
     i = 0
@@ -656,9 +671,10 @@ class _Parser:
         env = self.env
         cooked = [[cook(t.text, env) for t in raw.words] for raw in pipeline]
         names = [_command_name(words) for words in cooked]
+        readers = _readers(names, downstream)
         for k, raw in enumerate(pipeline):
             argv = tuple(cooked[k])
-            rest = tuple(x for x in names[k + 1 :] if x) + downstream
+            rest = readers[k]
             redirects = tuple(
                 Redirect(op, cook(t.text, env), t.heredoc.body if t.heredoc else None) for op, t in raw.redirects
             )
@@ -678,11 +694,13 @@ class _Parser:
             for j, t in enumerate(raw.words):
                 if runs_script:
                     break  # the -c script is parsed whole by _descend, substitutions included
-                # output of a substitution in command position is executed; elsewhere it is an argument
-                reader = ("sh",) if j == 0 else ((names[k],) if names[k] else ())
-                self._nested_subs(t, reader + rest, context, depth)
+                if t.subs:
+                    # output of a substitution in command position is executed; elsewhere it is an argument
+                    reader = ("sh",) if j == 0 else ((names[k],) if names[k] else ())
+                    self._nested_subs(t, reader + rest, context, depth)
             for _op, t in raw.redirects:
-                self._nested_subs(t, (names[k],) if names[k] else (), context, depth)
+                if t.subs:
+                    self._nested_subs(t, (names[k],) if names[k] else (), context, depth)
             self._descend(cmd, depth)
 
     def _descend(self, cmd: ShellCommand, depth: int) -> None:
@@ -724,6 +742,23 @@ class _Parser:
             )
             self.out.append(wrapped)
             self._descend(wrapped, depth + 1)
+
+
+_MAX_READERS = 32
+
+
+def _readers(names: list[str], downstream: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """For each command of a pipeline, the programs downstream of it: the later commands, then what reads
+    the whole pipeline. Each program once, in order, at most ``_MAX_READERS`` of them: a pipeline of 16,000
+    commands costs linear time, and the rules only ask whether (and which first) a shell or a checker reads
+    the output."""
+    out: list[tuple[str, ...]] = [()] * len(names)
+    after = tuple(dict.fromkeys(downstream))[:_MAX_READERS]
+    for k in range(len(names) - 1, -1, -1):
+        out[k] = after
+        if names[k]:
+            after = (names[k], *(x for x in after if x != names[k]))[:_MAX_READERS]
+    return out
 
 
 def _command_name(words: list[str]) -> str:

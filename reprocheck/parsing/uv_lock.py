@@ -5,8 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from reprocheck.model.deps import Dependency, DependencyFile, DepKind, Edge, LockedFile, LockedPackage
+from reprocheck.parsing._shape import Map, OneOf
 from reprocheck.parsing._toml import LineFinder, loads
 from reprocheck.parsing.pyproject import _pep508
+
+_EDGE = {"name": str, "extra": OneOf([str], str), "version": str, "marker": str}
+_FILE = {"url": str, "filename": str, "path": str, "hash": str}
+_REQUIREMENT = {"name": str, "extras": [str], "url": str, "git": str, "specifier": str, "marker": str}
+_PACKAGE = {
+    "name": str,
+    "version": str,
+    "source": dict,
+    "sdist": _FILE,
+    "wheels": [_FILE],
+    "dependencies": [_EDGE],
+    "optional-dependencies": Map([_EDGE]),
+    "dev-dependencies": Map([_EDGE]),
+    "resolution-markers": [str],
+    "metadata": {"requires-dist": [_REQUIREMENT], "requires-dev": Map([_REQUIREMENT])},
+}
+_DOCUMENT = {"requires-python": str, "package": list}
 
 
 def _edges(items: Any) -> tuple[Edge, ...]:
@@ -53,13 +71,17 @@ def parse_uv_lock(text: str, path: str) -> DependencyFile:
     if data is None:
         return DependencyFile(path, DepKind.UV_LOCK, issues=(issue,) if issue else ())
     finder = LineFinder(text)
-    lines = finder.headers("package")
+    shape = finder.checker()
+    _, data = shape.check(data, _DOCUMENT)
+    starts = finder.header_offsets("package")
     packages: list[LockedPackage] = []
     manifest: list[Dependency] = []
-    for k, pkg in enumerate(data.get("package") or ()):
-        if not isinstance(pkg, dict):
+    for k, raw_pkg in enumerate(data.get("package") or ()):
+        start = starts[k] if k < len(starts) else 0
+        ok, pkg = shape.check(raw_pkg, _PACKAGE, "package", start)
+        if not ok:
             continue
-        line = lines[k] if k < len(lines) else 1
+        line = finder.line_of(start)
         files: list[LockedFile] = []
         sdist = pkg.get("sdist")
         if isinstance(sdist, dict):
@@ -100,4 +122,5 @@ def parse_uv_lock(text: str, path: str) -> DependencyFile:
         python=str(python) if python else None,
         python_line=finder.line_of(finder.key("requires-python")) if python else 1,
         generator="uv",
+        issues=tuple(shape.issues),
     )

@@ -38,9 +38,16 @@ def simple_clauses(spec: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def _key(version: str) -> tuple[int, ...]:
-    parts = [int(p) for p in version.split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
+def _number(digits: str) -> tuple[int, str]:
+    """A release number as a key that orders like ``int(digits)``, without ``int()`` (which refuses more
+    than 4,300 digits): shorter numbers are smaller, equal lengths compare digit by digit."""
+    stripped = digits.lstrip("0")
+    return (len(stripped), stripped)
+
+
+def _key(version: str) -> tuple[tuple[int, str], ...]:
+    parts = [_number(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == (0, ""):
         parts.pop()
     return tuple(parts)
 
@@ -68,9 +75,9 @@ def release_satisfies(version: str, clauses: list[tuple[str, str]]) -> bool | No
             parts = target.split(".")
             if len(parts) < 2:
                 return None
-            prefix = [int(x) for x in parts[:-1]]
-            mine = [int(x) for x in version.split(".")]
-            mine += [0] * (len(prefix) - len(mine))
+            prefix = [_number(x) for x in parts[:-1]]
+            mine = [_number(x) for x in version.split(".")]
+            mine += [(0, "")] * (len(prefix) - len(mine))
             if not (v >= t and mine[: len(prefix)] == prefix):
                 return False
     return True

@@ -160,7 +160,7 @@ class RebuildRunner:
         same = same_layers(info_a, info_b)
         total = len(info_b.layers)
         notes.append(
-            f"{same} of {total} layers identical"
+            f"{same} of {_n(total, 'layer')} identical"
             + ("" if same == total else f"; the first that differs is layer {same + 1}")
         )
         if info_a.created != info_b.created:
@@ -175,12 +175,12 @@ class RebuildRunner:
         tree = diff_trees(index(self.backend.export_files(first.tag)), self.backend.export_files(second.tag))
         timings["compare"] = time.monotonic() - t0
         notes.append(
-            f"{len(tree.changes)} of {tree.files_b} paths differ ({tree.bytes_b / 1e6:.0f} MB of files compared)"
+            f"{len(tree.changes)} of {_n(tree.files_b, 'path')} differ ({tree.bytes_b / 1e6:.0f} MB of files compared)"
         )
         origin_of = self._origins(df, info_a, info_b, tree, first, second, target, timings)
         groups, skipped = group(tree.changes, origin_of, self.spec.allow_paths, self.spec.allow_causes)
         if skipped:
-            notes.append(f"{skipped} differences allowed by the configuration (allow-paths, allow-causes)")
+            notes.append(f"{_n(skipped, 'difference')} allowed by the configuration (allow-paths, allow-causes)")
         out += findings(groups, shown)
         if not tree.changes and same < total:
             saved = self.backend.save_layers(second.tag, frozenset())
@@ -214,6 +214,10 @@ class RebuildRunner:
         origins = [layer_origins(df, s.history, target) for s in saved]
         timings["attribute"] = time.monotonic() - t0
         return origin_finder(saved, origins)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _config_lines(df: Dockerfile) -> dict[str, int]:

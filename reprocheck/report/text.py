@@ -31,7 +31,8 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(c(_DIM, f"{'':>11}rule: {title}"))
             if f.cause:
                 lines.append(f"{'':>11}cause: {f.cause}")
-                lines.extend(f"{'':>13}- {e}" for e in f.evidence[:12])
+                facts = [e for e in f.evidence if not (f.hint and e in f.hint)]  # the hint quotes the rest
+                lines.extend(f"{'':>13}- {e}" for e in facts[:12])
             if f.hint:
                 first, *rest = f.hint.splitlines()
                 lines.append(f"{'':>11}hint: {first}")

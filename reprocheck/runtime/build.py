@@ -105,7 +105,7 @@ def obtain_image(
 
 
 def build_finding(build: BuildResult, dockerfile: Path) -> Finding:
-    """RC801 at the Dockerfile line of the step that failed, with the end of the build log."""
+    """BUILD_FAILED at the Dockerfile line of the step that failed, with the end of the build log."""
     line = 1
     m = _STEP.match(build.failed_step or "")
     if m:

@@ -80,7 +80,10 @@ def judge_run(
     dynamic = judged((_plain_finding(f) for f in out.findings), out.files, judging, [plain(n) for n in out.notes])
     findings = tuple(sorted((*lint_findings, *dynamic.findings), key=lambda f: f.sort_key))
     rules = {**dynamic.rules, **{f.rule: META[f.rule] for f in lint_findings}}
-    final = settle_stages(stages, findings, dynamic.threshold.rank) if gate else []
+    # a single command shows no stage table, except a stage that failed on its own (a build): it fails the run
+    # even when the configuration ignores the rule that reports it
+    shown = stages if gate else [s for s in stages if s.status == "failed"]
+    final = settle_stages(shown, findings, dynamic.threshold.rank)
     return Report(
         findings=findings,
         rules={k: rules[k] for k in sorted(rules)},

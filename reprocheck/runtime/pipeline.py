@@ -95,10 +95,7 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
     except EngineUnavailable as exc:
         if not options.gate:
             raise
-        out.note(
-            f"the stages that need an engine were skipped ({exc.message}); pass --static-only to check the "
-            "static part only"
-        )
+        out.note(f"build, smoke and verify were skipped: {exc.message}. --static-only checks the static part only")
         rows = {s: _skipped(s, "no Docker engine (see notes)", required=True) for s in DYNAMIC}
         if smoke_row is not None:
             rows[Stage.SMOKE] = smoke_row

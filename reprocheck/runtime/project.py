@@ -146,9 +146,10 @@ def load_project(options: RunOptions, configured: Configured | None = None) -> L
     source = _source(options, configured, table, smoke)
     missing = ""
     if smoke is None:
-        where = configured.shown or "pyproject.toml"
+        where = configured.shown or display(configured.root / "pyproject.toml")
         missing = f"no smoke spec in {where}"
-    elif not _same(smoke.dockerfile, source.dockerfile):
+    elif options.gate and not _same(smoke.dockerfile, source.dockerfile):
+        # check and audit go through every Dockerfile of a project: the spec is about one of them
         missing = f"the smoke spec of {configured.shown} is about {display(smoke.dockerfile)}"
         smoke = None
     return LoadedProject(
@@ -163,8 +164,13 @@ def load_project(options: RunOptions, configured: Configured | None = None) -> L
 
 def missing_smoke(configured: Configured, why: str) -> str:
     """Why no prediction was run, and the exact table that would run one."""
+    from .scaffold import detect
+
     name = configured.shown or display(configured.root / "pyproject.toml")
     table = SMOKE_TABLE_HINT if name.endswith("pyproject.toml") else SMOKE_TABLE_HINT.replace("tool.reprocheck.", "")
+    script = detect(configured.root).script
+    if script:
+        table = table.replace('"predict.py"]', f'"{script}"]')
     return (
         f"{why}: no prediction was run. Add this table to {name} (or run `reprocheck init`), then "
         f"`reprocheck record`; or pass --no-smoke to accept a check without one:\n{table}"

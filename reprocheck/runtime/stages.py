@@ -19,7 +19,6 @@ from .buildkit import needs_buildkit
 from .judge import Collected
 from .options import RunOptions
 from .project import LoadedProject
-from .serve import server_starter
 
 if TYPE_CHECKING:
     from reprocheck.model.build import ImageSource
@@ -32,7 +31,7 @@ def run_smoke(
     from reprocheck.smoke.runner import SmokeRunner
 
     started = time.monotonic()
-    runner = SmokeRunner(backend, spec, progress, serve=server_starter(backend))
+    runner = SmokeRunner(backend, spec, progress)
     assert got.image is not None
     if got.info is not None:
         runner.remember(got.image, got.info)
@@ -129,5 +128,7 @@ def run_rebuild(
         out.findings.append(build_finding(rebuilt.failed_build, project.source.dockerfile))
         return StageResult(Stage.REBUILD, "failed", seconds, "a build failed")
     same, total = rebuilt.layers
-    detail = "identical layers" if rebuilt.identical else f"{same} of {total} layers identical"
+    detail = (
+        "identical layers" if rebuilt.identical else f"{same} of {total} layer{'s' if total != 1 else ''} identical"
+    )
     return StageResult(Stage.REBUILD, "passed", seconds, detail)

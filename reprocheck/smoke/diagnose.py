@@ -1,7 +1,7 @@
 """The diagnosis of a failed smoke run: from the host's environment record, the image's (the same probe run in
 the container), the crash explanation or the two outputs, name the most likely cause and its evidence.
 
-Pure: plain data in (records are the probe's JSON documents, see smoke/envprobe.py), a ``Diagnosis`` out. The
+Pure: plain data in (records are the probe's JSON documents, see reprocheck/envprobe.py), a ``Diagnosis`` out. The
 runner gathers the facts (one probe run in the image, the .dockerignore verdicts) and calls ``diagnose`` once.
 """
 
@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reprocheck.envprobe import packages
 from reprocheck.model.names import canonical
 from reprocheck.model.rule import RuleMeta
 from reprocheck.rules.runtime import DIFFERS, NOT_DETERMINISTIC
 from reprocheck.smoke.compare import Pattern, classify, generalise
-from reprocheck.smoke.envprobe import packages
 from reprocheck.smoke.explain import Explanation
 
 # tools that differ between any two environments and never change a prediction

@@ -57,7 +57,7 @@ _CAUSES: tuple[_Cause, ...] = (
         "the code reads an environment variable the container does not set: set it with ENV in the Dockerfile "
         "(or in the smoke spec's `env` when it is a deployment setting)",
         re.compile(
-            r"KeyError: '([A-Z][A-Z0-9_]*)'(?=[\s\S]*)|"
+            r"KeyError: '((?-i:[A-Z][A-Z0-9_]*))'|"
             r"environment variable [`'\"]?([A-Za-z_][A-Za-z0-9_]*)[`'\"]? (?:is )?(?:not set|missing|undefined)|"
             r"missing (?:required )?environment variable:? [`'\"]?([A-Za-z_][A-Za-z0-9_]*)",
             re.IGNORECASE,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.backend.base import ContainerBackend, Sandbox
+from reprocheck.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.diagnose import Diagnosis, FileFacts, diagnose, rel_to_workdir
-from reprocheck.smoke.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.explain import Explanation
 from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec
@@ -58,7 +58,7 @@ def diagnose_run(
     backend: ContainerBackend,
     spec: SmokeSpec,
     image: str,
-    sandbox: Sandbox,
+    sandbox: Sandbox | None,
     *,
     crash: Explanation | None = None,
     output: bytes | None = None,
@@ -67,11 +67,16 @@ def diagnose_run(
     """Probe the image and diagnose a crash (``crash``) or a mismatch (``output`` against the golden)."""
     host = load_record(env_record_path(spec.golden))
     find = (crash.subject,) if crash and crash.cause == "file not found" and crash.subject else ()
-    image_record, problem = probe_image(backend, image, sandbox, spec.command, find)
+    image_record, problem = (
+        probe_image(backend, image, sandbox, spec.command, find) if sandbox is not None else (None, None)
+    )
     if problem and notes is not None:
         notes.append(problem)
     if crash is not None:
-        info = backend.inspect(image) if find else None
+        try:
+            info = backend.inspect(image) if find else None
+        except Exception:  # an engine error here leaves the working directory unknown, nothing more
+            info = None
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
         d = diagnose(host, image_record, crash=crash, file=file_facts(spec, workdir, crash, image_record))
     else:

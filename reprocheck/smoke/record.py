@@ -1,5 +1,5 @@
 """``reprocheck record``: run the prediction on the host (twice by default: ``runs``), keep its output as the
-golden file, and beside it the environment record (smoke/envprobe.py: the interpreter that runs the command,
+golden file, and beside it the environment record (reprocheck/envprobe.py: the interpreter that runs the command,
 every installed distribution, platform, libc, CPUs, timezone, locale, PYTHONHASHSEED, environment variables,
 working directory) and whether the prediction is deterministic here (the keys that moved between runs)."""
 
@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reprocheck.envprobe import SCHEMA, VOLATILE_KEY, packages, parse, probe_argv, relative_cwd
 from reprocheck.errors import ReprocheckError
 from reprocheck.files import write_atomic
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.smoke.compare import moving_keys
-from reprocheck.smoke.envprobe import SCHEMA, VOLATILE_KEY, packages, parse, probe_argv, relative_cwd
 from reprocheck.smoke.spec import SmokeSpec
 
 

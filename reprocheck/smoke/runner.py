@@ -6,7 +6,6 @@ import posixpath
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,14 +37,10 @@ from reprocheck.rules.runtime import (
 from reprocheck.smoke.compare import Comparison, compare
 from reprocheck.smoke.diagnose import Diagnosis
 from reprocheck.smoke.explain import Explanation, explain
-from reprocheck.smoke.spec import ServeSpec, SmokeSpec, memory_bytes
+from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
-    from reprocheck.smoke.http import ServeResult
-
-# serve mode: start the server in the image, wait for readiness, send the request (given by the runtime
-# pipeline, which owns the engine): (image, serve spec, command, sandbox, timeout, progress) -> result
-Serve = Callable[[str, ServeSpec, tuple[str, ...], Sandbox, float, Progress], "ServeResult"]
+    from reprocheck.backend.http import ServeResult
 
 
 @dataclass(frozen=True)
@@ -73,13 +68,10 @@ class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
 
-    def __init__(
-        self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress, serve: Serve | None = None
-    ) -> None:
+    def __init__(self, backend: ContainerBackend, spec: SmokeSpec, progress: Progress) -> None:
         self.backend = backend
         self.spec = spec
         self.progress = progress
-        self.serve = serve
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
         self._info: dict[str, ImageInfo | None] = {}  # an image does not change under one stage
@@ -163,12 +155,12 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        from reprocheck.smoke.serve import serve_request
+
         serve = self.spec.serve
         assert serve is not None
-        if self.serve is None:
-            raise ConfigError("serve mode needs a backend that can start a server")
-        result = self.serve(
-            image, serve, self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
+        result = self.backend.serve(
+            image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
         )
         run = RunResult(
             result.exit_code,
@@ -190,6 +182,8 @@ class SmokeRunner:
         serve = spec.serve
         assert serve is not None
         serve_line = Location(spec.config_path, spec.line_of("serve"))
+        if result.exceeded:  # sandbox: past max-output
+            return [self.too_large(result.exceeded, result.stderr)], None, None
         logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
@@ -200,7 +194,8 @@ class SmokeRunner:
                 if why.rule is OUT_OF_MEMORY
                 else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
             )
-            return [_finding(why.rule, message, serve_line, d.hint, d)], None, why
+            quoted = "\n".join(why.evidence) or tail
+            return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
         if not result.ready:
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
@@ -291,7 +286,7 @@ class SmokeRunner:
                 why.rule.id,
                 f"the prediction failed in the container (exit {result.exit_code}); likely cause: {cause}",
             )
-            hint = d.hint if d else f"{why.hint}\nwhat stderr says:\n{evidence}"
+            hint = f"{d.hint if d else why.hint}\nwhat stderr says:\n{evidence}"
             return [_finding(why.rule, message, self._command_location(), hint, d)], None, why
         if output is None:
             return (
@@ -337,9 +332,12 @@ class SmokeRunner:
     def diagnosis(self, image: str, *, crash: Explanation | None = None, output: bytes | None = None) -> Diagnosis:
         from reprocheck.smoke.facts import diagnose_run
 
-        return diagnose_run(
-            self.backend, self.spec, image, self.sandbox(image, None), crash=crash, output=output, notes=self.notes
-        )
+        try:
+            sandbox: Sandbox | None = self.sandbox(image, None)
+        except Exception as exc:  # the diagnosis never hides the failure it explains
+            self.notes.append(f"the environment probe did not run in the image: {exc}")
+            sandbox = None
+        return diagnose_run(self.backend, self.spec, image, sandbox, crash=crash, output=output, notes=self.notes)
 
     def _rel(self, path: Path) -> str:
         from reprocheck.engine.project import display

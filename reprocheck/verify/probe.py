@@ -11,57 +11,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reprocheck.envprobe import PROBE
+
 DPKG_STATUS = "/var/lib/dpkg/status"
 APK_INSTALLED = "/lib/apk/db/installed"
 
-# Runs under the image's own interpreter (3.8+); prints one JSON document. Kept free of anything but the
-# standard library, and of f-strings with nested quotes, so old interpreters can run it.
-SNIPPET = r"""
-import json, os, platform, sys
-out = {"python": platform.python_version(), "implementation": sys.implementation.name,
-       "executable": sys.executable, "prefix": sys.prefix, "dists": [], "error": None}
-out["markers"] = {
-    "implementation_name": sys.implementation.name,
-    "implementation_version": platform.python_version(),
-    "os_name": os.name,
-    "platform_machine": platform.machine(),
-    "platform_release": platform.release(),
-    "platform_system": platform.system(),
-    "platform_version": platform.version(),
-    "python_full_version": platform.python_version(),
-    "platform_python_implementation": platform.python_implementation(),
-    "python_version": ".".join(platform.python_version_tuple()[:2]),
-    "sys_platform": sys.platform,
-}
-try:
-    from importlib import metadata
-except ImportError:
-    out["error"] = "this Python has no importlib.metadata (3.8+ needed)"
-else:
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if not name:
-            continue
-        try:
-            where = str(dist.locate_file(""))
-        except Exception:
-            where = ""
-        installer = (dist.read_text("INSTALLER") or "").strip()
-        direct = dist.read_text("direct_url.json")
-        requires = []
-        for req in dist.requires or []:
-            head = req.split(";", 1)
-            if len(head) > 1 and "extra" in head[1]:
-                continue
-            word = head[0].strip().split("[")[0]
-            for stop in "<>=!~( ":
-                word = word.split(stop)[0]
-            if word:
-                requires.append(word)
-        out["dists"].append({"name": name, "version": dist.version, "location": where,
-                             "installer": installer, "direct_url": bool(direct), "requires": requires})
-print(json.dumps(out))
-"""
+# The environment probe smoke and record run too (reprocheck/envprobe.py): under the image's own interpreter
+# (3.8+), standard library only; one JSON document with the interpreter, its marker environment and every
+# distribution (first copy on sys.path, later copies under "shadowed").
+SNIPPET = PROBE
 
 
 @dataclass(frozen=True)
@@ -181,6 +139,8 @@ def inventory(
         os_manager, os_packages = "apk", parse_apk_installed(files[APK_INSTALLED].decode("utf-8", "replace"))
     if doc is None:
         return Inventory(python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user)
+    if isinstance(doc.get("distributions"), Mapping):  # the environment probe's document
+        doc = _from_record(doc)
     dists, shadowed = dists_from(doc)
     markers = doc.get("markers")
     return Inventory(
@@ -195,3 +155,23 @@ def inventory(
         python_error=str(doc["error"]) if doc.get("error") else python_error,
         user=user,
     )
+
+
+def _from_record(doc: Mapping[str, object]) -> dict[str, object]:
+    """The environment probe's document in the inventory's shape (one list, first copies then later ones)."""
+    interp = doc.get("interpreter")
+    interp = interp if isinstance(interp, Mapping) else {}
+    dists: list[object] = []
+    raw = doc.get("distributions")
+    for key, info in raw.items() if isinstance(raw, Mapping) else ():
+        if isinstance(info, Mapping):
+            dists.append({**info, "name": info.get("name") or key})
+    shadowed = doc.get("shadowed")
+    dists += [d for d in shadowed if isinstance(d, Mapping)] if isinstance(shadowed, list) else []
+    return {
+        "python": interp.get("version"),
+        "implementation": interp.get("implementation"),
+        "markers": doc.get("markers"),
+        "dists": dists,
+        "error": doc.get("error"),
+    }

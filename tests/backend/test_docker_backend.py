@@ -182,6 +182,7 @@ def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(backend):
     finally:
         tracemalloc.stop()
     assert result.exceeded == "stdout" and len(result.stdout) == 4 << 20
+    assert result.exit_code == 137 and result.seconds < 60  # killed at the limit, not at the timeout
     assert peak < 24 << 20, f"reprocheck held {peak >> 20} MiB for a prediction printing 100 MiB"
     assert own_containers(backend) == []
 
@@ -202,7 +203,8 @@ def test_build_steps_are_numbered_as_docker_numbers_them(backend, tmp_path):
     (tmp_path / "Dockerfile").write_text(f"FROM {BASE_IMAGE}\nENV A={uuid.uuid4().hex}\nRUN true\n")
     lines: list[str] = []
     tag = f"reprocheck/test-steps:{uuid.uuid4().hex[:8]}"
-    result = backend.build(BuildRequest(tmp_path, tmp_path / "Dockerfile", tag, labels={"x": "1"}), lines.append)
+    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", tag, labels={"x": "1"}, network="none")
+    result = backend.build(request, lines.append)
     try:
         assert result.ok, result.error
         steps = [line for line in lines if line.startswith("Step ")]
@@ -220,7 +222,7 @@ from reprocheck.backend.base import BuildRequest
 from reprocheck.backend.docker_sdk import DockerBackend
 root = Path(sys.argv[1])
 b = DockerBackend(project=root, run_id=sys.argv[2])
-b.build(BuildRequest(root, root / "Dockerfile", "reprocheck/test-killed:" + sys.argv[2]), print)
+b.build(BuildRequest(root, root / "Dockerfile", "reprocheck/test-killed:" + sys.argv[2], network="none"), print)
 """
 
 
@@ -259,6 +261,32 @@ def test_kill_9_mid_build_leaves_what_clean_then_finds(backend, tmp_path):
     assert not any(r.run == run_id for r in read_runs())
 
 
+KILLED_RUN = """
+import sys
+from pathlib import Path
+from reprocheck.backend.base import Sandbox
+from reprocheck.backend.docker_sdk import DockerBackend
+b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
+b.run(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600)
+"""
+
+
+def test_kill_9_mid_run_leaves_a_container_that_clean_removes(backend, tmp_path):
+    run_id = f"test-{uuid.uuid4().hex[:10]}"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path), run_id, BASE_IMAGE])
+    label = {"label": f"{RUN_LABEL}={run_id}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not backend.client.api.containers(filters=label):
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert backend.client.api.containers(filters=label), "kill -9 left no running prediction: proves nothing"
+    r = run_cli("clean", str(tmp_path))
+    assert r.code == 0 and "removed 1 container," in r.out, r.out + r.err
+    assert backend.client.api.containers(all=True, filters=label) == []
+    assert not any(state.run == run_id for state in read_runs())
+
+
 def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_path):
     mine, other = tmp_path / "mine", tmp_path / "other"
     mine.mkdir()
@@ -290,3 +318,22 @@ def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_pa
     for t in threads:
         t.join()
     assert [getattr(results[n], "exit_code", None) for n in "ab"] == [0, 0]
+
+
+@pytest.mark.parametrize("readiness", ["port", "http", "log"])
+def test_a_server_that_exits_at_once_is_an_exit_not_an_engine_error(backend, readiness):
+    from reprocheck.backend.http import ServeRequest
+
+    request = ServeRequest(
+        port=8080,
+        ready_http="/health" if readiness == "http" else None,
+        ready_log="never printed" if readiness == "log" else None,
+        ready_timeout=30,
+    )
+    command = ("python3", "-c", "import sys; print('bye'); sys.exit(3)")
+    for _ in range(3):  # the race (a probe meeting a stopped container: 409 Conflict) is not every time
+        result = backend.serve(BASE_IMAGE, request, command, Sandbox(), 30, lambda _: None)
+        assert (result.ready, result.exited, result.exit_code) == (False, True, 3), result
+        assert result.stdout.strip() == b"bye"
+    assert own_containers(backend) == []
+    assert backend.client.api.networks(filters=run_filter(backend)) == []

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import run_cli
 
 HELP = Path(__file__).parent / "help"
-COMMANDS = ["", "lint", "check", "smoke", "verify", "rebuild", "record", "init", "audit", "clean", "rules"]
+COMMANDS = ["", "lint", "fix", "check", "smoke", "verify", "rebuild", "record", "init", "audit", "clean", "rules"]
 WIDTH = {"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
 
 
@@ -33,7 +33,7 @@ def test_help_matches_its_snapshot(command: str):
     assert text == path.read_text(), f"`reprocheck {command} --help` changed: regenerate and review {path.name}"
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c and c != "clean"])  # clean: being reworked
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c])
 def test_help_is_tidy(command: str):
     text = _help(command)
     assert not re.search(r"--[\w-]+ (<str>|TEXT|PATH|INTEGER)", text)  # every value has a meaningful name

@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.support.engine import engine_or_skip
+from tests.support.engine import assert_nothing_left, engine_or_skip
 
 pytestmark = pytest.mark.engine
 FIXTURES = ROOT / "fixtures" / "rebuild"
-RUN_LABEL = {"label": "io.reprocheck.run"}
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +56,6 @@ def changing_server() -> Iterator[str]:
         server.server_close()
 
 
-def _all_images(backend) -> set[str]:
-    """Every image on the engine, intermediate ones included (what a failed classic build leaves)."""
-    return {i["Id"] for i in backend.client.api.images(all=True)}
-
-
 def _copy(name: str, tmp_path: Path) -> Path:
     project = tmp_path / name
     shutil.copytree(FIXTURES / name, project)
@@ -86,7 +80,7 @@ def test_rebuild_fixture(name: str, backend, tmp_path: Path):
         assert phrase in text, phrase
     details = json.loads((tmp_path / "details.json").read_text())
     assert details["layers"]["total"] >= 2 and details["files"]["second"] > 1000
-    assert backend.client.api.images(filters=RUN_LABEL) == []  # both builds removed
+    assert_nothing_left(backend, project)  # both builds removed
 
 
 def test_reproducible_fixture_differs_only_in_mtimes_at_its_run_line(backend, tmp_path: Path):
@@ -102,7 +96,7 @@ def test_allowed_differences_pass(backend, tmp_path: Path):
     assert r.code == 0, r.out
     data = json.loads(r.out)
     assert not [f for f in data["findings"] if f["rule"] == "RC820"]
-    assert any("1 differences allowed by the configuration" in n for n in data["notes"])
+    assert any("1 difference allowed by the configuration" in n for n in data["notes"])
     (project / "pyproject.toml").write_text('[tool.reprocheck.rebuild]\nallow-causes = ["content"]\n')
     assert run_cli("rebuild", "--progress", "quiet", cwd=project).code == 0
 
@@ -133,13 +127,11 @@ def test_build_failure_is_reported_and_nothing_is_left(backend, tmp_path: Path):
     project = _copy("reproducible", tmp_path)
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("COPY app.py ./", "COPY app.py ./\nRUN exit 3"))
-    images_before = _all_images(backend)
     r = run_cli("rebuild", "--progress", "quiet", "--format", "json", cwd=project)
     assert r.code == 1
     (finding,) = json.loads(r.out)["findings"]
     assert finding["rule"] == "RC801" and finding["line"] == 7
-    assert backend.client.api.images(filters=RUN_LABEL) == []
-    assert _all_images(backend) == images_before  # the steps before the failing one too
+    assert_nothing_left(backend, project)  # the steps before the failing one too (the journal lists them)
 
 
 def test_usage_errors(tmp_path: Path):
@@ -156,8 +148,6 @@ def test_interrupted_rebuild_leaves_no_image_or_container(backend, tmp_path: Pat
     project = _copy("reproducible", tmp_path)
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("COPY app.py ./", "COPY app.py ./\nRUN sleep 10"))
-    containers_before = {c["Id"] for c in backend.client.api.containers(all=True)}
-    images_before = _all_images(backend)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reprocheck", "rebuild", "--progress", "plain"],
         cwd=project,
@@ -177,12 +167,5 @@ def test_interrupted_rebuild_leaves_no_image_or_container(backend, tmp_path: Pat
     code = proc.wait(timeout=60)
     proc.stderr.close()
     assert code == 130
-    assert backend.client.api.images(filters=RUN_LABEL) == []
-    deadline = time.monotonic() + 30  # the engine stops the cancelled build's container on its own
-    while time.monotonic() < deadline:
-        left = {c["Id"] for c in backend.client.api.containers(all=True)} - containers_before
-        if not left:
-            break
-        time.sleep(0.5)
-    assert not left
-    assert _all_images(backend) == images_before  # the steps the interrupted build had made are gone too
+    # the engine stops the cancelled build's container on its own, within the wait
+    assert_nothing_left(backend, project)  # the steps the interrupted build had made are gone too

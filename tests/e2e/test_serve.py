@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.support.engine import engine_or_skip, stage
+from tests.support.engine import assert_nothing_left, engine_or_skip, project_filter, stage
 
 pytestmark = pytest.mark.engine
-LABEL = {"label": "io.reprocheck.managed"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def test_a_server_that_exits_is_a_crash_not_a_readiness_timeout(backend, tmp_pat
     assert finding["rule"] == "RC802" and "exited (code 1) before it was ready" in finding["message"]
     assert "file not found" in finding["message"] and "gone.pkl" in finding["hint"]
     assert time.monotonic() - started < 25  # not the 30 s readiness timeout
-    assert backend.client.api.networks(filters=LABEL) == []
+    assert_nothing_left(backend, project, images=False)
 
 
 def test_the_server_runs_sandboxed_and_reachable_only_on_127_0_0_1(backend, tmp_path: Path):
@@ -75,7 +74,7 @@ def test_the_server_runs_sandboxed_and_reachable_only_on_127_0_0_1(backend, tmp_
     bindings = []
 
     def watch() -> None:
-        for c in backend.client.api.containers(filters=LABEL):
+        for c in backend.client.api.containers(filters=project_filter(project)):
             bindings.extend(backend.client.api.inspect_container(c["Id"])["HostConfig"]["PortBindings"]["8080/tcp"])
 
     proc = subprocess.Popen(
@@ -96,6 +95,7 @@ def test_ctrl_c_while_waiting_for_readiness_removes_container_and_network(backen
     project = stage("server-binds-localhost", tmp_path)
     run_cli("smoke", "--progress", "quiet", cwd=project)  # builds the image once (and fails: never ready)
     _set(project, "ready-timeout = 6", "ready-timeout = 120")
+    label = project_filter(project)
     for sig in (signal.SIGINT, signal.SIGTERM):
         proc = subprocess.Popen(
             [sys.executable, "-m", "reprocheck", "smoke", "--progress", "plain"],
@@ -104,14 +104,13 @@ def test_ctrl_c_while_waiting_for_readiness_removes_container_and_network(backen
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not backend.client.api.containers(filters={**LABEL, "status": "running"}):
+        while time.monotonic() < deadline and not backend.client.api.containers(filters={**label, "status": "running"}):
             time.sleep(0.2)
-        assert backend.client.api.containers(filters={**LABEL, "status": "running"}), "the server never started"
-        assert backend.client.api.networks(filters=LABEL), "the run has its own network"
+        assert backend.client.api.containers(filters={**label, "status": "running"}), "the server never started"
+        assert backend.client.api.networks(filters=label), "the run has its own network"
         proc.send_signal(sig)
         assert proc.wait(timeout=60) == 130
-        assert backend.client.api.containers(all=True, filters=LABEL) == []
-        assert backend.client.api.networks(filters=LABEL) == []
+        assert_nothing_left(backend, project, images=False, wait=0)
 
 
 def test_record_starts_the_server_on_the_host(backend, tmp_path: Path):

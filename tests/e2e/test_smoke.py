@@ -7,13 +7,22 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.support.engine import engine_or_skip, expected, stage
+from tests.support.engine import (
+    BASE_IMAGE,
+    assert_nothing_left,
+    engine_or_skip,
+    expected,
+    project_filter,
+    project_objects,
+    stage,
+)
 
 pytestmark = pytest.mark.engine
 SMOKE = sorted(p.name for p in (ROOT / "fixtures" / "smoke").iterdir() if (p / "expect.toml").is_file())
@@ -35,7 +44,7 @@ def test_smoke_fixture(name: str, backend, tmp_path: Path):
     text = json.dumps(data)
     for phrase in list(expect.get("says", [])):  # type: ignore[call-overload]
         assert phrase in text, (phrase, data["findings"])
-    assert backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"}) == []
+    assert_nothing_left(backend, project, images=False)  # the smoke cache image stays, nothing else
 
 
 def test_second_run_reuses_the_image(backend, tmp_path: Path):
@@ -55,8 +64,8 @@ def test_image_option_checks_a_given_image_without_building(backend, tmp_path: P
     assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
     tag = next(
         t
-        for i in backend.find_images({"io.reprocheck.managed": "1"})
-        for t in i.tags
+        for i in backend.client.api.images(filters=project_filter(project))
+        for t in i["RepoTags"] or ()
         if t.startswith("reprocheck/iris-clean:")
     )
     r = run_cli("smoke", "--image", tag, "--progress", "plain", cwd=project)
@@ -69,17 +78,21 @@ def test_build_failure_names_the_step_and_leaves_nothing(backend, tmp_path: Path
     project = stage("file-excluded", tmp_path)
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text().replace("COPY . ./", "COPY . ./\nRUN python3 -c 'import numpy'"))
-    before = {i["Id"] for i in backend.client.api.images(all=True)}
     r = run_cli("smoke", "--progress", "plain", "--format", "json", cwd=project)
     assert r.code == 1
     (finding,) = r.json()["findings"]
     assert finding["rule"] == "RC801" and finding["line"] == 5 and "ModuleNotFoundError" in finding["hint"]
-    assert {i["Id"] for i in backend.client.api.images(all=True)} == before
+    assert_nothing_left(backend, project)  # the journal lists the steps it made: all gone
 
 
 def test_record_then_smoke_round_trip(backend, tmp_path: Path):
     """record runs on the host in a virtual environment made from the same wheels as the image."""
     project = stage("iris-clean", tmp_path)
+    # the golden folder is in the build context (not ignored) but no COPY takes it: record must not
+    # invalidate the image (issue 16.6)
+    ignore = project / ".dockerignore"
+    ignore.write_text(ignore.read_text().replace("golden/\n", ""))
+    assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
     (project / "golden" / "predictions.json").unlink()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -103,7 +116,9 @@ def test_record_then_smoke_round_trip(backend, tmp_path: Path):
     assert rec.code == 0, rec.err
     record = json.loads((project / "golden" / "predictions.json.env.json").read_text())
     assert record["packages"]["scikit-learn"] == "1.4.2"
-    assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
+    again = run_cli("smoke", "--progress", "plain", cwd=project)
+    assert again.code == 0, again.err[-2000:]
+    assert "reused image" in again.out and "Step 1/" not in again.err
 
 
 def test_no_engine_is_a_clear_error(tmp_path: Path):
@@ -125,7 +140,7 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    label = {"label": "io.reprocheck.managed"}
+    label = project_filter(project)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not backend.client.api.containers(filters={**label, "status": "running"}):
         time.sleep(0.2)
@@ -144,19 +159,6 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
     proc2.send_signal(signal.SIGTERM)  # a cancelled CI job
     assert proc2.wait(timeout=60) == 130
     assert backend.client.api.containers(all=True, filters=label) == []
-
-
-@pytest.mark.skip(
-    reason="engine-wide clean removes other runs' objects on a shared engine; per-project clean replaces it"
-)
-def test_clean_removes_everything_labelled(backend, tmp_path: Path):
-    project = stage("too-slow", tmp_path)
-    run_cli("smoke", "--progress", "quiet", cwd=project)
-    assert backend.find_images({"io.reprocheck.managed": "1"})
-    r = run_cli("clean")
-    assert r.code == 0 and "removed" in r.out
-    assert backend.find_images({"io.reprocheck.managed": "1"}) == []
-    assert backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"}) == []
 
 
 def test_smoke_is_judged_by_the_projects_configuration_from_any_directory(backend, tmp_path: Path):
@@ -178,3 +180,81 @@ def test_smoke_is_judged_by_the_projects_configuration_from_any_directory(backen
     config.write_text(config.read_text().replace('failure-threshold = "error"\n', 'ignore = ["prediction-differs"]\n'))
     ignored = run_cli("smoke", project.name, "--progress", "quiet", "--format", "json", cwd=tmp_path)
     assert ignored.code == 0 and ignored.json()["findings"] == []
+
+
+def test_clean_removes_one_projects_objects_and_no_others(backend, tmp_path: Path):
+    mine = stage("too-slow", tmp_path / "mine")
+    other = stage("too-slow", tmp_path / "other")  # same inputs, another project: its own cache image
+    for project in (mine, other):
+        run_cli("smoke", "--progress", "quiet", cwd=project)
+        assert project_objects(backend, project)[1], "the smoke cache image is labelled with its project"
+    r = run_cli("clean", str(mine))
+    assert r.code == 0 and "removed 0 containers, 1 image and 0 networks of project too-slow-" in r.out, r.out
+    assert project_objects(backend, mine) == ([], [], [])
+    assert project_objects(backend, other)[1], "clean of one project removed another's image"
+    assert run_cli("clean", cwd=other).code == 0
+    assert project_objects(backend, other) == ([], [], [])
+
+
+TINY = {
+    "Dockerfile": f"FROM {BASE_IMAGE}\nCOPY p.py /app/\nWORKDIR /app\n",
+    "pyproject.toml": '[tool.reprocheck.smoke]\ncommand = ["python3", "p.py"]\ngolden = "golden.json"\n'
+    "keep-images = 2\n",
+    "golden.json": "[1]\n",
+}
+
+
+def test_the_cache_keeps_the_last_images_of_a_project(backend, tmp_path: Path, make_project):
+    project = make_project(TINY, tmp_path / "tiny")
+    try:
+        for n in range(3):  # three input changes, three builds
+            (project / "p.py").write_text(f"# version {n}\nprint([1])\n")
+            r = run_cli("smoke", "--progress", "quiet", cwd=project)
+            assert r.code == 0, r.out + r.err
+            assert len(project_objects(backend, project)[1]) <= 2
+        assert "removed 1 older cached image(s) of this project (keep-images = 2)" in r.out
+    finally:
+        run_cli("clean", str(project))
+
+
+HOSTILE_PREDICTIONS = {
+    "stdout": "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\n",
+    "`out.json`": "f = open('out.json', 'wb')\nfor _ in range(300):\n    f.write(b'x' * (1 << 20))\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(HOSTILE_PREDICTIONS))
+def test_a_flood_of_output_is_rc807_and_reprocheck_stays_small(backend, tmp_path: Path, make_project, what: str):
+    files = dict(TINY, **{"p.py": HOSTILE_PREDICTIONS[what]})
+    if what != "stdout":
+        files["pyproject.toml"] += 'output = "out.json"\n'
+    project = make_project(files, tmp_path / "flood")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reprocheck", "smoke", "--progress", "quiet", "--format", "json"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        box: dict[str, bytes] = {}
+        readers = [
+            threading.Thread(target=lambda n=n, f=f: box.__setitem__(n, f.read()))
+            for n, f in (("out", proc.stdout), ("err", proc.stderr))
+        ]
+        for t in readers:
+            t.start()
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the test run's
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        for t in readers:
+            t.join()
+        for pipe in (proc.stdout, proc.stderr):
+            assert pipe is not None
+            pipe.close()
+        assert proc.returncode == 1, box["err"].decode()[-2000:]
+        (finding,) = json.loads(box["out"])["findings"]
+        assert finding["rule"] == "RC807" and f"max-output = 16m to {what}" in finding["message"]
+        # 100 MB printed or 300 MB written; before the limit reprocheck itself grew to 450 MB
+        assert usage.ru_maxrss < 200 * 1024, f"reprocheck peaked at {usage.ru_maxrss // 1024} MiB"
+        assert_nothing_left(backend, project, images=False)
+    finally:
+        run_cli("clean", str(project))

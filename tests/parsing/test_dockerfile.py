@@ -163,3 +163,62 @@ def test_empty_comment_only_and_fragment_files():
 def test_instruction_before_first_from_is_an_issue():
     df = parse_dockerfile("RUN x\nFROM a:1\n", "D")
     assert df.issues[0].line == 1 and "before the first FROM" in df.issues[0].message
+
+
+# ---- the linear instruction splitter agrees with dockerfile-parse's `structure`
+
+_SPLITTER_SAMPLES = [
+    "FROM a\nRUN echo 1 \\\n  && echo 2\n# c\nRUN x \\\n# inner comment\n  y\n",
+    "# escape=`\nFROM a\nRUN echo `\n  two\n",
+    "FROM a\nRUN \\\n\\\n  late start\nCMD\nRUN trailing \\",
+    "  from   a  \n\tRUN\tx\r\nRUN y \\ \r\n  z\r\nENV A=1 \\\n\n",
+    "FROM a\nRUN a\x0cb\nRUN c\u2028d \\\n e\n",
+    "#syntax=docker/dockerfile:1\n#escape=\\\nFROM a\nONBUILD RUN x \\\n y\nRUN only\n",
+    "",
+    "\n\n   \n",
+]
+
+
+def _both_splitters(text: str):
+    import io
+
+    from dockerfile_parse import DockerfileParser
+
+    from reprocheck.parsing.dockerfile import _prepare, _structure, split_lines
+
+    theirs = [
+        (e["instruction"], e["startline"], e["endline"], e["value"] or "")
+        for e in DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False).structure
+    ]
+    ours = [tuple(e) for e in _structure(split_lines(text), _prepare(text).escape)]
+    return ours, theirs
+
+
+def test_splitter_agrees_with_dockerfile_parse_on_samples():
+    for text in _SPLITTER_SAMPLES:
+        ours, theirs = _both_splitters(text)
+        assert ours == theirs, text
+
+
+def test_splitter_agrees_with_dockerfile_parse_on_the_corpus():
+    import os
+
+    from tests.conftest import corpus_or_skip
+
+    root = corpus_or_skip()
+    count = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            if "ockerfile" in name or "ontainerfile" in name:
+                with open(os.path.join(dirpath, name), "rb") as fh:
+                    text = fh.read().decode("utf-8", errors="replace")
+                ours, theirs = _both_splitters(text)
+                assert ours == theirs, name
+                count += 1
+    assert count > 700
+
+
+def test_one_run_of_many_continuation_lines_parses():
+    df = parse_dockerfile("FROM a\nRUN echo start \\\n" + "    && echo next \\\n" * 20000 + "    && true\n", "D")
+    run = df.instructions[1]
+    assert isinstance(run, RunInstruction) and len(run.commands) == 20002

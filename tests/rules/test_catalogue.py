@@ -37,6 +37,15 @@ def test_catalogue_and_registry_agree_one_to_one():
         assert doc.filename == f"{rid}-{meta.name}.md"
 
 
+def test_catalogue_fix_kinds_agree_with_the_fixers_in_code():
+    from reprocheck.fix import fix_kinds
+
+    kinds = fix_kinds()
+    assert set(kinds) <= set(META)
+    for rid, doc in DOCS.items():
+        assert doc.fix == kinds.get(rid, "none"), f"{rid}: rules/ says fix = {doc.fix!r}, the code {kinds.get(rid)!r}"
+
+
 @pytest.mark.parametrize("rid", sorted(DOCS))
 def test_every_rule_documents_the_sections_and_has_bad_and_good_examples(rid: str):
     doc = DOCS[rid]

@@ -51,9 +51,13 @@ def test_check_without_a_smoke_spec_is_incomplete_unless_accepted(tmp_path: Path
     data = json.loads(r.out)
     smoke = next(s for s in data["stages"] if s["name"] == "smoke")
     assert smoke["status"] == "skipped" and "no smoke spec in p/pyproject.toml" in smoke["detail"]
+    assert data["stages"][0]["detail"] == "2 files linted"  # the Dockerfile and pyproject.toml
     assert any('command = ["python", "predict.py"]' in n for n in data["notes"])
     static = run_cli("check", "p", "--static-only", "--no-smoke", cwd=tmp_path, env=_no_engine(tmp_path))
     assert static.code == 0, static.out
+    (tmp_path / "p" / "pyproject.toml").unlink()
+    one = run_cli("check", "p", "--static-only", "--format", "json", cwd=tmp_path, env=_no_engine(tmp_path))
+    assert json.loads(one.out)["stages"][0]["detail"] == "1 file linted"
 
 
 def test_no_engine_is_one_line_without_python_reprs(tmp_path: Path):

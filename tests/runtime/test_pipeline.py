@@ -157,3 +157,35 @@ def test_terminal_escapes_from_logs_never_reach_a_finding(tmp_path: Path):
     report = judge_run(configure(RunOptions(project=_project(tmp_path / "p"))).judging, False, [], [], out)
     (f,) = report.findings
     assert (f.message, f.hint, report.notes) == ("failed", "log:\nwarn", ("built link",))
+
+
+def test_what_to_build_comes_from_the_spec_then_the_command_line(tmp_path: Path, monkeypatch):
+    from reprocheck.errors import ReprocheckError
+    from reprocheck.runtime.project import load_project
+
+    root = _project(tmp_path / "p")
+    (root / "other.Dockerfile").write_text("FROM scratch\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_project(RunOptions(project=Path("p"), build_args={"V": "2"}))
+    assert loaded.smoke is not None and loaded.source.dockerfile == root.resolve() / "Dockerfile"
+    assert dict(loaded.source.build_args) == {"V": "2"}
+    other = RunOptions(project=Path("p"), dockerfile=Path("p/other.Dockerfile"), context=Path("p"))
+    assert load_project(other).smoke is not None  # smoke --dockerfile: the prediction runs in that image
+    gated = load_project(RunOptions(project=Path("p"), dockerfile=Path("p/other.Dockerfile"), gate=True))
+    assert gated.smoke is None and "is about p/Dockerfile" in gated.smoke_missing
+    (root / "Dockerfile").unlink()
+    (root / "pyproject.toml").write_text("[tool.reprocheck]\n")
+    with pytest.raises(ReprocheckError, match="no Dockerfile at `p/Dockerfile`"):
+        load_project(RunOptions(project=Path("p")))
+
+
+def test_a_failed_build_fails_a_single_command_even_when_its_rule_is_ignored(tmp_path: Path):
+    judging = configure(RunOptions(project=_project(tmp_path / "p", 'ignore = ["RC801"]'))).judging
+    out = Collected()
+    out.findings.append(BUILD_FAILED.finding(Location("Dockerfile", 1), "no build"))
+    stages = [StageResult(Stage.BUILD, "failed"), StageResult(Stage.SMOKE, "skipped", required=False)]
+    report = judge_run(judging, False, stages, [], out)
+    assert report.findings == () and report.exit_code == 1
+    assert [s.name for s in report.stages] == ["build"]
+    passed = judge_run(judging, False, [StageResult(Stage.BUILD, "passed")], [], Collected())
+    assert passed.stages == () and passed.exit_code == 0

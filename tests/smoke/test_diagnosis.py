@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from reprocheck.envprobe import launcher, parse, probe_argv, relative_cwd
 from reprocheck.evidence import pick_explanatory
 from reprocheck.smoke.compare import classify, moving_keys
 from reprocheck.smoke.diagnose import FileFacts, diagnose, module_owner, package_differences
-from reprocheck.smoke.envprobe import launcher, parse, probe_argv, relative_cwd
 from reprocheck.smoke.explain import explain
 
 
@@ -89,10 +89,13 @@ def test_probe_follows_a_console_script_to_its_venv(tmp_path: Path):
     assert doc["interpreter"]["venv"] is True
     assert "shebang" in doc["interpreter"]["resolved_from"]
     assert doc["distributions"]["modelkit"] == {
+        "name": "modelkit",
         "installer": "uv",
         "modules": ["modelkit"],
         "requires": ["numpy"],
         "version": "2.0.1",
+        "location": str(next((venv / "lib").glob("python3*/site-packages"))),
+        "direct_url": False,
     }
     assert doc["environment"]["MODE"] == "fast"
     assert doc["environment"]["API_TOKEN"].startswith("sha256:") and "hunter2" not in proc.stdout.decode()
@@ -317,9 +320,10 @@ def test_records_from_an_image_are_cleaned_before_use():
     }
     doc = parse(json.dumps(hostile))
     assert doc is not None and "surprise" not in doc
+    common = {"installer": "", "requires": [], "modules": [], "location": "", "direct_url": False}
     assert doc["distributions"] == {
-        "numpy": {"version": "", "installer": "", "requires": [], "modules": []},
-        "ok": {"version": "1", "installer": "", "requires": [], "modules": []},
+        "numpy": {**common, "version": "", "name": "numpy"},
+        "ok": {**common, "version": "1", "name": "ok"},
     }
     assert doc["environment"] == {"B": "b"} and doc["determinism"]["moving"] == []
     why = explain(1, b"ModuleNotFoundError: No module named 'numpy'", False, False)
@@ -338,3 +342,23 @@ def test_probe_follows_uv_run_to_the_projects_venv(tmp_path: Path):
     doc = parse(proc.stdout)
     assert doc is not None and doc["interpreter"]["resolved_from"] == "the project's .venv (`uv run`)"
     assert "modelkit" in doc["distributions"]
+
+
+def test_a_build_failure_quotes_the_early_line_that_explains_it(tmp_path: Path):
+    from reprocheck.backend.base import BuildResult
+    from reprocheck.runtime.build import build_finding
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.11\nCOPY Pipfile* ./\nRUN pipenv install --deploy --system\n")
+    log = (
+        "Step 3/3 : RUN pipenv install --deploy --system",
+        "Loading .env environment variables...",
+        "Warning: Your Pipfile requires python_version 3.10, but you are using 3.11.2 (/usr/local/bin/python).",
+        *[f'  File "/usr/lib/python3/pipenv/routines/install.py", line {i}, in do_install' for i in range(40)],
+        "pipenv.exceptions.DeployException: aborting deploy",
+    )
+    result = BuildResult(False, None, "t", "classic", 1.0, "Step 3/3 : RUN pipenv install", "exit 1", log)
+    finding = build_finding(result, dockerfile)
+    assert finding.location.line == 3
+    assert "Your Pipfile requires python_version 3.10, but you are using 3.11.2" in (finding.hint or "")
+    assert "DeployException: aborting deploy" in (finding.hint or "")

@@ -161,3 +161,41 @@ def remove_project(backend, project: Path) -> None:
     from reprocheck.confine import project_root_for
 
     backend.cleanup(project=project_id(project_root_for(project)))
+
+
+def journal_leftovers(project: Path) -> dict[str, list[str]]:
+    """What the journals of the project's runs (finished or killed) still list as created and not removed."""
+    from reprocheck.backend.base import project_id
+    from reprocheck.backend.journal import read_runs
+    from reprocheck.confine import project_root_for
+
+    pid = project_id(project_root_for(project))
+    out: dict[str, list[str]] = {}
+    for run in read_runs():
+        if run.project == pid:
+            for kind, ids in run.outstanding.items():
+                out.setdefault(kind, []).extend(ids)
+    return {k: v for k, v in out.items() if v}
+
+
+def assert_nothing_left(backend, project: Path, images: bool = True, wait: float = 30.0) -> None:
+    """The project's runs left no container, network (and, unless ``images`` is False, no image: the smoke
+    cache is kept on purpose) on the engine, and nothing their journals list still exists (the engine may
+    take ``wait`` seconds to tear a cancelled build step down). Other runs' objects are not looked at."""
+    import time
+
+    api = backend.client.api
+    deadline = time.monotonic() + wait
+    while True:
+        containers, kept_images, networks = project_objects(backend, project)
+        left = journal_leftovers(project)
+        alive = [c for c in left.get("container", []) if api.containers(all=True, filters={"id": c})]
+        alive += [i for i in left.get("image", []) if backend.inspect(i) is not None]
+        alive += [n for n in left.get("network", []) if api.networks(ids=[n])]
+        if (not alive and not containers and not networks) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert containers == [] and networks == [], (containers, networks)
+    assert alive == [], alive
+    if images:
+        assert kept_images == [], kept_images

@@ -303,9 +303,10 @@ def test_probe_snippet_runs_under_this_interpreter():
     doc: Any
     doc, _ = parse_probe(out)
     assert doc is not None
-    names = {d["name"].lower() for d in doc["dists"]}
-    assert "packaging" in names and doc["markers"]["sys_platform"] == sys.platform
-    assert json.loads(out)["python"] == ".".join(map(str, sys.version_info[:3]))
+    inv = inventory(doc, sys.executable, {})
+    assert "packaging" in {d.name.lower() for d in inv.dists} and inv.markers["sys_platform"] == sys.platform
+    assert inv.python == ".".join(map(str, sys.version_info[:3]))
+    assert json.loads(out)["interpreter"]["version"] == inv.python  # the same probe as smoke's record
 
 
 UV_LOCK_MARKERS = """version = 1
@@ -458,3 +459,18 @@ def test_a_lock_package_replaced_by_a_later_install_names_that_line(tmp_path):
     assert "Dockerfile:4 `pip install fasttool==3.0` replaced it: it requires it (fasttool -> numpy)" in (
         replaced.hint or ""
     )
+
+
+def test_inventory_reads_the_shared_environment_probe():
+    doc = {
+        "interpreter": {"version": "3.11.9", "implementation": "cpython"},
+        "markers": {"sys_platform": "linux"},
+        "distributions": {
+            "scikit-learn": {"name": "scikit_learn", "version": "1.4.2", "location": "/opt/venv", "requires": ["numpy"]}
+        },
+        "shadowed": [{"name": "scikit-learn", "version": "1.3.0", "location": "/usr/lib/python3/dist-packages"}],
+    }
+    inv = inventory(doc, "python3", {})
+    assert inv.python == "3.11.9" and inv.markers == {"sys_platform": "linux"}
+    assert [(d.name, d.version, d.requires) for d in inv.dists] == [("scikit_learn", "1.4.2", ("numpy",))]
+    assert [(d.version, d.location) for d in inv.shadowed] == [("1.3.0", "/usr/lib/python3/dist-packages")]

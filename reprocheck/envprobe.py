@@ -1,11 +1,13 @@
 """The environment record: what commonly differs between two machines that run the same prediction.
 
-``PROBE`` is one snippet of standard-library Python (3.8+) run by ``record`` on the host and by ``smoke`` inside
-the image. Given the prediction's first argument (``python``, ``uvicorn``, ``/opt/venv/bin/waitress-serve``...)
-it finds the interpreter that really runs the command -- the script on PATH and its shebang, the venv it belongs
-to -- and re-executes itself under that interpreter, then prints one JSON document: the interpreter, every
-installed distribution (with its installer and requirements), the platform, libc, CPUs, timezone, locale,
-PYTHONHASHSEED, the environment variables (secret-looking values hashed) and the working directory.
+``PROBE`` is one snippet of standard-library Python (3.8+) run by ``record`` on the host, by ``smoke`` inside
+the image, and by ``verify`` (with no command: the interpreter it is started with). Given the prediction's
+command (``python ...``, ``uvicorn ...``, ``uv run ...``) it finds the interpreter that really runs it -- the
+script on PATH and its shebang, the venv it belongs to, the project's .venv -- and re-executes itself under that
+interpreter, then prints one JSON document: the interpreter and its marker environment, every installed
+distribution (installer, requirements, modules, location; later copies on sys.path under ``shadowed``), the
+platform, libc, CPUs, timezone, locale, PYTHONHASHSEED, the environment variables (secret-looking values
+hashed) and the working directory.
 
 Everything else here is pure: parsing the document and the record's shape (docs/env-record.schema.json).
 """
@@ -101,18 +103,41 @@ out["interpreter"] = {
     "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
     "resolved_from": os.environ.get("REPROCHECK_PROBE_VIA", ""),
 }
+out["markers"] = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": platform.python_version(),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
 dists = {}
+shadowed = []
 try:
     from importlib import metadata
 except ImportError:
     metadata = None
+    out["error"] = "this Python has no importlib.metadata (3.8+ needed)"
+
+def where(dist):
+    try:
+        return str(dist.locate_file(""))
+    except Exception:
+        return ""
+
 if metadata is not None:
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if not name:
             continue
         key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in dists:
+        if key in dists:  # a second copy later on sys.path: never imported
+            shadowed.append({"name": name, "version": dist.version, "location": where(dist)})
             continue
         reqs = []
         for r in dist.requires or []:
@@ -120,9 +145,12 @@ if metadata is not None:
             if m and "extra ==" not in r.replace('"', "'").replace("extra==", "extra =="):
                 reqs.append(re.sub(r"[-_.]+", "-", m.group(1)).lower())
         top = (dist.read_text("top_level.txt") or "").split()
-        dists[key] = {"version": dist.version, "installer": (dist.read_text("INSTALLER") or "").strip(),
-                      "requires": sorted(set(reqs)), "modules": sorted(set(top))}
+        dists[key] = {"name": name, "version": dist.version,
+                      "installer": (dist.read_text("INSTALLER") or "").strip(),
+                      "requires": sorted(set(reqs)), "modules": sorted(set(top)), "location": where(dist),
+                      "direct_url": bool(dist.read_text("direct_url.json"))}
 out["distributions"] = dict(sorted(dists.items()))
+out["shadowed"] = shadowed
 libc = platform.libc_ver()
 try:
     cpus = len(os.sched_getaffinity(0))
@@ -249,7 +277,16 @@ def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Keep only the record's known keys with the types readers expect: a record comes from a file the user
     may have edited, or from the stdout of an image, which is not to be trusted."""
     out: dict[str, Any] = {}
-    for key in ("interpreter", "platform", "timezone", "locale", "locale_in_effect", "hashseed", "environment"):
+    for key in (
+        "interpreter",
+        "markers",
+        "platform",
+        "timezone",
+        "locale",
+        "locale_in_effect",
+        "hashseed",
+        "environment",
+    ):
         if key in doc:
             out[key] = _scalars(doc[key])
     dists = doc.get("distributions")
@@ -260,10 +297,16 @@ def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
                 "installer": _text(info.get("installer")) or "",
                 "requires": _strings(info.get("requires")),
                 "modules": _strings(info.get("modules")),
+                "name": _text(info.get("name")) or str(name),
+                "location": _text(info.get("location")) or "",
+                "direct_url": bool(info.get("direct_url", False)),
             }
             for name, info in list(dists.items())[:_MAX_ITEMS]
             if isinstance(name, str) and isinstance(info, Mapping)
         }
+    shadowed = doc.get("shadowed")
+    if isinstance(shadowed, list):
+        out["shadowed"] = [_scalars(x) for x in shadowed[:_MAX_ITEMS] if isinstance(x, Mapping)]
     packages = doc.get("packages")
     if isinstance(packages, Mapping):
         out["packages"] = {str(k): _text(v) for k, v in list(packages.items())[:_MAX_ITEMS]}

@@ -1,0 +1,266 @@
+"""Requirements locks made by pip-tools: a project that installs ``requirements.in`` or a floating
+``requirements.txt`` gets a hashed lock next to it (``pip-compile --generate-hashes``, run as
+``python -m piptools`` from this environment, never imported), and its Dockerfile installs that lock with
+``--require-hashes``. Unsafe: the lock holds what the index serves today.
+
+``x.in`` compiles to ``x.txt`` (an existing ``x.txt`` gives its pins as preferences, as pip-compile does).
+A floating ``x.txt`` with no ``x.in`` becomes the source: its text moves to ``x.in`` and ``x.txt`` is
+overwritten by the lock.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from reprocheck.model.deps import DependencyFile, DepKind
+from reprocheck.model.dockerfile import CopyInstruction, RunInstruction
+from reprocheck.model.finding import Finding
+from reprocheck.model.project import InstalledFile
+from reprocheck.parsing.depfiles import dep_kind_of, parse_dependency_file
+
+from ._api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from .edits import Edit
+from .image_sites import whole_word
+from .oci import LookupFailed
+from .words import command_spans
+
+RULES = ("RC701", "RC601", "RC602", "RC603", "RC611", "RC612")
+TIMEOUT = 600
+
+
+def _plan(path: Path) -> tuple[Path, Path, bool]:
+    """(source, lock, move): the file pip-compile reads, the lock it writes, and whether the source is to
+    be made from the floating lock's text."""
+    if path.suffix == ".in":
+        return path, path.with_suffix(".txt"), False
+    sibling = path.with_suffix(".in")
+    if sibling.is_file():
+        return sibling, path, False
+    return sibling, path, True
+
+
+def _host_python() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def compile_lock(ctx: FixContext, path: Path, python: str | None = None) -> list[NewFile]:
+    """The files to write so that ``path`` (a source, or a floating requirements file) has a hashed lock.
+    Raises LookupFailed when pip-compile cannot make one."""
+    source, lock, move = _plan(path)
+    if python and ".".join(python.split(".")[:2]) != _host_python():
+        raise LookupFailed(
+            f"the image runs Python {python} and pip-compile here runs {_host_python()}: "
+            f"run reprocheck fix with Python {'.'.join(python.split('.')[:2])} so the lock fits the image"
+        )
+
+    def run() -> list[NewFile] | LookupFailed:
+        try:
+            return _compile(ctx, source, lock, move)
+        except LookupFailed as exc:
+            return exc
+
+    found = ctx.cached(("lock", str(source.resolve()), str(lock.resolve())), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return list(found)
+
+
+def _preferences(lock: Path) -> str:
+    """The existing lock's pins, for pip-compile to prefer; without their hashes, which pip would enforce
+    (a lock whose files changed on the index would stop the compile instead of being refreshed)."""
+    parsed = parse_dependency_file(lock.read_bytes(), str(lock), DepKind.REQUIREMENTS)
+    pins = [f"{d.name}=={d.spec.version}\n" for d in parsed.dependencies if d.spec.pinned and d.spec.version]
+    return "".join(pins)
+
+
+def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewFile]:
+    if importlib.util.find_spec("piptools") is None:
+        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
+    files: list[NewFile] = []
+    with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
+        out = Path(tmp) / lock.name
+        cwd = source.parent
+        src_name = source.name
+        if move:
+            text = lock.read_text(encoding="utf-8")
+            floating = parse_dependency_file(text.encode(), str(lock), DepKind.REQUIREMENTS)
+            if floating.includes or floating.constraints:
+                raise LookupFailed(f"{lock.name} includes other files (-r/-c); compile it by hand")
+            cwd = Path(tmp) / "src"
+            cwd.mkdir()
+            (cwd / src_name).write_text(text, encoding="utf-8")
+            files.append(NewFile(source, text, "RC601", f"the requirements of {lock.name}, as the lock's source"))
+        elif lock.is_file() and not lock.is_symlink():
+            out.write_text(_preferences(lock), encoding="utf-8")
+        command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--generate-hashes"]
+        command += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+        if ctx.options.index_url:
+            command += ["--index-url", ctx.options.index_url]
+        command += ["--output-file", str(out), src_name]
+        env = dict(os.environ)
+        env["CUSTOM_COMPILE_COMMAND"] = f"pip-compile --generate-hashes --output-file={lock.name} {src_name}"
+        try:
+            proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise LookupFailed(f"pip-compile did not finish within {TIMEOUT} s") from None
+        except OSError as exc:
+            raise LookupFailed(f"cannot run pip-compile: {exc}") from None
+        if proc.returncode != 0 or not out.is_file():
+            lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+            raise LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+        files.append(NewFile(lock, out.read_text(encoding="utf-8"), "RC701", f"hashed lock of {src_name}"))
+    return files
+
+
+def resolve_versions(ctx: FixContext, requirements: Sequence[str], python: str | None = None) -> dict[str, str]:
+    """Canonical name -> the version pip-compile picks today for ``requirements`` (one resolution, top-level
+    and transitive). Raises LookupFailed."""
+    from reprocheck.model.names import canonical
+
+    if python and ".".join(python.split(".")[:2]) != _host_python():
+        raise LookupFailed(f"the image runs Python {python} and the resolver here runs {_host_python()}")
+    if importlib.util.find_spec("piptools") is None:
+        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
+
+    def run() -> dict[str, str] | LookupFailed:
+        with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
+            src, out = Path(tmp) / "wanted.in", Path(tmp) / "wanted.txt"
+            src.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+            command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--allow-unsafe"]
+            command += ["--no-header", "--no-annotate", "--no-emit-index-url", "--no-emit-find-links"]
+            if ctx.options.index_url:
+                command += ["--index-url", ctx.options.index_url]
+            command += ["--output-file", str(out), str(src)]
+            try:
+                proc = subprocess.run(command, cwd=tmp, capture_output=True, timeout=TIMEOUT, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return LookupFailed(f"cannot run pip-compile: {exc}")
+            if proc.returncode != 0 or not out.is_file():
+                lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+                return LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+            versions: dict[str, str] = {}
+            for line in out.read_text(encoding="utf-8").splitlines():
+                name, eq, version = line.split(";", 1)[0].strip().partition("==")
+                if eq and name and not name.startswith(("#", "-")):
+                    versions[canonical(name.split("[", 1)[0])] = version.strip()
+            return versions
+
+    found = ctx.cached(("resolve", *requirements), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return dict(found)
+
+
+def _needs_lock(f: DependencyFile) -> bool:
+    if f.kind is DepKind.REQUIREMENTS_IN:
+        return True
+    return f.kind is DepKind.REQUIREMENTS and not (f.is_pinned and all(d.hashes for d in f.dependencies))
+
+
+def _replace_suffix(word: str, old: str, new: str) -> str | None:
+    return word[: -len(old)] + new if word.endswith(old) and old != new else None
+
+
+def _dockerfile_edits(target: Target, item: InstalledFile, lock: Path, source_name: str) -> list[Edit]:
+    """Install ``lock`` instead of ``source_name``, with --require-hashes; copy it instead of the source."""
+    assert target.dockerfile is not None
+    edits: list[Edit] = []
+    run = next(
+        (
+            i
+            for i in target.dockerfile.instructions
+            if isinstance(i, RunInstruction) and i.line <= item.line <= i.end_line
+        ),
+        None,
+    )
+    # the project was built from lint's parse; match the command in this parse by its words
+    install = next((i for i in run.installs if i.command.argv == item.install.command.argv), None) if run else None
+    if run is None or install is None:
+        return edits
+    command = install.command
+    spans = command_spans(target.source, run, command)
+    if spans is None:
+        return edits
+    for k, word in enumerate(command.argv):
+        if k and word.endswith(source_name) and source_name != lock.name:
+            span = spans[k].inner()
+            new = _replace_suffix(span.written, source_name, lock.name)
+            if new is not None:
+                edits.append(Edit(target.shown, span.line, span.start, span.end, new, "RC701", f"installs {lock.name}"))
+    if not item.install.has("--require-hashes") and "install" in command.argv:
+        k = command.argv.index("install")
+        s = spans[k]
+        edits.append(Edit(target.shown, s.line, s.end, s.end, " --require-hashes", "RC701", "with --require-hashes"))
+    if source_name == lock.name:
+        return edits
+    for ins in target.dockerfile.instructions:
+        if not isinstance(ins, CopyInstruction) or ins.line > run.line or ins.stage != run.stage or ins.from_stage:
+            continue
+        if any(s.endswith(lock.name) for s in ins.sources):
+            continue
+        for src in ins.sources:
+            if src.rsplit("/", 1)[-1] != source_name:
+                continue
+            where = whole_word(target.source, ins.line, ins.end_line, src)
+            if where:
+                line, col = where
+                edits.append(
+                    Edit(
+                        target.shown,
+                        line,
+                        col,
+                        col + len(src),
+                        src[: -len(source_name)] + lock.name,
+                        "RC701",
+                        f"copies {lock.name}",
+                    )
+                )
+    return edits
+
+
+def fix_locks(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if target.project is not None and target.dockerfile is not None:
+        flagged = {f.location.line: f for f in findings if f.rule == "RC701"}
+        for item in target.project.installed:
+            f = item.file
+            if f is None or item.path is None or item.role != "requirements" or not _needs_lock(f):
+                continue
+            finding = flagged.get(item.line)
+            rule = "RC701" if f.kind is DepKind.REQUIREMENTS_IN else "RC601"
+            if not ctx.allows(rule) or (rule == "RC701" and finding is None):
+                continue
+            path = Path(item.path)
+            if not ctx.inside(path):
+                continue
+            try:
+                files = compile_lock(ctx, path, item.python.version if item.python else None)
+            except LookupFailed as exc:
+                if finding is not None:
+                    out.fail(finding, str(exc))
+                continue
+            out.new_files += files
+            _, lock, _ = _plan(path)
+            out.edits += _dockerfile_edits(target, item, lock, path.name)
+        return out
+    mine = [f for f in findings if f.rule in RULES and f.rule != "RC701"]
+    kind = dep_kind_of(str(target.path))
+    if kind not in (DepKind.REQUIREMENTS, DepKind.REQUIREMENTS_IN) or target.path.name.startswith("constraints"):
+        return out  # other dependency files have their own lock tools (uv lock, poetry lock, pipenv lock)
+    if not mine or not any(ctx.allows(f.rule) for f in mine):
+        return out
+    try:
+        out.new_files += compile_lock(ctx, target.path)
+    except LookupFailed as exc:
+        for finding in mine:
+            out.fail(finding, str(exc))
+    return out
+
+
+FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_locks, every_dockerfile=True)

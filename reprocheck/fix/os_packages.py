@@ -1,0 +1,101 @@
+"""RC201/RC202: ``apt-get install curl`` becomes ``curl=<version>`` and ``apk add curl`` ``curl=<version>``,
+with the versions the package database of an image built from the project records (``--from-image``; read
+in a sandboxed container of it, as ``dpkg-query -W`` would report them). Safe: the image is what the build
+installed. Pinned apt versions disappear from the mirror when Debian moves on, so each apt pin comes with a
+hint to build from a dated snapshot of the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reprocheck.model.dockerfile import RunInstruction
+from reprocheck.model.finding import Finding
+from reprocheck.model.install import SpecKind
+
+from ._api import FixContext, Fixer, FixKind, Outcome, Target
+from .edits import Edit
+from .image_inventory import image_created, image_inventory
+from .oci import LookupFailed
+from .words import command_spans
+
+RULES = {"apt": "RC201", "apk": "RC202"}
+DATABASE = {"apt": "dpkg", "apk": "apk"}
+
+
+def snapshot_hint(created: str) -> str:
+    """A dated Debian snapshot archive path for an image made at ``created`` (ISO 8601)."""
+    stamp = "".join(ch for ch in created[:19] if ch.isdigit())
+    if len(stamp) != 14:
+        return ""
+    return (
+        f"to keep these versions installable, build from the Debian snapshot archive of that day "
+        f"(archive/debian/{stamp[:8]}T{stamp[8:]}Z) instead of the moving mirror"
+    )
+
+
+def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if target.dockerfile is None:
+        return out
+    flagged = {(f.rule, f.location.line): f for f in findings}
+    try:
+        inv = image_inventory(ctx, target.path)
+        error = "" if inv is not None else "needs --from-image IMAGE (built from this Dockerfile) to know the versions"
+    except LookupFailed as exc:
+        inv, error = None, str(exc)
+    for ins in target.dockerfile.instructions:
+        if not isinstance(ins, RunInstruction):
+            continue
+        for inst in ins.installs:
+            rule = RULES.get(inst.manager)
+            finding = flagged.get((rule or "", inst.line))
+            if rule is None or finding is None or inst.action != "install":
+                continue
+            if inv is None:
+                out.fail(finding, error)
+                continue
+            if inv.os_manager != DATABASE[inst.manager]:
+                out.fail(finding, f"the image has no {DATABASE[inst.manager]} database")
+                continue
+            spans = command_spans(target.source, ins, inst.command)
+            missing: list[str] = []
+            used: set[int] = set()
+            for spec in inst.packages:
+                if spec.kind is not SpecKind.NAME or spec.pinned:
+                    continue
+                k = next((k for k, w in enumerate(inst.command.argv) if w == spec.raw and k and k not in used), None)
+                version = inv.os_packages.get(spec.name)
+                if k is None or spans is None or version is None:
+                    missing.append(
+                        f"`{spec.name}` is not installed in the image"
+                        if version is None
+                        else f"`{spec.raw}` as written"
+                    )
+                    continue
+                used.add(k)
+                span = spans[k].inner()
+                if span.written != spec.raw or spec.raw != spec.name:
+                    missing.append(f"`{spec.raw}` selects a release or pattern; pin it by hand")
+                    continue
+                out.edits.append(
+                    Edit(
+                        target.shown,
+                        span.line,
+                        span.start,
+                        span.end,
+                        f"{spec.name}={version}",
+                        rule,
+                        f"{spec.name} pinned to {version} (the image's {DATABASE[inst.manager]})",
+                    )
+                )
+            if missing:
+                out.fail(finding, "; ".join(missing))
+    if any(e.rule == "RC201" for e in out.edits):
+        hint = snapshot_hint(image_created(ctx))
+        if hint:
+            out.notes.append(f"{target.shown}: apt pins from the image; {hint}")
+    return out
+
+
+FIXER = Fixer({"RC201": FixKind.SAFE, "RC202": FixKind.SAFE}, fix_os_packages)

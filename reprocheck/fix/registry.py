@@ -1,0 +1,23 @@
+"""The fixers, one module each: the explicit list is the registry (as rules/__init__.py is for rules)."""
+
+from __future__ import annotations
+
+from ._api import Fixer, FixKind
+from .downloads import FIXER as DOWNLOADS
+from .images import FIXER as IMAGES
+from .lock import FIXER as LOCKS
+from .lock_flags import FIXER as LOCK_FLAGS
+from .os_packages import FIXER as OS_PACKAGES
+from .pip_pins import FIXER as PIP_PINS
+from .pipelines import FIXER as PIPELINES
+from .vcs import FIXER as VCS
+
+FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, VCS, OS_PACKAGES, DOWNLOADS, PIPELINES, LOCK_FLAGS)
+
+
+def fix_kinds() -> dict[str, FixKind]:
+    """Rule id -> the kind of fix reprocheck has for it (rules without one are absent)."""
+    kinds: dict[str, FixKind] = {}
+    for fixer in FIXERS:
+        kinds.update(fixer.kinds)
+    return kinds

@@ -1,0 +1,81 @@
+"""The two network look-ups of the download fixes: one download to hash, one ``git ls-remote``.
+Both refuse with ``--offline``; failures become reasons, never exceptions out of fix."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+
+from ._api import FixContext
+from .oci import LookupFailed
+
+MAX_DOWNLOAD = 2 * 1024**3
+_SHA = re.compile(r"^([0-9a-f]{40}|[0-9a-f]{64})\t(\S+)$")
+
+
+def sha256_of_url(ctx: FixContext, url: str) -> str:
+    """The sha256 of what ``url`` serves now (one streamed download, nothing kept). Raises LookupFailed."""
+    if ctx.options.offline:
+        raise LookupFailed("a checksum needs one download, and --offline forbids it")
+    if not url.lower().startswith(("https://", "http://")):
+        raise LookupFailed(f"`{url}` is not an http(s) URL")
+
+    def run() -> str | LookupFailed:
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "reprocheck-fix"})
+            with urllib.request.urlopen(request, timeout=ctx.options.timeout) as response:
+                while chunk := response.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > MAX_DOWNLOAD:
+                        return LookupFailed(f"`{url}` is larger than 2 GiB; hash it by hand")
+                    digest.update(chunk)
+        except urllib.error.HTTPError as exc:
+            return LookupFailed(f"`{url}` answered HTTP {exc.code}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return LookupFailed(f"cannot download `{url}`: {getattr(exc, 'reason', exc)}")
+        return digest.hexdigest()
+
+    found = ctx.cached(("sha256", url), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return str(found)
+
+
+def ls_remote(ctx: FixContext, url: str, ref: str | None) -> str:
+    """The commit ``ref`` (a branch or tag; None: HEAD) of the repository at ``url`` has now."""
+    if ctx.options.offline:
+        raise LookupFailed("the commit needs `git ls-remote`, and --offline forbids it")
+    if url.startswith("-") or "::" in url.split("/", 1)[0]:
+        raise LookupFailed(f"`{url}` is not a repository URL fix will ask")
+
+    def run() -> str | LookupFailed:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+        wanted = [ref, f"refs/heads/{ref}", f"refs/tags/{ref}", f"refs/tags/{ref}^{{}}"] if ref else ["HEAD"]
+        command = ["git", "-c", "protocol.ext.allow=never", "ls-remote", "--", url, *wanted]
+        try:
+            proc = subprocess.run(command, capture_output=True, timeout=max(ctx.options.timeout, 30), env=env)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return LookupFailed(f"git ls-remote {url} did not finish: {exc}")
+        if proc.returncode != 0:
+            last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
+            return LookupFailed(f"git ls-remote {url}: {last[:200]}")
+        refs: dict[str, str] = {}
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            m = _SHA.match(line.strip())
+            if m:
+                refs[m.group(2)] = m.group(1)
+        for name in [f"refs/tags/{ref}^{{}}", f"refs/tags/{ref}", f"refs/heads/{ref}", ref] if ref else ["HEAD"]:
+            if name in refs:
+                return refs[name]
+        return LookupFailed(f"{url} has no branch or tag `{ref}`" if ref else f"{url} has no HEAD")
+
+    found = ctx.cached(("ls-remote", url, ref or ""), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return str(found)

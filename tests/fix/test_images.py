@@ -1,0 +1,213 @@
+"""Image references pinned by digest against a real registry on 127.0.0.1 holding pushed images."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.fix.conftest import git_apply
+from tests.support.pushed import Pushed
+
+pytestmark = [pytest.mark.engine, pytest.mark.registry]
+
+
+def _project(tmp_path: Path, text: str | bytes, name: str = "p") -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    data = text.encode() if isinstance(text, str) else text
+    (project / "Dockerfile").write_bytes(data)
+    return project
+
+
+def _rules(out: str) -> list[tuple[str, int]]:
+    return [(f["rule"], f["line"]) for f in json.loads(out)["findings"]]
+
+
+def test_tag_pinned_to_its_digest_keeping_crlf_comments_and_continuations(pushed: Pushed, tmp_path: Path):
+    text = (
+        f"# build the app\r\nFROM --platform=linux/amd64 \\\r\n    {pushed.repo}:1.0 \\\r\n    AS base\r\n"
+        "USER 65534\r\n"
+    )
+    project = _project(tmp_path, text)
+    r = run_cli("fix", "--isolated", "--format", "json", ".", cwd=project)
+    assert r.code == 0, r.out + r.err
+    assert _rules(r.out) == []
+    assert (project / "Dockerfile").read_bytes() == text.replace(
+        f"{pushed.repo}:1.0 ", f"{pushed.repo}:1.0@{pushed.tag_digest} "
+    ).encode()
+    assert "RC102" in r.err and "fixed 1" in r.err
+    again = run_cli("fix", "--isolated", "--diff", ".", cwd=project)
+    assert again.code == 0 and again.out == "", again.out + again.err
+
+
+def test_multi_platform_index_by_default_and_one_platform_when_asked(pushed: Pushed, tmp_path: Path):
+    index = _project(tmp_path, f"FROM {pushed.repo}:multi\nUSER 65534\n", "index")
+    assert run_cli("fix", "--isolated", ".", cwd=index).code == 0
+    assert f"{pushed.repo}:multi@{pushed.index_digest}\n" in (index / "Dockerfile").read_text()
+    arm = _project(tmp_path, f"FROM {pushed.repo}:multi\nUSER 65534\n", "arm")
+    r = run_cli("fix", "--isolated", "--platform", "linux/arm64", ".", cwd=arm)
+    assert r.code == 0, r.err
+    assert f"{pushed.repo}:multi@{pushed.other_digest}\n" in (arm / "Dockerfile").read_text()
+    missing = _project(tmp_path, f"FROM {pushed.repo}:multi\nUSER 65534\n", "s390x")
+    r = run_cli("fix", "--isolated", "--platform", "linux/s390x", "--format", "json", ".", cwd=missing)
+    assert r.code == 1
+    assert (missing / "Dockerfile").read_text() == f"FROM {pushed.repo}:multi\nUSER 65534\n"
+    hint = json.loads(r.out)["findings"][0]["hint"]
+    assert hint.startswith("not fixed:") and "linux/s390x" in hint
+
+
+def test_latest_needs_unsafe_fixes(pushed: Pushed, tmp_path: Path):
+    from tests.support.pushed import _docker
+
+    _docker("tag", f"{pushed.repo}:1.0", f"{pushed.repo}:latest")
+    try:
+        _docker("push", "-q", f"{pushed.repo}:latest")
+    finally:
+        _docker("rmi", f"{pushed.repo}:latest")
+    project = _project(tmp_path, f"FROM {pushed.repo}\nUSER 65534\n")
+    safe = run_cli("fix", "--isolated", ".", cwd=project)
+    assert safe.code == 1 and "1 more fixable with --unsafe-fixes" in safe.err, safe.err
+    assert (project / "Dockerfile").read_text() == f"FROM {pushed.repo}\nUSER 65534\n"
+    unsafe = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project)
+    assert unsafe.code == 0, unsafe.out + unsafe.err
+    assert (project / "Dockerfile").read_text() == f"FROM {pushed.repo}:latest@{pushed.tag_digest}\nUSER 65534\n"
+
+
+def test_copy_from_mount_from_and_syntax_are_pinned_too(pushed: Pushed, tmp_path: Path):
+    text = (
+        f"# syntax={pushed.repo}:1.0\n"
+        f"FROM {pushed.repo}:1.0@{pushed.tag_digest} AS build\n"
+        f"COPY --from={pushed.repo}:other /etc/os-release /tmp/\n"
+        f"RUN --mount=type=bind,from={pushed.repo}:multi,target=/src true\n"
+        "COPY --from=build /tmp /tmp\n"
+        "USER 65534\n"
+    )
+    project = _project(tmp_path, text)
+    r = run_cli("fix", "--isolated", ".", cwd=project)
+    assert r.code == 0, r.err
+    fixed = (project / "Dockerfile").read_text().splitlines()
+    assert fixed[0] == f"# syntax={pushed.repo}:1.0@{pushed.tag_digest}"
+    assert fixed[2] == f"COPY --from={pushed.repo}:other@{pushed.other_digest} /etc/os-release /tmp/"
+    assert fixed[3] == f"RUN --mount=type=bind,from={pushed.repo}:multi@{pushed.index_digest},target=/src true"
+    assert fixed[4] == "COPY --from=build /tmp /tmp"
+
+
+def test_diff_changes_nothing_and_applies_with_git(pushed: Pushed, tmp_path: Path):
+    text = f"FROM {pushed.repo}:1.0\r\n# comment\r\nUSER 65534"
+    project = _project(tmp_path, text)
+    import subprocess
+
+    # bytes, not text: universal newlines would turn the diff's CRLF into LF
+    r = subprocess.run(
+        [sys.executable, "-m", "reprocheck", "lint", "--isolated", "--fix", "--diff", "."],
+        cwd=project,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 1, r.stderr
+    assert (project / "Dockerfile").read_bytes() == text.encode()
+    patch = r.stdout.decode()
+    assert patch.startswith("diff --git a/Dockerfile b/Dockerfile\n") and "\r\n" in patch
+    applied = git_apply(project, patch)
+    assert applied.returncode == 0, applied.stderr
+    assert (project / "Dockerfile").read_bytes() == text.replace(":1.0", f":1.0@{pushed.tag_digest}").encode()
+
+
+def test_offline_takes_the_local_engines_repo_digest(pushed: Pushed, tmp_path: Path):
+    from tests.support.engine import BASE_IMAGE
+    from tests.support.pushed import _docker
+
+    project = _project(tmp_path, f"FROM {pushed.repo}:1.0\nUSER 65534\n")
+    _docker("tag", BASE_IMAGE, f"{pushed.repo}:local")
+    try:
+        # an image the engine has under the tag but never pushed: no digest to pin, the line stays
+        local = _project(tmp_path, f"FROM {pushed.repo}:local\nUSER 65534\n", "local")
+        r = run_cli("fix", "--isolated", "--offline", ".", cwd=local)
+        assert r.code == 1 and "not fixed" in r.err
+    finally:
+        _docker("rmi", f"{pushed.repo}:local")
+    _docker("pull", "-q", f"{pushed.repo}:1.0")  # the engine records the digest it pulled
+    try:
+        r = run_cli("fix", "--isolated", "--offline", ".", cwd=project)
+        assert r.code == 0, r.err
+        assert f"{pushed.repo}:1.0@{pushed.tag_digest}" in (project / "Dockerfile").read_text()
+    finally:
+        _docker("rmi", f"{pushed.repo}:1.0")
+
+
+def test_fix_from_a_registry_does_not_import_the_docker_sdk(pushed: Pushed, tmp_path: Path):
+    project = _project(tmp_path, f"FROM {pushed.repo}:1.0\nUSER 65534\n")
+    code = (
+        "import sys\n"
+        "from reprocheck.cli.app import main\n"
+        "rc = main(['fix', '--isolated', '.'])\n"
+        "print('MODULES', sorted(m for m in sys.modules if m == 'docker' or m.startswith(('docker.', 'piptools'))),"
+        " file=sys.stderr)\n"
+    )
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=project, timeout=60)
+    assert "MODULES []" in proc.stderr, proc.stderr
+    assert pushed.tag_digest in (project / "Dockerfile").read_text()
+
+
+def test_a_registry_that_does_not_answer_leaves_the_line_and_says_why(tmp_path: Path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    text = f"FROM localhost:{port}/nothing/here:1.0\nUSER 65534\n"
+    project = _project(tmp_path, text)
+    r = run_cli("fix", "--isolated", "--format", "json", ".", cwd=project)
+    assert r.code == 1
+    assert (project / "Dockerfile").read_text() == text
+    (finding,) = json.loads(r.out)["findings"]
+    assert finding["rule"] == "RC102" and finding["hint"].startswith("not fixed: registry localhost:")
+
+
+def test_token_auth_with_credentials_from_the_docker_config_and_a_helper(pushed: Pushed, tmp_path: Path):
+    import base64
+    import os
+
+    from tests.support.auth_gate import auth_gate
+
+    with auth_gate(pushed.registry, "ada", "s3cret") as (gate, seen):
+        text = f"FROM {gate}/reprocheck-fix/app:1.0\nUSER 65534\n"
+        pinned = text.replace(":1.0\n", f":1.0@{pushed.tag_digest}\n")
+        anonymous = tmp_path / "anonymous"
+        anonymous.mkdir()
+        (anonymous / "config.json").write_text("{}")
+        project = _project(tmp_path, text, "none")
+        r = run_cli("fix", "--isolated", ".", cwd=project, env={"DOCKER_CONFIG": str(anonymous)})
+        assert r.code == 1 and "token service" in r.err and "HTTP 401" in r.err, r.err
+        assert (project / "Dockerfile").read_text() == text
+
+        config = tmp_path / "auths"
+        config.mkdir()
+        auth = base64.b64encode(b"ada:s3cret").decode()
+        (config / "config.json").write_text(json.dumps({"auths": {gate: {"auth": auth}}}))
+        project = _project(tmp_path, text, "p-auths")
+        r = run_cli("fix", "--isolated", ".", cwd=project, env={"DOCKER_CONFIG": str(config)})
+        assert r.code == 0, r.err
+        assert (project / "Dockerfile").read_text() == pinned
+        assert any(p.startswith("/token") for p in seen)
+
+        helper_dir = tmp_path / "bin"
+        helper_dir.mkdir()
+        helper = helper_dir / "docker-credential-rctest"
+        helper.write_text('#!/bin/sh\nread server\necho \'{"Username": "ada", "Secret": "s3cret"}\'\n')
+        helper.chmod(0o755)
+        config = tmp_path / "helpers"
+        config.mkdir()
+        (config / "config.json").write_text(json.dumps({"credHelpers": {gate: "rctest"}}))
+        project = _project(tmp_path, text, "p-helper")
+        env = {"DOCKER_CONFIG": str(config), "PATH": f"{helper_dir}:{os.environ['PATH']}"}
+        r = run_cli("fix", "--isolated", ".", cwd=project, env=env)
+        assert r.code == 0, r.err
+        assert (project / "Dockerfile").read_text() == pinned
