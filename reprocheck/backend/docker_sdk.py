@@ -335,6 +335,10 @@ class DockerBackend:
                 container.remove(force=True)
             self.journal.removed("container", container.id)
 
+    def _cpus(self, wanted: float) -> float:
+        """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
+        return wanted if wanted <= 1 else min(wanted, self.ncpu())
+
     def serve(
         self,
         image: str,
@@ -349,10 +353,6 @@ class DockerBackend:
         from reprocheck.backend.serve import serve
 
         return serve(self, image, request, command, sandbox, timeout, progress)
-
-    def _cpus(self, wanted: float) -> float:
-        """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
-        return wanted if wanted <= 1 else min(wanted, self.ncpu())
 
     def ncpu(self) -> float:
         """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
