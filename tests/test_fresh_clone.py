@@ -5,6 +5,7 @@ and "Develop" (the command CI runs). Slow (minutes: it installs from the package
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -94,5 +95,5 @@ def test_develop_command_sets_up_and_runs_the_tests(clone: Path):
         timeout=INSTALL_TIMEOUT,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "3 passed" in done.stdout
+    assert re.search(r"\b[1-9]\d* passed", done.stdout) and "failed" not in done.stdout, done.stdout[-3000:]
     assert (clone / ".venv" / "bin" / "pytest").is_file()  # what the tests need came from the command itself
