@@ -13,6 +13,7 @@ Selectors are rule ids, names or id prefixes; one that names no rule is reported
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,17 +122,20 @@ def collect(
     starts = sorted(i.line for i in instructions)
     occupied = {ln for i in instructions for ln in range(i.line, i.end_line + 1)}
     comment_lines = {x.line for x in comments}
+    # bad_before[n]: how many of the lines 1..n-1 may not stand between a pragma and its instruction (not a
+    # comment line, or inside an instruction); each pragma's check is then two look-ups, linear in the file
+    last = max([*starts, *comment_lines, 0]) + 1
+    bad_before = [0] * (last + 1)
+    for ln in range(1, last):
+        bad_before[ln + 1] = bad_before[ln] + (ln not in comment_lines or ln in occupied)
     for c in comments:
         pragma = parse(c.text, c.line, metas)
         if pragma is None:
             continue
-        target = next((s for s in starts if s > c.line), None)
-        if (
-            target is None
-            or any(ln in occupied for ln in range(c.line + 1, target))
-            # only comment lines may stand between the pragma and its instruction
-            or set(range(c.line + 1, target)) - comment_lines
-        ):
+        k = bisect_right(starts, c.line)
+        target: int | None = starts[k] if k < len(starts) else None
+        # only comment lines may stand between the pragma and its instruction
+        if target is not None and bad_before[target] - bad_before[c.line + 1] > 0:
             target = None
         out.add(pragma, target)
     return out
