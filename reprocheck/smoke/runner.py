@@ -245,7 +245,7 @@ class SmokeRunner:
         return self.judge(ok, body, image)
 
     def too_large(self, what: str, stderr: bytes) -> Finding:
-        """RC807: the prediction (or server) went past max-output; sandbox."""
+        """OUTPUT_TOO_LARGE: the prediction (or server) went past max-output; sandbox."""
         from reprocheck.engine.table import show_size
 
         spec = self.spec
