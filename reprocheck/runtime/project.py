@@ -5,6 +5,7 @@ the stages (``[tool.reprocheck.smoke]``, ``verify``, ``rebuild``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,17 @@ class Configured:
     def shown(self) -> str | None:
         return display(self.config) if self.config else None
 
+    @cached_property
+    def _read(self) -> tuple[dict[str, Any], str]:
+        """The reprocheck table and the file's text, read and parsed once for every stage's spec."""
+        return reprocheck_table(self.config) if self.config is not None else ({}, "")
+
     def table(self) -> dict[str, Any]:
-        if self.config is None:
-            return {}
-        top, _ = reprocheck_table(self.config)
-        return top
+        return self._read[0]
+
+    @property
+    def text(self) -> str:
+        return self._read[1]
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,7 @@ def _smoke_spec(configured: Configured, table: dict[str, Any]) -> SmokeSpec | No
         raise ConfigError("`smoke` must be a table", path=configured.shown)
     if "command" not in smoke and "serve" not in smoke:
         return None  # only what to build (dockerfile, context...): no prediction to run
-    _, text = reprocheck_table(configured.config)
-    return parse_spec(smoke, configured.config.parent.resolve(), configured.shown or "", text)
+    return parse_spec(smoke, configured.config.parent.resolve(), configured.shown or "", configured.text)
 
 
 def _source(options: RunOptions, configured: Configured, table: dict[str, Any], smoke: SmokeSpec | None) -> ImageSource:
@@ -103,21 +109,24 @@ def _source(options: RunOptions, configured: Configured, table: dict[str, Any], 
 
         raw = table.get("smoke")
         section: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        text = reprocheck_table(configured.config)[1] if configured.config is not None else ""
-        t = ConfigTable(section, configured.shown or "", text, "smoke")
+        t = ConfigTable(section, configured.shown or "", configured.text, "smoke")
         base = configured.config.parent.resolve() if configured.config is not None else configured.root
         project = ProjectRoot.of(base)
+        # the table's context, confined to the project: resolved once, when the table decides what to build
+        from_table = options.dockerfile is None and ("dockerfile" in section or "context" in section)
+        ctx_dir = (
+            project.path_of(t.string("context", ".") or ".", t.failer("context"), must="dir") if from_table else base
+        )
         if options.dockerfile is not None:  # the command line's choice: the user's own, not the project's
             df = options.dockerfile.resolve()
         elif "dockerfile" in section:
-            ctx_dir = project.path_of(t.string("context", ".") or ".", t.failer("context"), must="dir")
             df = project.path_of(t.string("dockerfile") or "Dockerfile", t.failer("dockerfile"), base=ctx_dir)
         else:
             df = configured.root / "Dockerfile"
         if not df.is_file():
             raise UsageError(f"no Dockerfile at `{display(df)}` (give one with --dockerfile)")
         if options.context is None and "context" in section and options.dockerfile is None:
-            ctx = project.path_of(t.string("context") or ".", t.failer("context"), must="dir")
+            ctx = ctx_dir
         else:
             from reprocheck.engine.project import choose_context
             from reprocheck.parsing.dockerfile import parse_dockerfile
