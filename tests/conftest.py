@@ -143,3 +143,28 @@ def corpus_or_skip() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS} (set REPROCHECK_CORPUS); tests/corpus_sample/ ran instead")
     return CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_this_sessions_cached_images(tmp_path_factory: pytest.TempPathFactory):
+    """At the end, remove what this test session's projects left on the engine (their cached smoke images):
+    every project lives under this session's (this worker's) temporary directory, so a per-project clean of
+    each of them touches nothing of another run's."""
+    yield
+    if os.environ.get("DOCKER_HOST", "").startswith("unix:///nonexistent"):
+        return
+    base = tmp_path_factory.getbasetemp()
+    roots = {p.parent for name in ("Dockerfile", "pyproject.toml", ".reprocheck.toml") for p in base.rglob(name)}
+    if not roots:
+        return
+    from reprocheck.backend.base import project_id
+    from reprocheck.backend.docker_sdk import DockerBackend
+    from reprocheck.errors import EngineUnavailable
+
+    backend = DockerBackend()
+    try:
+        backend.ping()
+    except EngineUnavailable:
+        return
+    for pid in sorted({project_id(r) for r in roots}):
+        backend.cleanup(project=pid)
