@@ -151,20 +151,19 @@ def _remove_this_sessions_cached_images(tmp_path_factory: pytest.TempPathFactory
     every project lives under this session's (this worker's) temporary directory, so a per-project clean of
     each of them touches nothing of another run's."""
     yield
-    if os.environ.get("DOCKER_HOST", "").startswith("unix:///nonexistent"):
-        return
     base = tmp_path_factory.getbasetemp()
     roots = {p.parent for name in ("Dockerfile", "pyproject.toml", ".reprocheck.toml") for p in base.rglob(name)}
-    if not roots:
+    from tests.support.engine import _close, engine_unavailable
+
+    if not roots or engine_unavailable() is not None:  # the session's own probe: no new client without an engine
         return
     from reprocheck.backend.base import project_id
     from reprocheck.backend.docker_sdk import DockerBackend
-    from reprocheck.errors import EngineUnavailable
 
     backend = DockerBackend()
     try:
-        backend.ping()
-    except EngineUnavailable:
-        return
-    for pid in sorted({project_id(r) for r in roots}):
-        backend.cleanup(project=pid)
+        for pid in sorted({project_id(r) for r in roots}):
+            backend.cleanup(project=pid)
+    finally:
+        backend.close()
+        _close(backend)
