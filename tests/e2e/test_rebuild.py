@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.support.engine import assert_nothing_left, engine_or_skip
+from tests.support.interrupt import default_sigint
 
 pytestmark = pytest.mark.engine
 FIXTURES = ROOT / "fixtures" / "rebuild"
@@ -146,6 +147,7 @@ def test_interrupted_rebuild_leaves_no_image_or_container(backend, tmp_path: Pat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     assert proc.stderr is not None
     seen: list[str] = []

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.support.engine import assert_nothing_left, engine_or_skip, project_filter, stage
+from tests.support.interrupt import default_sigint
 
 pytestmark = pytest.mark.engine
 
@@ -104,6 +105,7 @@ def test_ctrl_c_while_waiting_for_readiness_removes_container_and_network(backen
             cwd=project,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=default_sigint,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not backend.client.api.containers(filters={**label, "status": "running"}):

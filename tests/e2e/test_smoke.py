@@ -23,6 +23,7 @@ from tests.support.engine import (
     project_objects,
     stage,
 )
+from tests.support.interrupt import default_sigint
 
 pytestmark = pytest.mark.engine
 SMOKE = sorted(p.name for p in (ROOT / "fixtures" / "smoke").iterdir() if (p / "expect.toml").is_file())
@@ -131,6 +132,7 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
         cwd=project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=default_sigint,
     )
     label = project_filter(project)
     deadline = time.monotonic() + 120
@@ -145,6 +147,7 @@ def test_interrupted_run_leaves_no_container(backend, tmp_path: Path):
         cwd=project,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=default_sigint,
     )
     while time.monotonic() < deadline and not backend.client.api.containers(filters={**label, "status": "running"}):
         time.sleep(0.2)
