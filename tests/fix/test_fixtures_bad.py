@@ -131,6 +131,7 @@ def _localise(project: Path, hosts: Hosts) -> None:
             continue
         text = path.read_text(encoding="utf-8")
         new = text.replace("https://example.com/", f"{hosts.www}/")
+        new = new.replace("http://127.0.0.1:8765/", hosts.index.removesuffix("simple"))
         new = re.sub(
             r"https://github\.com/example/([\w-]+)\.git", lambda m: f"file://{hosts.git}/{m.group(1)}.git", new
         )
