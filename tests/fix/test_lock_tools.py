@@ -1,0 +1,118 @@
+"""Locks written by the projects' own tools: `uv lock` for a stale uv.lock and `uv pip compile` for a lock made
+for another Python, run for real against a local index; and, with the tool off PATH, the file left as it
+was and the finding naming the tool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.support.local_index import build_index, serve
+from tests.support.wheels import make_wheel
+
+BAD = ROOT / "fixtures" / "bad"
+FIXTURE_INDEX = "http://127.0.0.1:8765/"
+UV = shutil.which("uv")
+needs_uv = pytest.mark.skipif(UV is None, reason="uv is not on PATH")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    dists = tmp_path_factory.mktemp("dists")
+    for name, version in (("six", "1.16.0"), ("idna", "3.7"), ("idna", "3.8"), ("packaging", "24.0")):
+        make_wheel(dists, name, version)
+    root = build_index(dists, tmp_path_factory.mktemp("index")).parent
+    with serve(root) as url:
+        yield f"{url}/"
+
+
+def _copy(name: str, tmp_path: Path, index: str = FIXTURE_INDEX) -> Path:
+    project = tmp_path / name
+    shutil.copytree(BAD / name, project)
+    for path in project.iterdir():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(FIXTURE_INDEX, index), encoding="utf-8")
+    return project
+
+
+def _env(tmp_path: Path, path: str | None = None) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local/share")}
+    env |= {"PIP_CONFIG_FILE": "/dev/null", "PATH": path if path is not None else os.environ.get("PATH", "")}
+    return env
+
+
+def _rules(project: Path) -> list[tuple[str, str]]:
+    r = run_cli("lint", "--isolated", "--format", "json", ".", cwd=project)
+    return sorted((f["rule"], f["path"]) for f in json.loads(r.out)["findings"])
+
+
+def _snapshot(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in project.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "rule", "tool"),
+    [
+        ("uv-lock-stale", "RC613", "uv"),
+        ("poetry-lock-stale", "RC613", "poetry"),
+        ("pipfile-lock-stale", "RC611", "pipenv"),
+        ("lock-for-other-python", "RC703", "uv"),
+    ],
+)
+def test_without_the_tool_on_path_fix_leaves_the_files_and_names_the_tool(tmp_path, fixture, rule, tool):
+    project = _copy(fixture, tmp_path)
+    before = _snapshot(project)
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path, path="/nonexistent"))
+    assert r.code == 1, r.err
+    assert _snapshot(project) == before
+    assert f"{tool} is not installed" in r.out + r.err
+    assert rule in {f[0] for f in _rules(project)}
+
+
+@needs_uv
+def test_uv_lock_refreshes_a_stale_lock_in_a_copy_and_writes_nothing_outside(tmp_path, index):
+    project = _copy("uv-lock-stale", tmp_path, index)
+    pyproject = (project / "pyproject.toml").read_bytes()
+    assert _rules(project) == [("RC613", "uv.lock")]
+    diff = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project, env=_env(tmp_path))
+    assert diff.code == 1 and '+    { name = "packaging", specifier = ">=24" },' in diff.out, diff.err
+    assert _rules(project) == [("RC613", "uv.lock")]  # --diff wrote nothing
+
+    safe = run_cli("fix", "--isolated", ".", cwd=project, env=_env(tmp_path))
+    assert safe.code == 1 and _rules(project) == [("RC613", "uv.lock")]  # relocking is unsafe
+
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path))
+    assert r.code == 0, r.out + r.err
+    assert _rules(project) == []
+    assert (project / "pyproject.toml").read_bytes() == pyproject
+    assert sorted(p.name for p in project.iterdir()) == [
+        "Dockerfile",
+        "app.py",
+        "expect.toml",
+        "pyproject.toml",
+        "uv.lock",
+    ]
+    assert not any(p.is_file() for p in (tmp_path / "home").rglob("*")), "a cache was written outside the project"
+    again = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project, env=_env(tmp_path))
+    assert again.out == ""
+
+
+@needs_uv
+def test_a_lock_for_another_python_is_compiled_again_for_the_image(tmp_path, index):
+    project = _copy("lock-for-other-python", tmp_path)
+    r = run_cli(
+        "fix", "--isolated", "--unsafe-fixes", "--index-url", f"{index}simple", ".", cwd=project, env=_env(tmp_path)
+    )
+    assert r.code == 0, r.out + r.err
+    lock = (project / "requirements.txt").read_text(encoding="utf-8")
+    assert "--python-version 3.12 --python-platform x86_64-unknown-linux-gnu --generate-hashes" in lock
+    assert "idna==3.7 \\\n    --hash=sha256:" in lock  # the old pin preferred over the newer 3.8
+    assert _rules(project) == []
