@@ -8,7 +8,7 @@ which tool to install or which command to run."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +62,9 @@ def _arguments(ctx: FixContext, t: LockTool) -> tuple[list[str], dict[str, str]]
     return ["lock"], {}
 
 
-def relock(ctx: FixContext, directory: Path, t: LockTool) -> NewFile:
-    """The tool's new lock for the project in ``directory``. Raises LookupFailed."""
+def relock(ctx: FixContext, directory: Path, t: LockTool, overrides: Mapping[str, str] = {}) -> NewFile:
+    """The tool's new lock for the project in ``directory`` (``overrides``: file name -> the text the copy gets
+    instead of the file's). Raises LookupFailed."""
     if ctx.options.offline:
         raise LookupFailed(f"`{t.command}` needs the package index, and --offline forbids it")
     exe = find_tool(t.tool)
@@ -71,6 +72,8 @@ def relock(ctx: FixContext, directory: Path, t: LockTool) -> NewFile:
         tmp = Path(name)
         work = tmp / "project"
         copy_inputs(directory, t.inputs, work)
+        for file_name, text in overrides.items():
+            (work / file_name).write_bytes(text.encode("utf-8"))
         args, extra = _arguments(ctx, t)
         run_tool([exe, *args], work, tool_env(tmp, extra), t.command)
         out = work / t.lock

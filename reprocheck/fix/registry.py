@@ -7,6 +7,7 @@ from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
 from .lock_flags import FIXER as LOCK_FLAGS
+from .lock_platform import FIXER as LOCK_PLATFORM
 from .lock_python import FIXER as LOCK_PYTHON
 from .lock_tools import FIXER as LOCK_TOOLS
 from .os_packages import FIXER as OS_PACKAGES
@@ -25,6 +26,7 @@ FIXERS: tuple[Fixer, ...] = (
     LOCK_FLAGS,
     LOCK_TOOLS,
     LOCK_PYTHON,
+    LOCK_PLATFORM,
 )
 
 

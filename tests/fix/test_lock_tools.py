@@ -116,3 +116,46 @@ def test_a_lock_for_another_python_is_compiled_again_for_the_image(tmp_path, ind
     assert "--python-version 3.12 --python-platform x86_64-unknown-linux-gnu --generate-hashes" in lock
     assert "idna==3.7 \\\n    --hash=sha256:" in lock  # the old pin preferred over the newer 3.8
     assert _rules(project) == []
+
+
+def _mac_index(tmp_path: Path, linux_too: bool) -> Iterator[str]:
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    for name, version in (("six", "1.16.0"), ("packaging", "24.0")):
+        make_wheel(dists, name, version)
+    make_wheel(dists, "metal-accel", "1.0.0", tag="py3-none-macosx_11_0_arm64")
+    if linux_too:
+        make_wheel(dists, "metal-accel", "1.1.0", tag="py3-none-manylinux_2_17_x86_64")
+    root = build_index(dists, tmp_path / "index").parent
+    with serve(root) as url:
+        yield f"{url}/"
+
+
+@needs_uv
+def test_a_lock_without_linux_files_requires_the_image_platform_and_is_locked_again(tmp_path):
+    for url in _mac_index(tmp_path, linux_too=True):
+        project = _copy("mac-only-lock", tmp_path, url)
+        pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+        assert _rules(project) == [("RC704", "uv.lock")]
+        r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path))
+        assert r.code == 0, r.out + r.err
+        marker = "sys_platform == 'linux' and platform_machine == 'x86_64'"
+        assert (project / "pyproject.toml").read_text(encoding="utf-8") == (
+            f'{pyproject}\n[tool.uv]\nrequired-environments = ["{marker}"]\n'
+        )
+        assert "metal_accel-1.1.0-py3-none-manylinux_2_17_x86_64.whl" in (project / "uv.lock").read_text()
+        assert _rules(project) == []
+        again = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project, env=_env(tmp_path))
+        assert again.out == ""
+
+
+@needs_uv
+def test_when_no_version_has_a_linux_file_both_files_stay(tmp_path):
+    for url in _mac_index(tmp_path, linux_too=False):
+        project = _copy("mac-only-lock", tmp_path, url)
+        before = _snapshot(project)
+        r = run_cli("fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project, env=_env(tmp_path))
+        assert r.code == 1
+        assert _snapshot(project) == before
+        (hint,) = [f["hint"] for f in json.loads(r.out)["findings"] if f["rule"] == "RC704"]
+        assert hint.startswith("not fixed: `uv lock` failed") and "required-environments" in hint, hint
