@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._api import Fixer, FixKind
+from .conda_pip import FIXER as CONDA_PIP
 from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
@@ -27,6 +28,7 @@ FIXERS: tuple[Fixer, ...] = (
     LOCK_TOOLS,
     LOCK_PYTHON,
     LOCK_PLATFORM,
+    CONDA_PIP,
 )
 
 

@@ -39,7 +39,8 @@ WHEELS = {
     "pip": ["24.0"],
     "torch": ["2.3.0"],
     "transformers": ["4.40.2"],
-    "metal-accel": ["1.1.0"],  # mac-only-lock locked 1.0.0, a macOS wheel only; this one installs on linux
+    "metal-accel": ["1.1.0"],
+    "requests": ["2.32.3"],  # mac-only-lock locked 1.0.0, a macOS wheel only; this one installs on linux
 }
 FILES = ("weights/reranker.bin", "weights/vocab.txt", "tool/install.sh", "wheels/tokenizer_lite-0.3.1-py3-none-any.whl")
 REPOS = ("feature-kit", "tokenizer-utils", "detector", "model-utils")

@@ -159,3 +159,26 @@ def test_when_no_version_has_a_linux_file_both_files_stay(tmp_path):
         assert _snapshot(project) == before
         (hint,) = [f["hint"] for f in json.loads(r.out)["findings"] if f["rule"] == "RC704"]
         assert hint.startswith("not fixed: `uv lock` failed") and "required-environments" in hint, hint
+
+
+def test_the_pip_section_of_a_conda_environment_is_pinned_and_the_conda_entries_stay(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("piptools") is None:
+        pytest.skip("pip-tools is not installed")
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    for version in ("2.31.0", "2.32.3"):
+        make_wheel(dists, "requests", version)
+    root = build_index(dists, tmp_path / "index").parent
+    project = _copy("conda-env-unpinned", tmp_path)
+    (project / "environment.yml").write_bytes((project / "environment.yml").read_bytes().replace(b"\n", b"\r\n"))
+    before = (project / "environment.yml").read_bytes()
+    with serve(root) as url:
+        r = run_cli(
+            "fix", "--isolated", "--unsafe-fixes", "--index-url", f"{url}/simple", ".", cwd=project, env=_env(tmp_path)
+        )
+    assert r.code == 1, r.err
+    after = (project / "environment.yml").read_bytes()
+    assert after == before.replace(b"requests>=2.31", b"requests==2.32.3")  # CRLF and the rest byte for byte
+    assert _rules(project) == [("RC606", "environment.yml"), ("RC606", "environment.yml")]
