@@ -60,7 +60,7 @@ def recompile(ctx: FixContext, item: InstalledFile) -> NewFile:
     if ctx.options.index_url:
         command += ["--default-index", ctx.options.index_url]
     command += ["-o", lock.name, source.name]
-    with tempfile.TemporaryDirectory(prefix="reprocheck-lock-") as name:
+    with tempfile.TemporaryDirectory(prefix="reprocheck-lock-", ignore_cleanup_errors=True) as name:
         work = Path(name) / "project"
         copy_inputs(source.parent, (source.name, lock.name), work)
         run_tool(command, work, tool_env(Path(name)), "uv pip compile")

@@ -68,7 +68,7 @@ def relock(ctx: FixContext, directory: Path, t: LockTool, overrides: Mapping[str
     if ctx.options.offline:
         raise LookupFailed(f"`{t.command}` needs the package index, and --offline forbids it")
     exe = find_tool(t.tool)
-    with tempfile.TemporaryDirectory(prefix="reprocheck-lock-") as name:
+    with tempfile.TemporaryDirectory(prefix="reprocheck-lock-", ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         work = tmp / "project"
         copy_inputs(directory, t.inputs, work)

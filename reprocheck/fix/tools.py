@@ -45,6 +45,11 @@ def tool_env(tmp: Path, extra: Mapping[str, str] = {}) -> dict[str, str]:
             "PIPENV_NOSPIN": "1",
             "PIPENV_YES": "1",
             "PIPENV_DONT_LOAD_ENV": "1",
+            # poetry and pipenv make virtual environments with virtualenv: its seed wheels in tmp, and no
+            # periodic update, a detached process that would go on writing there after the tool returned
+            "VIRTUALENV_OVERRIDE_APP_DATA": str(cache / "virtualenv"),
+            "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+            "VIRTUALENV_NO_DOWNLOAD": "1",
             "NO_COLOR": "1",
         }
     )

@@ -77,30 +77,38 @@ def test_without_the_tool_on_path_fix_leaves_the_files_and_names_the_tool(tmp_pa
     assert rule in {f[0] for f in _rules(project)}
 
 
-@needs_uv
-def test_uv_lock_refreshes_a_stale_lock_in_a_copy_and_writes_nothing_outside(tmp_path, index):
-    project = _copy("uv-lock-stale", tmp_path, index)
-    pyproject = (project / "pyproject.toml").read_bytes()
-    assert _rules(project) == [("RC613", "uv.lock")]
+@pytest.mark.parametrize(
+    ("fixture", "lock", "findings"),
+    [
+        ("uv-lock-stale", "uv.lock", [("RC613", "uv.lock")]),
+        ("poetry-lock-stale", "poetry.lock", [("RC612", "pyproject.toml"), ("RC613", "poetry.lock")]),
+        ("pipfile-lock-stale", "Pipfile.lock", [("RC611", "Pipfile"), ("RC613", "Pipfile.lock")]),
+    ],
+)
+def test_the_projects_tool_locks_again_in_a_copy_and_writes_nothing_outside(tmp_path, index, fixture, lock, findings):
+    tool = {"uv.lock": "uv", "poetry.lock": "poetry", "Pipfile.lock": "pipenv"}[lock]
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not on PATH")
+    project = _copy(fixture, tmp_path, index)
+    files = sorted(p.name for p in project.iterdir())
+    sources = {p.name: p.read_bytes() for p in project.iterdir() if p.name != lock}
+    assert _rules(project) == findings
     diff = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project, env=_env(tmp_path))
-    assert diff.code == 1 and '+    { name = "packaging", specifier = ">=24" },' in diff.out, diff.err
-    assert _rules(project) == [("RC613", "uv.lock")]  # --diff wrote nothing
+    assert diff.code == 1 and f"+++ b/{lock}" in diff.out, diff.out + diff.err
+    assert _rules(project) == findings  # --diff wrote nothing
 
     safe = run_cli("fix", "--isolated", ".", cwd=project, env=_env(tmp_path))
-    assert safe.code == 1 and _rules(project) == [("RC613", "uv.lock")]  # relocking is unsafe
+    assert safe.code == 1 and _rules(project) == findings  # locking again is unsafe
 
     r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path))
     assert r.code == 0, r.out + r.err
     assert _rules(project) == []
-    assert (project / "pyproject.toml").read_bytes() == pyproject
-    assert sorted(p.name for p in project.iterdir()) == [
-        "Dockerfile",
-        "app.py",
-        "expect.toml",
-        "pyproject.toml",
-        "uv.lock",
-    ]
-    assert not any(p.is_file() for p in (tmp_path / "home").rglob("*")), "a cache was written outside the project"
+    assert {p.name: p.read_bytes() for p in project.iterdir() if p.name != lock} == sources
+    assert sorted(p.name for p in project.iterdir()) == files  # no .venv, no cache left in the project
+    # (pip, inside pipenv as inside pip-compile, runs `rustc --version` for its user agent, and rustup's proxy
+    # writes its own settings to HOME: not a cache of the lock tools)
+    written = [p for p in (tmp_path / "home").rglob("*") if p.is_file() and ".rustup" not in p.parts]
+    assert not written, f"written outside the project: {written}"
     again = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project, env=_env(tmp_path))
     assert again.out == ""
 
