@@ -105,7 +105,12 @@ def fix(
         ),
     ] = None,
     index_url: Annotated[
-        str | None, typer.Option("--index-url", metavar="URL", help="Package index for locks (default: pip's config).")
+        str | None,
+        typer.Option(
+            "--index-url",
+            metavar="URL",
+            help="Package index for locks: pip-compile's, uv's default, pipenv's mirror (default: their config).",
+        ),
     ] = None,
     fmt: Formats = None,
     output: Outputs = None,

@@ -1,52 +1,112 @@
-"""RC611/RC612/RC613 on uv, poetry and pipenv projects: fix does not write another tool's lock (that tool
-resolves, not a hand-written resolver), it says which command refreshes it, in the finding's hint."""
+"""RC611/RC612/RC613 on uv, poetry and pipenv projects: the project's own tool locks again (`uv lock`,
+`poetry lock`, `pipenv lock`), never a hand-written resolver. It runs on a copy of the project's files in a
+temporary directory (caches and virtual environments there too); fix writes the new lock back atomically.
+Unsafe: what the source adds or moves is resolved against the index as it is today (locked versions the
+source still allows are kept). A tool that is not installed leaves the lock as it is, and the finding says
+which tool to install or which command to run."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from reprocheck.model.finding import Finding
 
-from ._api import FixContext, Fixer, Outcome, Target
+from ._api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from .oci import LookupFailed
+from .tools import copy_inputs, find_tool, run_tool, tool_env
 
-HINT_RULES = frozenset({"RC611", "RC612", "RC613"})
-_TOOLS = (
-    ("uv.lock", "uv", "uv lock"),
-    ("poetry.lock", "poetry", "poetry lock"),
-    ("Pipfile.lock", "pipenv", "pipenv lock"),
+RULES = ("RC611", "RC612", "RC613")
+
+
+@dataclass(frozen=True, slots=True)
+class LockTool:
+    lock: str
+    tool: str
+    inputs: tuple[str, ...]  # the files the tool reads, the lock included
+
+    @property
+    def command(self) -> str:
+        return f"{self.tool} lock"
+
+
+TOOLS = (
+    LockTool("uv.lock", "uv", ("pyproject.toml", "uv.lock", "uv.toml", ".python-version")),
+    LockTool("poetry.lock", "poetry", ("pyproject.toml", "poetry.lock", "poetry.toml")),
+    LockTool("Pipfile.lock", "pipenv", ("Pipfile", "Pipfile.lock")),
 )
 
 
-def lock_command(target: Target) -> tuple[str, str] | None:
-    """(tool, command) that refreshes the lock of the project ``target`` belongs to."""
-    directory = target.path.parent
-    for lock, tool, command in _TOOLS:
-        if target.path.name == lock or (directory / lock).is_file():
-            return tool, command
-    if target.path.name == "Pipfile":
-        return "pipenv", "pipenv lock"
+def lock_tool(path: Path) -> LockTool | None:
+    """The tool whose lock belongs with ``path`` (a lock, or the source next to one)."""
+    if path.suffix in (".in", ".txt"):
+        return None
+    for t in TOOLS:
+        if path.name == t.lock or (path.name in t.inputs and (path.parent / t.lock).is_file()):
+            return t
+    if path.name == "Pipfile":
+        return TOOLS[2]
     return None
 
 
-def hint_lock_tools(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+def _arguments(ctx: FixContext, t: LockTool) -> tuple[list[str], dict[str, str]]:
+    """The lock command's arguments and environment for ``--index-url``: uv takes it as its default index,
+    pipenv as the mirror of the default source; poetry reads only the sources its pyproject names."""
+    url = ctx.options.index_url
+    if t.tool == "uv":
+        return (["lock", "--default-index", url] if url else ["lock"]), {}
+    if t.tool == "pipenv":
+        return ["lock"], ({"PIPENV_PYPI_MIRROR": url} if url else {})
+    return ["lock"], {}
+
+
+def relock(ctx: FixContext, directory: Path, t: LockTool, overrides: Mapping[str, str] = {}) -> NewFile:
+    """The tool's new lock for the project in ``directory`` (``overrides``: file name -> the text the copy gets
+    instead of the file's). Raises LookupFailed."""
+    if ctx.options.offline:
+        raise LookupFailed(f"`{t.command}` needs the package index, and --offline forbids it")
+    exe = find_tool(t.tool)
+    with tempfile.TemporaryDirectory(prefix="reprocheck-lock-", ignore_cleanup_errors=True) as name:
+        tmp = Path(name)
+        work = tmp / "project"
+        copy_inputs(directory, t.inputs, work)
+        for file_name, text in overrides.items():
+            (work / file_name).write_bytes(text.encode("utf-8"))
+        args, extra = _arguments(ctx, t)
+        run_tool([exe, *args], work, tool_env(tmp, extra), t.command)
+        out = work / t.lock
+        if not out.is_file():
+            raise LookupFailed(f"`{t.command}` wrote no {t.lock}")
+        content = out.read_text(encoding="utf-8")
+    return NewFile(directory / t.lock, content, "RC613", f"`{t.command}`")
+
+
+def fix_lock_tools(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
     out = Outcome()
-    if target.dockerfile is not None or target.path.suffix in (".in", ".txt"):
+    mine = [f for f in findings if f.rule in RULES and ctx.allows(f.rule)]
+    t = lock_tool(target.path)
+    if target.dockerfile is not None or t is None or not mine:
         return out
-    found = lock_command(target)
-    if found is None:
+    directory = target.path.parent
+    where = directory.as_posix() or "."
+
+    def run() -> NewFile | LookupFailed:
+        try:
+            return relock(ctx, directory, t)
+        except LookupFailed as exc:
+            return LookupFailed(f"{exc}; run `{t.command}` in {where}")
+
+    if not ctx.inside(directory):
         return out
-    tool, command = found
-    where = target.path.parent.as_posix() or "."
-    how = (
-        f"run `{command}` in {where}"
-        if shutil.which(tool)
-        else f"run `{command}` in {where} ({tool} is not installed here)"
-    )
-    for f in findings:
-        if f.rule in HINT_RULES:
-            out.fail(f, f"{how}; fix does not write {tool}'s lock itself")
+    found = ctx.cached(("relock", t.tool, str(directory.resolve())), run)
+    if isinstance(found, LookupFailed):
+        for f in mine:
+            out.fail(f, str(found))
+        return out
+    out.new_files.append(found)
     return out
 
 
-FIXER = Fixer({}, hint_lock_tools, hints=HINT_RULES)
+FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_lock_tools)

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from ._api import Fixer, FixKind
+from .conda_pip import FIXER as CONDA_PIP
 from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
 from .lock import FIXER as LOCKS
 from .lock_flags import FIXER as LOCK_FLAGS
+from .lock_platform import FIXER as LOCK_PLATFORM
+from .lock_python import FIXER as LOCK_PYTHON
 from .lock_tools import FIXER as LOCK_TOOLS
 from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
 from .pipelines import FIXER as PIPELINES
 from .vcs import FIXER as VCS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, VCS, OS_PACKAGES, DOWNLOADS, PIPELINES, LOCK_FLAGS, LOCK_TOOLS)
+FIXERS: tuple[Fixer, ...] = (
+    IMAGES,
+    LOCKS,
+    PIP_PINS,
+    VCS,
+    OS_PACKAGES,
+    DOWNLOADS,
+    PIPELINES,
+    LOCK_FLAGS,
+    LOCK_TOOLS,
+    LOCK_PYTHON,
+    LOCK_PLATFORM,
+    CONDA_PIP,
+)
 
 
 def fix_kinds() -> dict[str, FixKind]:

@@ -39,6 +39,8 @@ WHEELS = {
     "pip": ["24.0"],
     "torch": ["2.3.0"],
     "transformers": ["4.40.2"],
+    "metal-accel": ["1.1.0"],
+    "requests": ["2.32.3"],  # mac-only-lock locked 1.0.0, a macOS wheel only; this one installs on linux
 }
 FILES = ("weights/reranker.bin", "weights/vocab.txt", "tool/install.sh", "wheels/tokenizer_lite-0.3.1-py3-none-any.whl")
 REPOS = ("feature-kit", "tokenizer-utils", "detector", "model-utils")
@@ -131,6 +133,7 @@ def _localise(project: Path, hosts: Hosts) -> None:
             continue
         text = path.read_text(encoding="utf-8")
         new = text.replace("https://example.com/", f"{hosts.www}/")
+        new = new.replace("http://127.0.0.1:8765/", hosts.index.removesuffix("simple"))
         new = re.sub(
             r"https://github\.com/example/([\w-]+)\.git", lambda m: f"file://{hosts.git}/{m.group(1)}.git", new
         )

@@ -211,6 +211,7 @@ def test_offline_never_asks_the_index(make_project):
 
 
 def test_other_tools_locks_get_the_command_that_refreshes_them(tmp_path):
+    """Without poetry on PATH (tests/fix/test_lock_tools.py runs the tools themselves)."""
     import shutil as sh
 
     from tests.conftest import ROOT
@@ -218,8 +219,11 @@ def test_other_tools_locks_get_the_command_that_refreshes_them(tmp_path):
     project = tmp_path / "p"
     sh.copytree(ROOT / "fixtures" / "bad" / "poetry-lock-stale", project)
     before = {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()}
-    r = run_cli("fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project)
+    r = run_cli(
+        "fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project, env={"PATH": "/nonexistent"}
+    )
     hints = {(f["rule"], f["path"]): f.get("hint", "") for f in json.loads(r.out)["findings"]}
-    assert hints[("RC613", "poetry.lock")].startswith("not fixed: run `poetry lock` in .")
-    assert hints[("RC612", "pyproject.toml")].startswith("not fixed: run `poetry lock` in .")
+    for where in (("RC613", "poetry.lock"), ("RC612", "pyproject.toml")):
+        assert hints[where].startswith("not fixed: poetry is not installed"), hints[where]
+        assert hints[where].endswith("run `poetry lock` in ."), hints[where]
     assert {p.name: p.read_bytes() for p in project.iterdir() if p.is_file()} == before
