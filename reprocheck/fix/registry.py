@@ -5,15 +5,29 @@ from __future__ import annotations
 from ._api import Fixer, FixKind
 from .downloads import FIXER as DOWNLOADS
 from .images import FIXER as IMAGES
+from .index_urls import FIXER as INDEX_URLS
 from .lock import FIXER as LOCKS
 from .lock_flags import FIXER as LOCK_FLAGS
+from .lock_overrides import FIXER as LOCK_OVERRIDES
 from .lock_tools import FIXER as LOCK_TOOLS
 from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
 from .pipelines import FIXER as PIPELINES
 from .vcs import FIXER as VCS
 
-FIXERS: tuple[Fixer, ...] = (IMAGES, LOCKS, PIP_PINS, VCS, OS_PACKAGES, DOWNLOADS, PIPELINES, LOCK_FLAGS, LOCK_TOOLS)
+FIXERS: tuple[Fixer, ...] = (
+    IMAGES,
+    LOCKS,
+    PIP_PINS,
+    VCS,
+    OS_PACKAGES,
+    DOWNLOADS,
+    PIPELINES,
+    LOCK_FLAGS,
+    LOCK_TOOLS,
+    LOCK_OVERRIDES,
+    INDEX_URLS,
+)
 
 
 def fix_kinds() -> dict[str, FixKind]:
