@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ._api import Fixer, FixKind
+from .base_args import FIXER as BASE_ARGS
 from .downloads import FIXER as DOWNLOADS
+from .explained import FIXER as EXPLAINED
 from .images import FIXER as IMAGES
 from .index_urls import FIXER as INDEX_URLS
 from .lock import FIXER as LOCKS
@@ -27,6 +29,8 @@ FIXERS: tuple[Fixer, ...] = (
     LOCK_TOOLS,
     LOCK_OVERRIDES,
     INDEX_URLS,
+    BASE_ARGS,
+    EXPLAINED,
 )
 
 
