@@ -140,6 +140,8 @@ def _recompile(ctx: FixContext, source: Path, text: str, lock: Path, python: str
 
 
 _Key = tuple[int, tuple[str, ...]]
+# (source, lock) -> the words to add: spec, where it is written, its finding, the install of the lock
+_Missing = dict[tuple[Path, Path], list[tuple[PackageSpec, Span, Finding, InstalledFile]]]
 
 
 def _stage_locks(target: Target) -> dict[_Key, dict[str, _Lock]]:
@@ -181,6 +183,7 @@ def fix_lock_overrides(ctx: FixContext, target: Target, findings: Sequence[Findi
     if not flagged:
         return out
     at = _stage_locks(target)
+    missing: _Missing = {}  # every package to add, by lock: one recompile per lock for the whole Dockerfile
     for ins in target.dockerfile.instructions:
         if not isinstance(ins, RunInstruction):
             continue
@@ -189,7 +192,8 @@ def fix_lock_overrides(ctx: FixContext, target: Target, findings: Sequence[Findi
             mine = flagged.get(inst.line)
             if locks is None or not mine:
                 continue
-            _fix_install(ctx, target, ins, inst, locks, mine, out)
+            _fix_install(ctx, target, ins, inst, locks, mine, out, missing)
+    _relock(ctx, target, missing, out)
     return out
 
 
@@ -205,8 +209,8 @@ def _fix_install(
     locks: dict[str, _Lock],
     mine: Sequence[Finding],
     out: Outcome,
+    missing: _Missing,
 ) -> None:
-    missing: dict[tuple[Path, Path], list[tuple[PackageSpec, Span]]] = {}
     for spec in inst.packages:
         name = canonical(spec.name)
         if spec.kind is not SpecKind.NAME or name in TOOLING:
@@ -221,32 +225,39 @@ def _fix_install(
             continue
         if lock is not None:
             version = lock.versions[name]
+            if not version:
+                out.fail(finding, f"the lock names no version of {spec.name}")
+                continue
             if not _admits(spec.raw, _name_end(spec.raw), version) and "==" not in spec.raw:
                 out.fail(finding, f"`{spec.raw}` does not admit {version}, the lock's version")
                 continue
             where = lock.item.path or "the lock"
             out.edits.append(_pin(target, span, spec, version, f"{spec.raw} set to {version} as {where} locks it"))
             continue
-        plan = _source_of(ctx, next(iter(locks.values())))
+        plan = _source_of(ctx, locks[next(iter(locks))])
         if isinstance(plan, str):
             out.fail(finding, plan)
             continue
-        missing.setdefault(plan, []).append((spec, span))
+        missing.setdefault(plan, []).append((spec, span, finding, locks[next(iter(locks))].item))
+
+
+def _relock(ctx: FixContext, target: Target, missing: _Missing, out: Outcome) -> None:
+    """Add the missing packages to each lock's source, recompile the lock, pin unpinned words to it."""
     for (source, lock_path), wanted in missing.items():
-        item = next(iter(locks.values())).item
+        item = wanted[0][3]
         python = item.python.version if item.python else None
         text = source.read_bytes().decode("utf-8", errors="surrogateescape")
-        new_text = _appended(text, [spec.raw for spec, _ in wanted])
+        new_text = _appended(text, list(dict.fromkeys(spec.raw for spec, *_ in wanted)))
         try:
             content, relocked = _recompile(ctx, source, new_text, lock_path, python)
         except LookupFailed as exc:
-            for spec, _ in wanted:
-                out.fail(_finding_for(mine, spec), str(exc))
+            for _, _, finding, _ in wanted:
+                out.fail(finding, str(exc))
             continue
-        added = ", ".join(spec.raw for spec, _ in wanted)
+        added = ", ".join(dict.fromkeys(spec.raw for spec, *_ in wanted))
         out.new_files.append(NewFile(source, new_text, RULE, f"adds {added}, installed on top of the lock"))
         out.new_files.append(NewFile(lock_path, content, RULE, f"recompiled with {added}"))
-        for spec, span in wanted:
+        for spec, span, _, _ in wanted:
             pinned = relocked.get(canonical(spec.name))
             if pinned and spec.version != pinned:
                 why = f"{spec.raw} pinned to {pinned} as the new lock has it"

@@ -27,6 +27,7 @@ def indexes(tmp_path_factory):
     make_wheel(dists, "alpha", "1.1.0")
     make_wheel(dists, "beta", "2.0.0", requires=("alpha>=1.0",))
     make_wheel(dists, "gamma", "3.0.0")
+    make_wheel(dists, "epsilon", "0.5")
     vendor = tmp_path_factory.mktemp("vendor-dists")
     make_wheel(vendor, "delta", "1.0")
     main_root = build_index(dists, tmp_path_factory.mktemp("index")).parent
@@ -92,6 +93,24 @@ def test_installs_after_the_lock_are_made_to_agree_with_it(indexes, make_project
     again = _fix(project, index, "--unsafe-fixes", "--diff")
     assert again.code == 0
     assert again.out == ""
+
+
+def test_packages_added_by_several_installs_go_into_one_recompiled_lock(indexes, make_project):
+    index, _ = indexes
+    dockerfile = (
+        f"FROM {BASE}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "RUN pip install gamma\nRUN pip install epsilon==0.5\nFROM {BASE}\nRUN pip install delta==1.0\n"
+    ).replace("{BASE}", BASE)
+    project = make_project({"p/Dockerfile": dockerfile, "p/requirements.in": "alpha\n"}) / "p"
+    _lock(project, index)
+    r = _fix(project, index, "--unsafe-fixes", "--select", "RC702")
+    assert r.code == 0, r.out + r.err
+    assert (project / "requirements.in").read_text() == "alpha\ngamma\nepsilon==0.5\n"  # stage 2 has no lock
+    lock = (project / "requirements.txt").read_text()
+    assert "gamma==3.0.0 \\\n" in lock
+    assert "epsilon==0.5 \\\n" in lock
+    assert (project / "Dockerfile").read_text() == dockerfile.replace("install gamma", "install gamma==3.0.0")
+    assert _fix(project, index, "--unsafe-fixes", "--diff").out == ""
 
 
 def test_a_lock_without_its_source_is_left_with_why(indexes, make_project):
