@@ -89,8 +89,13 @@ def _blocked(target: Target, inst: InstallCommand) -> str:
 
 def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
     out = Outcome()
-    if target.dockerfile is None or not ctx.allows(RULE):
+    if not ctx.allows(RULE):
         return out  # unsafe, and each edit costs a resolution: nothing without --unsafe-fixes
+    if target.dockerfile is None:
+        for f in findings:
+            if f.rule == RULE:
+                out.fail(f, "the index option applies to every requirement of the file: fix cannot tell which need it")
+        return out
     flagged = {f.location.line: f for f in findings if f.rule == RULE and f.message.startswith(f"`{EXTRA}")}
     for f in findings:
         if f.rule == RULE and f.location.line not in flagged:

@@ -155,3 +155,14 @@ def test_an_extra_index_for_every_install_is_left_with_why(indexes, make_project
     assert r.code == 1
     assert (project / "Dockerfile").read_text() == dockerfile
     assert "an extra index for every later install" in r.out
+
+
+def test_an_extra_index_in_a_requirements_file_is_left_with_why(indexes, make_project):
+    index, vendor = indexes
+    requirements = f"--extra-index-url {vendor}\ndelta==1.0\n"
+    dockerfile = f"FROM {BASE}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    project = make_project({"p/Dockerfile": dockerfile, "p/requirements.txt": requirements}) / "p"
+    r = _fix(project, index, "--unsafe-fixes", "--select", "RC511")
+    assert r.code == 1
+    assert "applies to every requirement of the file" in r.out
+    assert (project / "requirements.txt").read_text() == requirements
