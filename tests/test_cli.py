@@ -199,7 +199,12 @@ def test_rules_command_lists_and_documents():
     assert rc["RC301"]["equivalents"] == {"hadolint": ["DL3013"]}
     assert {"id", "severity", "summary", "equivalents", "stage", "fix"} <= set(rc["RC101"])
     assert (rc["RC101"]["stage"], rc["RC801"]["stage"], rc["RC805"]["stage"]) == ("lint", "build", "smoke")
-    assert (rc["RC101"]["fix"], rc["RC102"]["fix"], rc["RC103"]["fix"]) == ("unsafe", "safe", "none")
+    assert (rc["RC101"]["fix"], rc["RC102"]["fix"], rc["RC104"]["fix"], rc["RC103"]["fix"]) == (
+        "unsafe",
+        "safe",
+        "none",
+        "safe",
+    )
     text = run_cli("rules").out
     assert "RC101  unpinned-base-image" in text
     doc = run_cli("rules", "RC301")

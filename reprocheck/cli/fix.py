@@ -47,7 +47,15 @@ def run_fix(
     """Shared by ``fix`` and ``lint --fix``: fix, print the diff or what remains, return the exit code."""
     from reprocheck.fix import FixOptions, fix_paths
 
-    options = FixOptions(unsafe=unsafe, offline=offline, from_image=from_image, platform=platform, index_url=index_url)
+    options = FixOptions(
+        unsafe=unsafe,
+        offline=offline,
+        from_image=from_image,
+        platform=platform,
+        index_url=index_url,
+        config=lint_options.config,
+        isolated=lint_options.isolated,
+    )
     result = fix_paths(targets, lint_options, options, diff=diff)
     if diff:
         sys.stdout.write(result.diff)

@@ -31,6 +31,8 @@ class FixOptions:
     from_image: str | None = None  # an image built from the project: versions of what it holds
     platform: str | None = None  # pin the manifest of this platform instead of the index
     index_url: str | None = None  # the index pip-compile resolves against
+    config: str | None = None  # lint's --config: where fix reads what the project declares (build args)
+    isolated: bool = False  # lint's --isolated: no configuration file is read
     timeout: float = 15.0
 
 

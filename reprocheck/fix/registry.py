@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from ._api import Fixer, FixKind
+from .base_args import FIXER as BASE_ARGS
 from .conda_pip import FIXER as CONDA_PIP
 from .downloads import FIXER as DOWNLOADS
+from .explained import FIXER as EXPLAINED
 from .images import FIXER as IMAGES
+from .index_urls import FIXER as INDEX_URLS
 from .lock import FIXER as LOCKS
 from .lock_flags import FIXER as LOCK_FLAGS
+from .lock_overrides import FIXER as LOCK_OVERRIDES
 from .lock_platform import FIXER as LOCK_PLATFORM
 from .lock_python import FIXER as LOCK_PYTHON
 from .lock_tools import FIXER as LOCK_TOOLS
@@ -29,6 +33,10 @@ FIXERS: tuple[Fixer, ...] = (
     LOCK_PYTHON,
     LOCK_PLATFORM,
     CONDA_PIP,
+    LOCK_OVERRIDES,
+    INDEX_URLS,
+    BASE_ARGS,
+    EXPLAINED,
 )
 
 

@@ -1,0 +1,96 @@
+"""RC103: ``ARG BASE`` / ``FROM ${BASE}`` gets the default the project itself declares for it: the
+``build-args`` of its smoke spec (``[smoke]`` in reprocheck.toml, ``[tool.reprocheck.smoke]``), which is what
+``reprocheck check`` builds this Dockerfile with. Safe: a build that passes the argument is unchanged, and
+one that does not failed before. Only a value pinned by digest is written (else RC101/RC102 would flag the
+default at once); with no declared value the finding stays and says so, since any other value would be a
+guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from reprocheck.model.dockerfile import FromInstruction, KeyValueInstruction
+from reprocheck.model.finding import Finding
+
+from ._api import FixContext, Fixer, FixKind, Outcome, Target
+from .edits import Edit
+
+RULE = "RC103"
+
+
+def _declared(ctx: FixContext, dockerfile: Path) -> tuple[dict[str, str], str]:
+    """The build args the project's smoke spec passes when it builds ``dockerfile``, and where they are
+    declared; or ({}, why none)."""
+    if ctx.options.isolated:
+        return {}, "--isolated: no configuration read, so no declared build argument"
+    from reprocheck.engine.config import find_config
+    from reprocheck.errors import ReprocheckError
+    from reprocheck.smoke.spec import load_spec
+
+    config = Path(ctx.options.config) if ctx.options.config else find_config(dockerfile.parent)
+    if config is None:
+        return {}, "the project declares no value for it (no reprocheck configuration with [smoke] build-args)"
+    if not ctx.inside(config):
+        return {}, f"{config} is outside the paths given to fix"
+    try:
+        spec = load_spec(config, dockerfile.parent)
+    except ReprocheckError as exc:
+        return {}, f"the project declares no value for it ({exc.message})"
+    if spec.dockerfile.resolve() != dockerfile.resolve():
+        return {}, f"the smoke spec of {config.name} builds {spec.dockerfile.name}, not this Dockerfile"
+    return dict(spec.build_args), f"[smoke] build-args of {config.name}"
+
+
+def _global_arg(target: Target, name: str) -> KeyValueInstruction | None:
+    """The ``ARG name`` without default before the first FROM, written on one line."""
+    assert target.dockerfile is not None
+    for ins in target.dockerfile.instructions:
+        if ins.stage >= 0:
+            break
+        if isinstance(ins, KeyValueInstruction) and ins.keyword == "ARG" and (name, None) in ins.pairs:
+            return ins if ins.line == ins.end_line else None
+    return None
+
+
+def fix_base_args(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    flagged = {f.location.line: f for f in findings if f.rule == RULE}
+    if target.dockerfile is None or not flagged:
+        return out
+    declared, where = _declared(ctx, target.path)
+    done: set[str] = set()
+    for ins in target.dockerfile.instructions:
+        finding = flagged.get(ins.line)
+        if not isinstance(ins, FromInstruction) or finding is None:
+            continue
+        for name in ins.image.unresolved:
+            value = declared.get(name)
+            arg = _global_arg(target, name)
+            why = ""
+            if value is None:
+                why = f"{where}" if not declared else f"{where} has no {name}"
+            elif "@sha256:" not in value:
+                why = f"{where} passes {name}={value}, not pinned by digest: pin it there first"
+            elif arg is None or re.search(r"\s", value):
+                why = f"no plain `ARG {name}` before the first FROM to give the default to"
+            if why:
+                out.fail(finding, f"{why}; give it a pinned default: ARG {name}=<image>:<version>@sha256:<digest>")
+                break
+            assert arg is not None
+            assert value is not None
+            if name in done:
+                continue
+            match = re.search(rf"(?<![\w$={{]){re.escape(name)}(?=[ \t]|$)", target.source.line(arg.line))
+            if match is None or match.start() < 3:
+                out.fail(finding, f"`ARG {name}` is not written plainly enough to edit")
+                break
+            done.add(name)
+            note = f"default {name}={value}, as {where} builds it"
+            out.edits.append(Edit(target.shown, arg.line, match.end(), match.end(), f"={value}", RULE, note))
+    return out
+
+
+FIXER = Fixer({RULE: FixKind.SAFE}, fix_base_args)

@@ -1,0 +1,40 @@
+"""Findings fix has no source of truth for: it says why in their hint instead of guessing a version.
+
+- RC401 (conda/mamba/micromamba install unpinned): the versions come from the conda solver or from an image
+  that holds the environment; reprocheck runs no conda, and ``--from-image`` reads pip, dpkg and apk
+  databases only.
+- RC505 (model download without revision): the commit of a model repository's branch is known only to the
+  model hub; fix does not query it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reprocheck.model.finding import Finding
+
+from ._api import FixContext, Fixer, Outcome, Target
+
+REASONS = {
+    "RC401": (
+        "conda versions come from the conda solver or an image holding the environment, and fix has neither "
+        "(--from-image reads pip, dpkg and apk only): pin name==version=build from `micromamba list` in the "
+        "built image, or install a conda-lock file"
+    ),
+    "RC505": (
+        "only the model hub knows the commit the branch points at, and fix does not ask it: add "
+        "--revision <commit> from the model's commit history (huggingface_hub: model_info(repo).sha)"
+    ),
+}
+
+
+def explain(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    for f in findings:
+        reason = REASONS.get(f.rule)
+        if reason:
+            out.fail(f, reason)
+    return out
+
+
+FIXER = Fixer({}, explain, hints=frozenset(REASONS))

@@ -1,0 +1,146 @@
+"""RC511: ``pip install --extra-index-url X pkgs`` becomes ``pip install --index-url X pkgs`` when X alone
+serves the whole resolution of the install's requirements (checked by resolving them with pip-compile
+against X and nothing else). Unsafe: every file now comes from X, where before pip took the highest version
+of each name from either index, which is the dependency confusion the rule is about.
+
+Left with a reason: an extra index set for every later install (``ENV PIP_EXTRA_INDEX_URL``,
+``pip config set``), an install that also names ``--index-url``, ``--find-links`` or requirement files, and
+one whose requirements X does not serve on its own (split it: one ``--index-url`` per install).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+
+from reprocheck.model.dockerfile import KeyValueInstruction, RunInstruction
+from reprocheck.model.finding import Finding
+from reprocheck.model.install import InstallCommand, SpecKind
+
+from ._api import FixContext, Fixer, FixKind, Outcome, Target
+from .edits import Edit
+from .lock import TIMEOUT
+from .oci import LookupFailed
+from .pip_pins import _python_of
+from .words import command_spans
+
+RULE = "RC511"
+EXTRA = "--extra-index-url"
+_INDEX_ENV = frozenset({"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX"})
+_BLOCKING = ("--index-url", "-i", "--find-links", "-f", "--no-index", "--index")
+
+
+def _serves_all(ctx: FixContext, index: str, requirements: Sequence[str], python: str | None) -> None:
+    """Raises LookupFailed unless pip-compile resolves ``requirements`` from ``index`` alone."""
+    if ctx.options.offline:
+        raise LookupFailed(f"checking that {index} alone serves the install needs the network (--offline)")
+    host = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if python and ".".join(python.split(".")[:2]) != host:
+        raise LookupFailed(f"the image runs Python {python} and the resolver here runs {host}")
+    if importlib.util.find_spec("piptools") is None:
+        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
+
+    def run() -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        env["PIP_CONFIG_FILE"] = os.devnull  # only this index: no extra index or find-links from pip's config
+        with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
+            src = os.path.join(tmp, "wanted.in")
+            with open(src, "w", encoding="utf-8") as fh:
+                fh.write("".join(f"{r}\n" for r in requirements))
+            command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--allow-unsafe", "--no-header"]
+            command += ["--index-url", index, "--output-file", os.path.join(tmp, "wanted.txt"), src]
+            try:
+                proc = subprocess.run(command, cwd=tmp, env=env, capture_output=True, timeout=TIMEOUT, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return f"cannot run pip-compile: {exc}"
+            if proc.returncode != 0:
+                lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+                last = (lines or ["no output"])[-1].strip()[:300]
+                wanted = " ".join(requirements)
+                return f"{index} alone does not serve {wanted} ({last}); use one --index-url per install"
+        return ""
+
+    error = ctx.cached(("index-alone", index, python or "", *requirements), run)
+    if error:
+        raise LookupFailed(str(error))
+
+
+def _blocked(target: Target, inst: InstallCommand) -> str:
+    """Why this install's extra index cannot become its only one; "" when it can."""
+    assert target.dockerfile is not None
+    if inst.manager not in ("pip", "uv") or inst.action != "install":
+        return "only pip installs are rewritten"
+    if len(inst.values(EXTRA)) != 1:
+        return "the install names several extra indexes; give each its own install with one --index-url"
+    if any(inst.has(o) for o in _BLOCKING) or inst.requirement_files or inst.constraint_files:
+        return "the install also names another index, find-links or requirement files; resolve it by hand"
+    for ins in target.dockerfile.instructions:
+        env = isinstance(ins, KeyValueInstruction) and ins.keyword in ("ENV", "ARG")
+        if env and any(name in _INDEX_ENV for name, _ in ins.pairs):  # type: ignore[attr-defined]
+            return f"line {ins.line} sets the index for every install; one --index-url per install first"
+    if not inst.packages or any(p.kind is not SpecKind.NAME for p in inst.packages):
+        return "the install names no packages, or URLs or paths, that a single index could be checked for"
+    return ""
+
+
+def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if not ctx.allows(RULE):
+        return out  # unsafe, and each edit costs a resolution: nothing without --unsafe-fixes
+    if target.dockerfile is None:
+        for f in findings:
+            if f.rule == RULE:
+                out.fail(f, "the index option applies to every requirement of the file: fix cannot tell which need it")
+        return out
+    flagged = {f.location.line: f for f in findings if f.rule == RULE and f.message.startswith(f"`{EXTRA}")}
+    for f in findings:
+        if f.rule == RULE and f.location.line not in flagged:
+            out.fail(
+                f,
+                "an extra index for every later install: fix cannot tell which packages need it; "
+                "pass one --index-url to each install that needs that index instead",
+            )
+    for ins in target.dockerfile.instructions:
+        if not isinstance(ins, RunInstruction):
+            continue
+        for inst in ins.installs:
+            finding = flagged.get(inst.line)
+            if finding is None or not inst.values(EXTRA):
+                continue
+            why = _blocked(target, inst)
+            spans = command_spans(target.source, ins, inst.command)
+            argv = inst.command.argv
+            k = next((k for k, w in enumerate(argv) if k and (w == EXTRA or w.startswith(EXTRA + "="))), None)
+            if not why and (spans is None or k is None or not spans[k].written.startswith(EXTRA)):
+                why = f"`{EXTRA}` is not written plainly enough to edit"
+            if why:
+                out.fail(finding, why)
+                continue
+            assert spans is not None
+            assert k is not None
+            index = inst.values(EXTRA)[0]
+            try:
+                _serves_all(ctx, index, [p.raw for p in inst.packages], _python_of(target, ins.line))
+            except LookupFailed as exc:
+                out.fail(finding, str(exc))
+                continue
+            span = spans[k]
+            out.edits.append(
+                Edit(
+                    target.shown,
+                    span.line,
+                    span.start,
+                    span.start + len(EXTRA),
+                    "--index-url",
+                    RULE,
+                    f"{index} serves every requirement of the install: it becomes the only index",
+                )
+            )
+    return out
+
+
+FIXER = Fixer({RULE: FixKind.UNSAFE}, fix_index_urls)
