@@ -18,9 +18,10 @@ class Engine:
 
 
 def connect() -> Engine:
-    """The engine; EngineUnavailable (one line saying what to do) when none answers."""
+    """The engine; EngineUnavailable (one line saying what to do) when none answers. Its containers are
+    removed in the background while the run goes on: the caller must ``backend.close()`` at the end."""
     from reprocheck.backend.docker_sdk import DockerBackend
 
-    backend = DockerBackend()
+    backend = DockerBackend(background_removal=True)
     version = backend.ping()
     return Engine(backend, version, backend.host)

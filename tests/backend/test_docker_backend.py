@@ -75,6 +75,20 @@ def test_sandbox_defaults_hold_inside_the_container(backend, tmp_path):
     assert own_containers(backend) == []
 
 
+def test_background_removal_is_waited_for_by_close(tmp_path):
+    """With background_removal (the pipeline's backend) ``run`` returns before the engine has removed the
+    container; ``close`` waits for every removal, and then nothing of the run is left: no container, no
+    journal. An interrupted run (Ctrl-C, SIGTERM) goes through the same ``close``: tests/e2e/test_smoke.py."""
+    engine_or_skip()
+    b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}", background_removal=True)
+    for code in (0, 3):
+        result = b.run(BASE_IMAGE, ("python3", "-c", f"raise SystemExit({code})"), Sandbox(), timeout=60)
+        assert result.exit_code == code
+    b.close()
+    assert own_containers(b) == []
+    assert not b.journal.path.exists()
+
+
 def test_network_when_asked(backend):
     result = backend.run(
         BASE_IMAGE,
