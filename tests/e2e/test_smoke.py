@@ -60,6 +60,10 @@ def test_second_run_reuses_the_image_and_no_run_leaves_a_container(backend, tmp_
         assert journal_leftovers(project) == {}, command
     # no build step ran: the speed of a reuse is measured in bench/, not against a clock here
     assert "reused image" in r.out and "Step 1/" not in r.err
+    # what explains a failure is imported only when there is one
+    r = run_cli("smoke", "--progress", "plain", cwd=project, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert r.code == 0 and "reprocheck.smoke.runner" in r.err
+    assert "reprocheck.smoke.diagnose" not in r.err and "reprocheck.smoke.explain" not in r.err
 
 
 def test_image_option_checks_a_given_image_without_building(backend, session_images, tmp_path: Path):
