@@ -10,7 +10,8 @@ Printed side by side, medians of N runs (default 5), wall and CPU (user + system
 (c) the Docker side on a reused image (fixtures/smoke/iris-clean staged as tests/e2e do, with one extra
     file so that its inputs digest, hence its image, is this run's own): `reprocheck smoke` against a bare
     `docker run` of the same prediction with the same sandbox, and `reprocheck check` against smoke; then
-    where smoke's overhead goes (SDK import, inputs digest cold and warm, API round trips).
+    where smoke's and check's overhead goes (SDK import, inputs digest cold and warm, API round trips: all,
+    and those on the main thread's path, verify's probe and the container removals running beside it).
     Only this run's project is cleaned afterwards (`reprocheck clean` in the staged project).
 
 Bytecode is compiled first, as a pip install does: a cold start is a new process, not a first import ever.
@@ -158,15 +159,23 @@ def _stage(work: Path) -> Path:
     from tests.support.engine import stage
 
     project = stage("iris-clean", work)
+    # the wheels are hard links into the shared wheelhouse: another session staging a project links them too,
+    # which moves their ctime and makes every run here hash 67 MB again (0.15-0.3 s). A user's files hold still
+    for wheel in (project / "wheels").glob("*.whl"):
+        copy = wheel.with_name(wheel.name + ".copy")
+        shutil.copy2(wheel, copy)
+        copy.replace(wheel)
     (project / "bench-run.txt").write_text(f"bench_startup {os.getpid()} {time.time()}\n")  # this run's own image
     return project
 
 
-def _smoke_overhead(project: Path, env: dict[str, str]) -> dict[str, Any]:
-    """In a child process: where one reused-image smoke run spends its time."""
+def _smoke_overhead(project: Path, env: dict[str, str], command: str = "smoke") -> dict[str, Any]:
+    """In a child process: where one reused-image smoke (or check) run spends its time."""
     code = r"""
-import contextlib, io, json, re, sys, time
-t = time.perf_counter(); import docker, requests; sdk = time.perf_counter() - t
+import contextlib, io, json, re, subprocess, sys, threading, time
+# what the docker SDK would cost, in a process of its own: the pipeline no longer imports it on a unix socket
+sdk = subprocess.run([sys.executable, "-X", "importtime", "-c", "import docker"], capture_output=True, text=True)
+sdk = int(sdk.stderr.strip().splitlines()[-1].split("|")[1]) / 1e6
 from pathlib import Path
 from reprocheck.backend.inputs import inputs_digest
 from reprocheck.model.build import ImageSource
@@ -174,32 +183,46 @@ p = Path.cwd(); src = ImageSource(p.name, p, p / "Dockerfile")
 t = time.perf_counter(); inputs_digest(src); warm = time.perf_counter() - t
 calls = []
 VERSION, ID = r"^/v1\.\d+", r"/[0-9a-f]{12,64}(?=/|$)|/sha256:[0-9a-f]{64}|/reprocheck/[^/]+"
-send = requests.Session.send
-def timed_send(self, request, **kw):
-    t = time.perf_counter()
+from reprocheck.backend import engine_api
+exchange = engine_api.EngineApi._exchange
+def timed_exchange(self, method, path, *args, **kw):  # every request passes here once; its answer is read after
+    started = time.perf_counter()
+    out = exchange(self, method, path, *args, **kw)
+    calls.append([method + " " + re.sub(ID, "/{id}", path), started, threading.current_thread().name, 0.0])
+    return out
+engine_api.EngineApi._exchange = timed_exchange
+request = engine_api.EngineApi.request
+def timed_request(self, method, path, *args, **kw):
+    started = time.perf_counter()
     try:
-        return send(self, request, **kw)
+        return request(self, method, path, *args, **kw)
     finally:
-        path = re.sub(ID, "/{id}", re.sub(VERSION, "", request.path_url.split("?")[0]))
-        calls.append((request.method + " " + path, time.perf_counter() - t))
-requests.Session.send = timed_send
+        for call in calls:
+            if call[1] >= started and call[2] == threading.current_thread().name and not call[3]:
+                call[3] = time.perf_counter() - started
+engine_api.EngineApi.request = timed_request
 from reprocheck.cli.app import main
 t = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
-    main(["smoke", "--progress", "quiet"])
+    main([sys.argv[1], "--progress", "quiet"])
 total = time.perf_counter() - t
-print(json.dumps({"sdk_import_ms": sdk * 1000, "digest_warm_ms": warm * 1000, "command_ms": total * 1000,
-                  "api_calls": [[c, d * 1000] for c, d in calls]}))
+print(json.dumps({"sdk_import_ms_not_on_the_path": sdk * 1000, "digest_warm_ms": warm * 1000,
+                  "command_ms": total * 1000, "api_calls": [[c, d * 1000, n] for c, _, n, d in calls],
+                  "sdk_imported": "docker" in sys.modules}))
 """
-    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", code, command], cwd=project, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         return {"error": proc.stderr[-500:]}
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     calls = data.pop("api_calls")
-    wait = sum(d for c, d in calls if c.endswith("/wait"))
+    # the main thread's path: verify's probe and the background removals run beside it
+    main = [(c, d) for c, d, n in calls if n == "MainThread"]
+    wait = sum(d for c, d in main if c.endswith("/wait"))
     data["api_round_trips"] = len(calls)
-    data["api_ms_besides_wait"] = sum(d for _, d in calls) - wait
-    data["api_calls"] = {c: sum(1 for k, _ in calls if k == c) for c in sorted({c for c, _ in calls})}
+    data["api_round_trips_main_thread"] = len(main)
+    data["api_ms_besides_wait_main_thread"] = sum(d for _, d in main) - wait
+    data["api_calls"] = {c: sum(1 for k, _, _ in calls if k == c) for c in sorted({c for c, _, _ in calls})}
+    data["api_calls_beside"] = sorted({f"{c} [{n}]" for c, _, n in calls if n != "MainThread"})
     return {k: round(v, 1) if isinstance(v, float) else v for k, v in data.items()}
 
 
@@ -242,6 +265,7 @@ def bench_engine(runs: int) -> dict[str, Any] | None:
         cold = work / "xdg-cold"
         out["digest_cold_ms"] = _digest_ms(project, cold)
         out["smoke_breakdown"] = _smoke_overhead(project, env)
+        out["check_breakdown"] = _smoke_overhead(project, env, "check")
         return out
     finally:
         subprocess.run([*reprocheck_cmd(), "clean"], cwd=project, env=env, check=False, capture_output=True)

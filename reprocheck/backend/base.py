@@ -156,6 +156,10 @@ class ContainerBackend(Protocol):
         """The engine's version; raises EngineUnavailable with the fix when there is no engine."""
         ...
 
+    def close(self) -> None:
+        """The run is over: wait for what is still being removed; nothing of the run is left behind."""
+        ...
+
     def build(self, request: BuildRequest, progress: Progress) -> BuildResult: ...
 
     def run(

@@ -3,14 +3,14 @@
 Imported only inside command bodies: the lint path never pays for the SDK.
 Known pitfalls handled here: ``containers.run`` would pull a missing image and has no timeout, so containers
 are created, started, waited for with a timeout and removed with ``force=True`` in ``finally``; logs are
-read before removal (never with auto-remove).
+read before removal (never with auto-remove). With ``background_removal`` that removal runs in a thread while
+the caller judges the output, and ``close()`` waits for it: the engine's DELETE (50-100 ms) is off the path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import re
@@ -36,7 +36,6 @@ from reprocheck.backend.base import (
     NOBODY,
     PROJECT_LABEL,
     RUN_LABEL,
-    BindMount,
     BuildRequest,
     BuildResult,
     CleanupReport,
@@ -48,27 +47,29 @@ from reprocheck.backend.base import (
     SavedLayers,
     project_id,
 )
+from reprocheck.backend.engine_api import Chunks, check_mounts, engine_hint, image_info
 from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
-from reprocheck.errors import ConfigError, EngineUnavailable
+from reprocheck.errors import EngineUnavailable
 from reprocheck.progress import OutputLine
 
 LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
-
-
-def _engine_hint(host: str) -> str:
-    return (
-        f"no Docker engine answers at {host}. Start one (dockerd, Docker Desktop, colima...) or point DOCKER_HOST "
-        "at one (unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host); `reprocheck lint` needs none"
-    )
 
 
 class DockerBackend:
     """One run on the engine: everything it creates carries the run's and the project's labels and is
     written to the run's journal as it is created (see ``journal``)."""
 
-    def __init__(self, timeout: float = 120.0, project: Path | None = None, run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float = 120.0,
+        project: Path | None = None,
+        run_id: str | None = None,
+        background_removal: bool = False,
+    ) -> None:
         self._timeout = timeout
+        self._background_removal = background_removal
+        self._removals: list[threading.Thread] = []
         self._client: docker.DockerClient | None = None
         self._version: dict[str, Any] = {}
         self._ncpu: float | None = None
@@ -90,8 +91,37 @@ class DockerBackend:
         return out
 
     def close(self) -> None:
-        """The run is over: drop its journal when it left nothing behind."""
+        """The run is over: wait for the containers still being removed, then drop the journal when the run
+        left nothing behind. A Ctrl-C while waiting leaves what is not yet removed to the journal (and
+        ``reprocheck clean``), as a Ctrl-C during a removal always has."""
+        while self._removals:
+            self._removals.pop(0).join()
         self.journal.close()
+
+    def _remove_container(self, container_id: str) -> None:
+        """Remove a container of this run (force: running or not); in a thread when ``background_removal``.
+        The journal records the removal only once the engine has answered."""
+
+        def remove() -> None:
+            try:
+                self.client.api.remove_container(container_id, force=True)
+            except (NotFound, APIError):
+                pass
+            except requests.exceptions.RequestException:  # the engine went away: left to the journal
+                return
+            self.journal.removed("container", container_id)
+
+        if not self._background_removal:
+            remove()
+            return
+        # not a daemon: a process that ends without close() still lets the removal finish (unless os._exit)
+        thread = threading.Thread(target=remove, name="reprocheck-remove")
+        try:
+            thread.start()
+        except RuntimeError:  # no thread can be made: remove it here
+            remove()
+            return
+        self._removals.append(thread)
 
     @property
     def host(self) -> str:
@@ -107,7 +137,7 @@ class DockerBackend:
                 self._version = client.api.version(api_version=False)
                 client.api._version = str(self._version["ApiVersion"])
             except (DockerException, requests.exceptions.RequestException, KeyError, TypeError) as exc:
-                raise EngineUnavailable(f"{_engine_hint(self.host)} ({_first(exc)})") from None
+                raise EngineUnavailable(f"{engine_hint(self.host)} ({_first(exc)})") from None
             self._client = client
         return self._client
 
@@ -331,9 +361,7 @@ class DockerBackend:
         finally:
             if reader is not None:
                 reader.close()
-            with contextlib.suppress(NotFound, APIError):
-                container.remove(force=True)
-            self.journal.removed("container", container.id)
+            self._remove_container(container.id)
 
     def _cpus(self, wanted: float) -> float:
         """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
@@ -373,22 +401,7 @@ class DockerBackend:
             attrs: dict[str, Any] = self.client.api.inspect_image(image)
         except (ImageNotFound, NotFound):
             return None
-        config = attrs.get("Config") or {}
-        return ImageInfo(
-            id=str(attrs.get("Id", "")),
-            tags=tuple(attrs.get("RepoTags") or ()),
-            repo_digests=tuple(attrs.get("RepoDigests") or ()),
-            user=str(config.get("User") or ""),
-            workdir=str(config.get("WorkingDir") or ""),
-            env=tuple(config.get("Env") or ()),
-            entrypoint=tuple(config.get("Entrypoint") or ()),
-            cmd=tuple(config.get("Cmd") or ()),
-            labels=dict(config.get("Labels") or {}),
-            created=str(attrs.get("Created", "")),
-            architecture=str(attrs.get("Architecture", "")),
-            os=str(attrs.get("Os", "")),
-            layers=tuple((attrs.get("RootFS") or {}).get("Layers") or ()),
-        )
+        return image_info(attrs)
 
     def find_images(self, labels: Mapping[str, str]) -> list[ImageInfo]:
         filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
@@ -420,7 +433,7 @@ class DockerBackend:
         container = self.client.containers.create(image, command=["true"], labels=self.labels, network_mode="none")
         self.journal.created("container", container.id)
         try:
-            stream = _Chunks(container.export(chunk_size=1024 * 1024))
+            stream = Chunks(container.export(chunk_size=1024 * 1024))
             with tarfile.open(fileobj=stream, mode="r|") as tar:
                 for member in tar:
                     yield _entry(tar, member)
@@ -434,7 +447,7 @@ class DockerBackend:
         found: dict[str, set[str]] = {}
         manifest: list[dict[str, Any]] = []
         configs: dict[str, dict[str, Any]] = {}
-        stream = _Chunks(self.client.api.get_image(image, chunk_size=1024 * 1024))
+        stream = Chunks(self.client.api.get_image(image, chunk_size=1024 * 1024))
         with tarfile.open(fileobj=stream, mode="r|") as outer:
             for member in outer:
                 if member.name.endswith("layer.tar") and member.isfile():
@@ -569,28 +582,6 @@ class DockerBackend:
         return True
 
 
-class _Chunks(io.RawIOBase):
-    """A file object over an iterator of byte chunks, for tarfile's streaming mode."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while not self._buffer:
-            try:
-                self._buffer = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(b), len(self._buffer))
-        b[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
-
-
 def _entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> FileEntry:
     path = "/" + _relative(member.name)
     digest = None
@@ -634,7 +625,7 @@ def _read_file(container: Any, path: str, limit: int) -> bytes | None:
         chunks, _ = container.get_archive(path, chunk_size=1024 * 1024)
     except (NotFound, APIError):
         return None
-    with tarfile.open(fileobj=_Chunks(chunks), mode="r|") as tar:
+    with tarfile.open(fileobj=Chunks(chunks), mode="r|") as tar:
         for member in tar:
             if member.isfile():
                 if member.size > limit:
@@ -647,7 +638,6 @@ def _read_file(container: Any, path: str, limit: int) -> bytes | None:
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]{12})$")
 _REMOVING = re.compile(r"^Removing intermediate container ([0-9a-f]{12})$")
 _STEP_LINE = re.compile(r"^Step (\d+)/(\d+) : (.*)$", re.DOTALL)
-_FORBIDDEN_SOURCES = ("/proc", "/sys", "/dev", "/run", "/var/run", "/boot")
 
 
 def _user_step(line: str, extra: int) -> str | None:
@@ -660,23 +650,6 @@ def _user_step(line: str, extra: int) -> str | None:
     if number > total:
         return None
     return f"Step {number}/{total} : {m.group(3)}"
-
-
-def check_mounts(mounts: tuple[BindMount, ...]) -> None:
-    """The last line of defence: only regular files and directories are ever bind-mounted, never the
-    engine's socket, devices, or the host's /proc, /sys, /dev, /run."""
-    import stat
-
-    for m in mounts:
-        real = os.path.realpath(m.source)
-        try:
-            mode = os.stat(real).st_mode
-        except OSError as exc:
-            raise ConfigError(f"cannot mount `{m.source}`: {exc.strerror}") from None
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or real == "/":
-            raise ConfigError(f"refused to mount `{m.source}`: only regular files and directories are mounted")
-        if any(real == p or real.startswith(p + "/") for p in _FORBIDDEN_SOURCES):
-            raise ConfigError(f"refused to mount `{m.source}` ({real}): a host system path")
 
 
 class _Output:

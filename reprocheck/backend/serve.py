@@ -201,7 +201,7 @@ def _container(
     labels: dict[str, str],
     bind: str,
 ) -> DockerContainer:
-    from reprocheck.backend.docker_sdk import check_mounts
+    from reprocheck.backend.engine_api import check_mounts
 
     check_mounts(sandbox.mounts)
     info = backend.inspect(image)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable
 
@@ -13,7 +15,7 @@ from reprocheck.model.rule import Stage
 
 from .judge import Collected, judge_run
 from .options import RunOptions
-from .project import LoadedProject, configure, load_project, missing_smoke
+from .project import Configured, LoadedProject, configure, load_project, missing_smoke
 from .stages import run_rebuild, run_smoke, start_verify
 
 Progress = Callable[[str], None]
@@ -36,23 +38,71 @@ def run(options: RunOptions, progress: Progress = _quiet) -> Report:
     configured = configure(options)
     out = Collected()
     stages: list[StageResult] = []
-    lint_findings: tuple[Finding, ...] = ()
-    if Stage.LINT in options.stages:
+    lint = _Lint(options, configured) if Stage.LINT in options.stages else None
+    with contextlib.ExitStack() as closing:  # the engine's last removals finish while the run is judged
+        if options.static_only:
+            stages += [StageResult(s, "skipped", detail="--static-only", required=False) for s in DYNAMIC]
+        elif any(s in options.stages for s in DYNAMIC):
+            stages += _dynamic(options, load_project(options, configured), progress, out, lint, closing)
+        lint_findings: tuple[Finding, ...] = ()
+        if lint is not None:
+            linted, lint_row = lint.result()
+            lint_findings = linted.findings
+            first = Collected()
+            first.note(*linted.notes)
+            first.file(*linted.files)
+            out = _first(first, out)
+            stages.insert(0, lint_row)
+        return judge_run(configured.judging, options.gate, stages, lint_findings, out)
+
+
+def _first(first: Collected, then: Collected) -> Collected:
+    """``first``'s notes and files, then ``then``'s (without repeats), as if they had been collected in turn."""
+    first.note(*then.notes)
+    first.file(*then.files)
+    first.findings.extend(then.findings)
+    return first
+
+
+class _Lint:
+    """The lint stage of ``check``: run in a thread beside the containers (the prediction's and verify's),
+    whose waits leave the interpreter free, or here when no container runs. The results are the same either
+    way: they are collected apart and put first."""
+
+    def __init__(self, options: RunOptions, configured: Configured) -> None:
+        self._project = options.project
+        self._judging = configured.judging
+        self._thread: threading.Thread | None = None
+        self._result: tuple[Report, StageResult] | None = None
+        self._error: BaseException | None = None
+
+    def _run(self, in_thread: bool = False) -> None:
         from reprocheck.engine.run import lint_paths
 
-        started = time.monotonic()
-        linted = lint_paths([str(options.project)], configured.judging)
-        lint_findings = linted.findings
-        out.note(*linted.notes)
-        out.file(*linted.files)
-        stages.append(
-            StageResult(Stage.LINT, "passed", time.monotonic() - started, f"{plural(len(linted.files), 'file')} linted")
-        )
-    if options.static_only:
-        stages += [StageResult(s, "skipped", detail="--static-only", required=False) for s in DYNAMIC]
-    elif any(s in options.stages for s in DYNAMIC):
-        stages += _dynamic(options, load_project(options, configured), progress, out)
-    return judge_run(configured.judging, options.gate, stages, lint_findings, out)
+        try:
+            started = time.monotonic()
+            # in a thread, in this process: a process pool would fork beside threads holding locks (a list for
+            # the followed projects means one process; the report is the same, byte for byte)
+            linted = lint_paths([str(self._project)], self._judging, [] if in_thread else None)
+            files = plural(len(linted.files), "file")
+            self._result = linted, StageResult(Stage.LINT, "passed", time.monotonic() - started, f"{files} linted")
+        except BaseException as exc:  # re-raised in the caller's thread by result()
+            self._error = exc
+
+    def start(self) -> None:
+        if self._thread is None and self._result is None:
+            self._thread = threading.Thread(target=self._run, args=(True,), name="reprocheck-lint", daemon=True)
+            self._thread.start()
+
+    def result(self) -> tuple[Report, StageResult]:
+        if self._thread is not None:
+            self._thread.join()
+        elif self._result is None and self._error is None:
+            self._run()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def _skipped(stage: Stage, why: str, required: bool = False) -> StageResult:
@@ -82,8 +132,16 @@ def _check_smoke(options: RunOptions, project: LoadedProject, out: Collected) ->
     return None
 
 
-def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, out: Collected) -> list[StageResult]:
-    """Build (or reuse, or take the given image), then the stages asked for; one row per stage, in order."""
+def _dynamic(
+    options: RunOptions,
+    project: LoadedProject,
+    progress: Progress,
+    out: Collected,
+    lint: _Lint | None,
+    closing: contextlib.ExitStack,
+) -> list[StageResult]:
+    """Build (or reuse, or take the given image), then the stages asked for; one row per stage, in order.
+    ``lint`` starts beside the containers; the backend is closed (its removals waited for) by ``closing``."""
     from .build import build_finding, obtain_image
     from .engine import connect
 
@@ -104,6 +162,7 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
         return [rows[s] for s in DYNAMIC]
     progress(str(engine))
     backend = engine.backend
+    closing.callback(backend.close)
     if Stage.SMOKE in wanted or Stage.VERIFY in wanted:
         started = time.monotonic()
         got = obtain_image(backend, project.source, progress, options.image, options.no_cache, options.no_reuse)
@@ -117,8 +176,10 @@ def _dynamic(options: RunOptions, project: LoadedProject, progress: Progress, ou
             return [rows.get(s) or _skipped(s, "the image did not build") for s in DYNAMIC]
         image = got.image
         rows[Stage.BUILD] = StageResult(Stage.BUILD, "passed", time.monotonic() - started, f"{image} {got.how}")
-        # verify's probe runs beside the prediction, not after it
-        verifying = start_verify(backend, project, options, image, progress) if Stage.VERIFY in wanted else None
+        # verify's probe runs beside the prediction, not after it, and lint beside both
+        verifying = start_verify(backend, project, options, got, progress) if Stage.VERIFY in wanted else None
+        if lint is not None:
+            lint.start()
         try:
             if smoke_row is None and project.smoke is not None:
                 smoke_row = run_smoke(backend, project.smoke, got, progress, out)

@@ -88,13 +88,20 @@ class PendingVerify:
 
 
 def start_verify(
-    backend: ContainerBackend, project: LoadedProject, options: RunOptions, image: str, progress: Progress
+    backend: ContainerBackend, project: LoadedProject, options: RunOptions, got: Obtained, progress: Progress
 ) -> PendingVerify:
-    from reprocheck.verify.runner import VerifyRunner
-
+    """verify's probe in a thread; the image as obtained (inspected once, by the build stage)."""
     spec = replace(project.verify, online=True) if options.online else project.verify
-    runner = VerifyRunner(backend, spec, progress)
-    return PendingVerify(lambda: runner.run(image, project.source), project.source)
+    image = got.image
+    assert image is not None
+
+    def work() -> VerifyOutcome:
+        # imported here, in the thread: while the prediction's container is created and started
+        from reprocheck.verify.runner import VerifyRunner
+
+        return VerifyRunner(backend, spec, progress).run(image, project.source, got.info)
+
+    return PendingVerify(work, project.source)
 
 
 def run_rebuild(

@@ -35,12 +35,15 @@ from reprocheck.rules.runtime import (
     TIMED_OUT,
 )
 from reprocheck.smoke.compare import Comparison, compare
-from reprocheck.smoke.diagnose import Diagnosis
-from reprocheck.smoke.explain import Explanation, explain
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
     from reprocheck.backend.http import ServeResult
+    from reprocheck.smoke.diagnose import Diagnosis
+    from reprocheck.smoke.explain import Explanation
+
+# What explains a failure (smoke/explain.py, smoke/diagnose.py, and their patterns) is imported when a
+# prediction fails or differs: a passing run never needs it (a twentieth of smoke's start-up).
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,8 @@ class SmokeRunner:
         logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
         tail = "\n".join(logs) or "(no output)"
         if result.exited or result.oom_killed:
+            from reprocheck.smoke.explain import explain
+
             why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
             d = self.diagnosis(image, crash=why)
             message = (
@@ -197,6 +202,8 @@ class SmokeRunner:
             quoted = "\n".join(why.evidence) or tail
             return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
         if not result.ready:
+            from reprocheck.smoke.explain import explain
+
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
             return (
@@ -276,6 +283,8 @@ class SmokeRunner:
         if result.exceeded:  # sandbox: past max-output
             return [self.too_large(result.exceeded, result.stderr)], None, None
         if result.timed_out or result.oom_killed or result.exit_code != 0:
+            from reprocheck.smoke.explain import explain
+
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             d = self.diagnosis(image, crash=why) if why.rule is CRASHED else None
             cause = d.cause if d else why.cause

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from reprocheck.backend.base import RUN_LABEL, ContainerBackend, Progress, Sandbox
+from reprocheck.backend.base import RUN_LABEL, ContainerBackend, ImageInfo, Progress, Sandbox
 from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.verify.expect import Expectation, expectation
@@ -44,8 +44,9 @@ class VerifyRunner:
         self.progress = progress
         self.run_id = uuid.uuid4().hex[:12]
 
-    def probe(self, image: str) -> Inventory:
-        info = self.backend.inspect(image)
+    def probe(self, image: str, info: ImageInfo | None = None) -> Inventory:
+        """``info``: the image as its caller just inspected it (no second look-up)."""
+        info = info or self.backend.inspect(image)
         user = info.user if info else ""
         files_wanted = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
         sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2)
@@ -87,9 +88,9 @@ class VerifyRunner:
                 out.append(finding)
         return out
 
-    def run(self, image: str, source: ImageSource) -> VerifyOutcome:
+    def run(self, image: str, source: ImageSource, info: ImageInfo | None = None) -> VerifyOutcome:
+        inv = self.probe(image, info)  # first: the Dockerfile and locks are read while other containers run
         exp = load_expectation(source, self.spec)
-        inv = self.probe(image)
         verdict: Verdict = verify(exp, inv, self.spec.ignore)
         findings = list(verdict.findings)
         notes = list(verdict.notes)

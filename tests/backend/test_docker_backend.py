@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, Sandbox
+from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 from reprocheck.backend.journal import read_runs
 from reprocheck.errors import ConfigError
@@ -54,14 +55,26 @@ def backend():
     return DockerBackend(run_id=f"test-{uuid.uuid4().hex[:8]}")
 
 
-def own_containers(backend) -> list[object]:
-    return list(backend.client.api.containers(all=True, filters=run_filter(backend)))
+@pytest.fixture(scope="module", params=["sdk", "api"])
+def runner(request, backend):
+    """A run through the docker SDK (any DOCKER_HOST) and one through the engine's API directly (a unix
+    socket, what the pipeline uses there): the same sandbox, limits and cleanup."""
+    if request.param == "sdk":
+        return backend
+    path = local_socket()
+    if path is None:
+        pytest.skip("DOCKER_HOST is not a unix socket")
+    return DockerApiBackend(path, run_id=f"test-{uuid.uuid4().hex[:8]}")
 
 
-def test_sandbox_defaults_hold_inside_the_container(backend, tmp_path):
+def own_containers(b) -> list[object]:
+    return list(DockerBackend().client.api.containers(all=True, filters=run_filter(b)))
+
+
+def test_sandbox_defaults_hold_inside_the_container(runner, tmp_path):
     (tmp_path / "in.txt").write_text("input")
     sandbox = Sandbox(memory=256 * 1024**2, pids=64, mounts=(BindMount(str(tmp_path / "in.txt"), "/data/in.txt"),))
-    result = backend.run(BASE_IMAGE, ("python3", "-c", PROBE), sandbox, timeout=60)
+    result = runner.run(BASE_IMAGE, ("python3", "-c", PROBE), sandbox, timeout=60)
     assert result.exit_code == 0, result.stderr.decode()
     uid, cap, nnp, rootfs, nets, pids, memory, data = result.stdout.decode().split(" ", 7)
     assert uid == "65534"  # the image runs as root; the sandbox does not
@@ -72,11 +85,25 @@ def test_sandbox_defaults_hold_inside_the_container(backend, tmp_path):
     assert pids.endswith("64")
     assert memory.strip() == str(256 * 1024**2)
     assert data.strip() == "input"
-    assert own_containers(backend) == []
+    assert own_containers(runner) == []
 
 
-def test_network_when_asked(backend):
-    result = backend.run(
+def test_background_removal_is_waited_for_by_close(tmp_path):
+    """With background_removal (the pipeline's backend) ``run`` returns before the engine has removed the
+    container; ``close`` waits for every removal, and then nothing of the run is left: no container, no
+    journal. An interrupted run (Ctrl-C, SIGTERM) goes through the same ``close``: tests/e2e/test_smoke.py."""
+    engine_or_skip()
+    b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}", background_removal=True)
+    for code in (0, 3):
+        result = b.run(BASE_IMAGE, ("python3", "-c", f"raise SystemExit({code})"), Sandbox(), timeout=60)
+        assert result.exit_code == code
+    b.close()
+    assert own_containers(b) == []
+    assert not b.journal.path.exists()
+
+
+def test_network_when_asked(runner):
+    result = runner.run(
         BASE_IMAGE,
         ("python3", "-c", "import os; print(sorted(os.listdir('/sys/class/net')))"),
         Sandbox(network=True),
@@ -85,17 +112,29 @@ def test_network_when_asked(backend):
     assert "eth0" in result.stdout.decode()
 
 
-def test_timeout_kills_and_removes(backend):
-    result = backend.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(60)"), Sandbox(), timeout=2)
+def test_timeout_kills_and_removes(runner):
+    result = runner.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(60)"), Sandbox(), timeout=2)
     assert result.timed_out and result.exit_code is None and result.seconds < 30
-    assert own_containers(backend) == []
+    assert own_containers(runner) == []
 
 
-def test_read_back_files_and_stderr(backend):
+def test_read_back_files_and_stderr(runner):
     script = "import sys; open('/tmp/out.txt', 'w').write('hello'); print('oops', file=sys.stderr); sys.exit(3)"
-    result = backend.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60, read_files=("/tmp/out.txt",))
+    result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60, read_files=("/tmp/out.txt",))
     assert result.exit_code == 3 and result.stderr.strip() == b"oops"
     assert result.files == {}  # /tmp is a tmpfs: it goes with the container; outputs must be bind-mounted
+
+
+def test_an_executable_not_in_the_image_is_exit_127_with_the_engines_words(runner):
+    result = runner.run(BASE_IMAGE, ("no-such-program", "x"), Sandbox(), timeout=60)
+    assert result.exit_code == 127 and b"no-such-program" in result.stderr
+    assert own_containers(runner) == []
+
+
+def test_a_run_reads_files_back_from_the_stopped_container(runner):
+    result = runner.run(BASE_IMAGE, ("true",), Sandbox(), timeout=60, read_files=("/etc/debian_version", "/nope"))
+    assert result.exit_code == 0 and set(result.files) == {"/etc/debian_version"}
+    assert result.files["/etc/debian_version"].strip()[:2].isdigit()
 
 
 def test_export_files_streams_the_file_system(backend):
@@ -108,10 +147,10 @@ def test_export_files_streams_the_file_system(backend):
     assert own_containers(backend) == []
 
 
-def test_inspect_and_missing_images(backend):
-    info = backend.inspect(BASE_IMAGE)
+def test_inspect_and_missing_images(runner):
+    info = runner.inspect(BASE_IMAGE)
     assert info is not None and info.os == "linux" and info.layers
-    assert backend.inspect("reprocheck/does-not-exist:0") is None
+    assert runner.inspect("reprocheck/does-not-exist:0") is None
 
 
 ESCAPE = """
@@ -133,11 +172,11 @@ print(found, sorted(os.listdir("/dev")))
 """
 
 
-def test_the_prediction_cannot_reach_the_engine_socket_or_a_host_file(backend, tmp_path):
+def test_the_prediction_cannot_reach_the_engine_socket_or_a_host_file(runner, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("host secret")
     script = ESCAPE.replace("HOST_FILE", repr(str(secret)))
-    result = backend.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60)
+    result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60)
     assert result.exit_code == 0, result.stderr.decode()
     found, devices = result.stdout.decode().split("] ", 1)
     assert found == "["
@@ -145,12 +184,12 @@ def test_the_prediction_cannot_reach_the_engine_socket_or_a_host_file(backend, t
 
 
 @pytest.mark.parametrize("source", ["/var/run/docker.sock", "/dev/null", "/proc/self", "/"])
-def test_the_backend_refuses_to_mount_the_socket_devices_and_host_system_paths(backend, source):
+def test_the_backend_refuses_to_mount_the_socket_devices_and_host_system_paths(runner, source):
     if not os.path.exists(source):
         pytest.skip(f"{source} does not exist here")
     with pytest.raises(ConfigError, match="refused to mount"):
-        backend.run(BASE_IMAGE, ("true",), Sandbox(mounts=(BindMount(source, "/x"),)), timeout=30)
-    assert own_containers(backend) == []
+        runner.run(BASE_IMAGE, ("true",), Sandbox(mounts=(BindMount(source, "/x"),)), timeout=30)
+    assert own_containers(runner) == []
 
 
 def test_everything_carries_the_run_and_project_labels(tmp_path):
@@ -173,28 +212,28 @@ def test_everything_carries_the_run_and_project_labels(tmp_path):
     assert not b.journal.path.exists()  # nothing outstanding: no journal left
 
 
-def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(backend):
+def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(runner):
     script = "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\n"
     tracemalloc.start()
     try:
-        result = backend.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(max_output=4 << 20), timeout=120)
+        result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(max_output=4 << 20), timeout=120)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert result.exceeded == "stdout" and len(result.stdout) == 4 << 20
     assert result.exit_code == 137 and result.seconds < 60  # killed at the limit, not at the timeout
     assert peak < 24 << 20, f"reprocheck held {peak >> 20} MiB for a prediction printing 100 MiB"
-    assert own_containers(backend) == []
+    assert own_containers(runner) == []
 
 
-def test_a_huge_output_file_never_grows_past_the_limit_on_the_host(backend, tmp_path):
+def test_a_huge_output_file_never_grows_past_the_limit_on_the_host(runner, tmp_path):
     out = tmp_path / "out.bin"
     out.touch()
     out.chmod(0o666)
     script = "f = open('/out/out.bin', 'wb')\nfor _ in range(300):\n    f.write(b'x' * (1 << 20))\n"
     limit = 1 << 20
     sandbox = Sandbox(mounts=(BindMount(str(out), "/out/out.bin", read_only=False),), max_file=limit + 1)
-    result = backend.run(BASE_IMAGE, ("python3", "-c", script), sandbox, timeout=120)
+    result = runner.run(BASE_IMAGE, ("python3", "-c", script), sandbox, timeout=120)
     assert result.exit_code != 0 and b"File too large" in result.stderr
     assert out.stat().st_size == limit + 1
 
@@ -219,6 +258,7 @@ KILLED_BUILD = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import BuildRequest
+from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 root = Path(sys.argv[1])
 b = DockerBackend(project=root, run_id=sys.argv[2])
@@ -265,6 +305,7 @@ KILLED_RUN = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import Sandbox
+from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
 b.run(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600)
