@@ -15,8 +15,9 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from reprocheck.model._value import valueclass
 
 from .dockerignore import DockerIgnore, Pattern
 
@@ -27,7 +28,7 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache
 _LITERAL = re.compile(r"""["']([\w][\w./-]{0,200}\.[A-Za-z0-9]{1,10})["']""")
 
 
-@dataclass(frozen=True)
+@valueclass
 class NeededFile:
     path: str  # relative to the context
     pattern: Pattern  # the .dockerignore line that drops it

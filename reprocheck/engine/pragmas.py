@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import Comment, Instruction
 from reprocheck.model.rule import RuleMeta
 
@@ -28,7 +28,7 @@ _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", r
 _INLINE = re.compile(r"#(\s*reprocheck\s*:[^#]*)")
 
 
-@dataclass(frozen=True)
+@valueclass
 class Pragma:
     """One suppression comment: what it names, and whether it covers the whole file."""
 

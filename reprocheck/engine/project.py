@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.deps import DependencyFile, DepKind
 from reprocheck.model.dockerfile import (
     CopyInstruction,
@@ -245,7 +246,7 @@ def _python_from_command(cmd: InstallCommand) -> str | None:
 # ---- installs
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class _Ref:
     role: str
     image_path: str

@@ -7,7 +7,7 @@ lint``, which runs in a pre-commit hook on every commit. ``@node`` gives the sam
 compiling anything at import: ``Node`` forbids assignment once for all, and a class's ``__init__`` is
 written the first time the class is instantiated (many never are in a run). Nodes are compared by
 identity (the engine never asks whether two instructions are equal) and share one ``__repr__``.
-Values that are compared (Finding, Location, RuleMeta) keep the full ``@dataclass``.
+Values that are compared (Finding, Location, RuleMeta) are ``@valueclass`` classes (``model/_value.py``).
 
 A plain ``@dataclass(frozen=True, repr=False, eq=False)`` subclass of a node still works.
 """
