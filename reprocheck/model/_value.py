@@ -13,58 +13,15 @@ the first time the class is instantiated (as ``@node`` does). Fields come from t
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from collections.abc import Callable
-from dataclasses import MISSING, Field, FrozenInstanceError, field
+from dataclasses import FrozenInstanceError, field
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform, overload
 
-from ._node import _init_on_first_use
+from ._node import _init_on_first_use, _own_fields, _params
 
 T = TypeVar("T", bound=type)
-
-_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]  # what dataclasses.fields() lists
-
-
-def _own_fields(cls: type) -> dict[str, Field[Any]]:
-    """The fields of ``cls``: its dataclass bases' first, then its own annotations, as dataclass reads them."""
-    out: dict[str, Field[Any]] = {}
-    for base in reversed(cls.__mro__[1:]):
-        out.update(base.__dict__.get("__dataclass_fields__", {}))
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():  # noqa: RUF063 (as dataclass reads them)
-        text = annotation if isinstance(annotation, str) else repr(annotation)
-        if text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar", "KW_ONLY")):
-            raise TypeError(f"@valueclass does not support {text} ({cls.__qualname__}.{name}): use @dataclass")
-        default = cls.__dict__.get(name, MISSING)
-        f: Field[Any] = default if isinstance(default, Field) else field(default=default)
-        f.name, f.type = name, annotation
-        f._field_type = _FIELD  # type: ignore[attr-defined]
-        if f.default is not MISSING and type(f.default).__hash__ is None:
-            raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
-        if isinstance(default, Field):
-            if f.default is MISSING:
-                delattr(cls, name)
-            else:
-                setattr(cls, name, f.default)
-        out[name] = f
-    seen_default = False  # non-default fields after default ones, as dataclass checks when it writes __init__
-    for f in out.values():
-        if not f.init:
-            continue
-        has_default = f.default is not MISSING or f.default_factory is not MISSING
-        if seen_default and not has_default:
-            raise TypeError(f"non-default argument {f.name!r} follows default argument")
-        seen_default = seen_default or has_default
-    return out
-
-
-def _params(order: bool) -> Any:
-    params = object.__new__(dataclasses._DataclassParams)  # type: ignore[attr-defined]
-    for name, setting in (("init", True), ("repr", True), ("eq", True), ("order", order)):
-        setattr(params, name, setting)
-    params.unsafe_hash, params.frozen = False, True
-    return params
 
 
 def _with_slots(cls: type, names: tuple[str, ...]) -> type:
@@ -138,7 +95,7 @@ def _make(cls: T, slots: bool, order: bool) -> T:
     key = _getter(tuple(f.name for f in own.values() if f.compare))
     methods: dict[str, Any] = {
         "__dataclass_fields__": own,
-        "__dataclass_params__": _params(order),
+        "__dataclass_params__": _params(eq=True, order=order),
         "__match_args__": tuple(f.name for f in own.values() if f.init),
         "__init__": _init_on_first_use,
         "__setattr__": _frozen_setattr,
