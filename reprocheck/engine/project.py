@@ -3,7 +3,6 @@ install reads (through WORKDIR, COPY destinations, ``cd`` and bind mounts), and 
 
 from __future__ import annotations
 
-import glob
 import os
 import posixpath
 import re
@@ -151,6 +150,8 @@ def _glob(context: Path, pattern: str) -> list[str]:
     if ".." in pattern.split("/"):
         return []
     try:
+        import glob
+
         return glob.glob(str(context / pattern))
     except (OSError, ValueError):
         return []

@@ -489,9 +489,12 @@ def _lint_group(
         **options.extra,
     }
     run = _Run(options, dispatcher, rule_options)
-    from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
+    workers = 1
+    # many Dockerfiles: several processes, same report (one Dockerfile, the pre-commit case, never imports the pool)
+    if projects is None and sum(1 for t in targets if t.kind is FileKind.DOCKERFILE) > 1:
+        from .parallel import lint_targets, workers_for
 
-    workers = workers_for(targets, options.stdin) if projects is None else 1
+        workers = workers_for(targets, options.stdin)
     if workers > 1:
         lint_targets(run, targets, workers)
     else:

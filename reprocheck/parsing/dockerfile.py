@@ -13,7 +13,6 @@ form, and the shell commands of every RUN.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
@@ -270,6 +269,8 @@ def _json_argv(value: str) -> list[str] | None:
     text = value.strip()
     if not text.startswith("["):
         return None
+    import json  # only exec forms need it
+
     try:
         data = json.loads(text)
     except ValueError:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from reprocheck.model._node import COMPILE_AFTER
 from reprocheck.model._value import valueclass
 
 
@@ -80,3 +81,40 @@ def test_refuses_what_dataclass_refuses():
         class Order:
             a: int = 0
             b: int  # type: ignore[misc]
+
+
+def _made_class() -> Any:
+    @valueclass
+    class Made:
+        name: str
+        extra: dict[str, str] = dataclasses.field(default_factory=dict)
+        seen: list[str] = dataclasses.field(init=False, default_factory=list)
+        size: int = 3
+
+        def __post_init__(self) -> None:
+            self.seen.append(self.name)
+
+    return Made
+
+
+def _refuses_bad_arguments(cls: Any) -> None:
+    bad: tuple[Any, ...]
+    for bad in ((), ("a", {}, 1, 2)):
+        with pytest.raises(TypeError):
+            cls(*bad)
+    for kwargs in ({"name": "a", "seen": []}, {"nme": "a"}, {"size": 1}):
+        with pytest.raises(TypeError):
+            cls(**kwargs)
+    with pytest.raises(TypeError):
+        cls("a", name="b")
+
+
+def test_the_generic_init_and_the_compiled_one_agree():
+    made_class = _made_class()
+    _refuses_bad_arguments(made_class)  # the generic __init__
+    made = [made_class(f"n{k}", size=k) if k % 2 else made_class(f"n{k}", {"k": "v"}) for k in range(COMPILE_AFTER + 4)]
+    assert "__init__" in made_class.__dict__ and made_class.__init__.__qualname__.endswith("Made.__init__")
+    for k, m in enumerate(made):
+        expected = (f"n{k}", {}, [f"n{k}"], k) if k % 2 else (f"n{k}", {"k": "v"}, [f"n{k}"], 3)
+        assert (m.name, m.extra, m.seen, m.size) == expected
+    _refuses_bad_arguments(made_class)  # the compiled one
