@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from reprocheck.model._value import valueclass
+from reprocheck.model.patterns import lazy
 
 from .dockerignore import DockerIgnore, Pattern
 
@@ -25,7 +25,7 @@ MAX_ENTRIES = 5000
 MAX_SOURCES = 300
 MAX_SOURCE_BYTES = 512 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox", "wheels"}
-_LITERAL = re.compile(r"""["']([\w][\w./-]{0,200}\.[A-Za-z0-9]{1,10})["']""")
+_LITERAL = lazy(r"""["']([\w][\w./-]{0,200}\.[A-Za-z0-9]{1,10})["']""")
 
 
 @valueclass

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import Comment, Instruction
+from reprocheck.model.patterns import lazy
 from reprocheck.model.rule import RuleMeta
 
 from .selection import specificity
@@ -25,7 +26,7 @@ from .suppressions import PragmaRecord
 
 _OURS = re.compile(r"^\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]*)$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", re.IGNORECASE)
-_INLINE = re.compile(r"#(\s*reprocheck\s*:[^#]*)")
+_INLINE = lazy(r"#(\s*reprocheck\s*:[^#]*)")
 
 
 @valueclass

@@ -34,6 +34,7 @@ from reprocheck.model.dockerfile import (
     Stage,
 )
 from reprocheck.model.install import InstallCommand
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import SHELLS, ShellCommand, basename
 from reprocheck.parsing.image import parse_image_ref
 from reprocheck.parsing.image_uses import (
@@ -94,7 +95,7 @@ PLATFORM_ARGS = frozenset(
 _ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.IGNORECASE)
 _SYNTAX_DIRECTIVE = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*#")
-_HEREDOC = re.compile(r"(?<!<)<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_HEREDOC = lazy(r"(?<!<)<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _FLAG = re.compile(r"--([A-Za-z][\w-]*)(?:=((?:\"[^\"]*\"|'[^']*'|\S)*))?(?:\s+|$)")
 _HEREDOC_KEYWORDS = ("RUN", "COPY", "ADD")
 
