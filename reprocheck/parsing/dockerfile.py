@@ -265,12 +265,38 @@ def _split_flags(value: str) -> tuple[dict[str, str], str]:
     return flags, rest
 
 
+_JSON_SPACE = " \t\n\r"
+
+
+def _plain_string_array(text: str) -> list[str] | None:
+    """``["python", "app.py"]``, the usual exec form, read as ``json.loads`` reads it: an array of strings
+    without escapes, commas or control characters in them; None for anything else (json decides then)."""
+    if not text.endswith("]"):
+        return None
+    inner = text[1:-1].strip(_JSON_SPACE)
+    if not inner:
+        return []
+    out = []
+    for item in inner.split(","):
+        item = item.strip(_JSON_SPACE)
+        body = item[1:-1]
+        if len(item) < 2 or item[0] != '"' or item[-1] != '"' or '"' in body or "\\" in body:
+            return None
+        if not body.isprintable() and any(ord(c) < 0x20 for c in body):
+            return None
+        out.append(body)
+    return out
+
+
 def _json_argv(value: str) -> list[str] | None:
     """Exec form: a JSON array of strings. Anything else is shell form, as Docker decides."""
     text = value.strip()
     if not text.startswith("["):
         return None
-    import json  # only exec forms need it
+    plain = _plain_string_array(text)
+    if plain is not None:
+        return plain
+    import json  # exec forms with escapes, commas or nesting (importing json compiles six regexes)
 
     try:
         data = json.loads(text)
