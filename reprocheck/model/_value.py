@@ -108,7 +108,10 @@ def _make(cls: T, slots: bool, order: bool) -> T:
     }
     if order:
         defaults |= {f"__{op}__": _compared(key, getattr(operator, op)) for op in ("lt", "le", "gt", "ge")}
-    methods |= {name: method for name, method in defaults.items() if name not in cls.__dict__}
+    own_methods = {name for name in defaults if name in cls.__dict__}
+    if cls.__dict__.get("__hash__", 0) is None and "__eq__" in cls.__dict__:
+        own_methods.discard("__hash__")  # Python's implicit None beside a class's own __eq__: dataclass hashes
+    methods |= {name: method for name, method in defaults.items() if name not in own_methods}
     for name, method in methods.items():
         setattr(cls, name, method)
     return cls

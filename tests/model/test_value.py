@@ -118,3 +118,15 @@ def test_the_generic_init_and_the_compiled_one_agree():
         expected = (f"n{k}", {}, [f"n{k}"], k) if k % 2 else (f"n{k}", {"k": "v"}, [f"n{k}"], 3)
         assert (m.name, m.extra, m.seen, m.size) == expected
     _refuses_bad_arguments(made_class)  # the compiled one
+
+
+def test_a_class_of_its_own_equality_is_still_hashed_by_its_fields():
+    @valueclass
+    class Named:
+        name: str
+        note: str = ""
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Named) and self.name == other.name
+
+    assert Named("a", "x") == Named("a", "y") and hash(Named("a")) == hash(Named("a"))
