@@ -69,6 +69,10 @@ NOT_FOR_ONE_FILE_LINT = (
     "tomllib",
     "multiprocessing",
     "concurrent",
+    "hashlib",  # fingerprints use the interpreter's own SHA-256: hashlib loads OpenSSL
+    "json",  # plain exec forms are read without it; baselines and drift rules import it when used
+    "glob",
+    "reprocheck.engine.parallel",  # one Dockerfile never needs the pool
     "reprocheck.audit",
     "reprocheck.check",
     "reprocheck.catalogue",
@@ -98,6 +102,7 @@ def _loaded(modules: set[str], names) -> list[str]:
 def test_one_file_lint_imports_only_what_lint_needs(tmp_path):
     (tmp_path / "Dockerfile").write_text(
         "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt && curl -s https://x | sh\n"
+        'CMD ["python", "app.py"]\n'
     )
     (tmp_path / "requirements.txt").write_text("numpy>=1\n")
     modules = _imported_by_lint(tmp_path, "Dockerfile", "--isolated")

@@ -10,8 +10,6 @@ fingerprint as ``partialFingerprints["reprocheck/v1"]``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,16 +46,27 @@ def _line_text(text: str | None, line: int, lines_cache: dict[str, list[str]], p
     return " ".join(lines[line - 1].split())
 
 
+def _sha256() -> Any:
+    """SHA-256 from the interpreter's own module when it has one: ``import hashlib`` loads OpenSSL, a tenth
+    of a one-file lint's instructions, for the same digest."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]  # CPython 3.11; 3.12 renamed it
+    except ImportError:
+        from hashlib import sha256
+    return sha256
+
+
 def with_fingerprints(findings: Sequence[Finding], texts: Mapping[str, str]) -> list[Finding]:
     """``findings`` (in report order) with their ``fingerprint`` set."""
     seen: Counter[str] = Counter()
     cache: dict[str, list[str]] = {}
     out: list[Finding] = []
+    sha256 = _sha256()
     for f in findings:
         path = normal_path(f.location.path)
         content = _line_text(texts.get(f.location.path), f.location.line, cache, f.location.path)
         basis = f"line:{content}" if content is not None else f"message:{f.message}"
-        digest = hashlib.sha256(f"{f.rule}\0{path}\0{basis}".encode()).hexdigest()[:32]
+        digest = sha256(f"{f.rule}\0{path}\0{basis}".encode()).hexdigest()[:32]
         n = seen[digest]
         seen[digest] += 1
         out.append(replace(f, fingerprint=f"{digest}:{n}"))
@@ -86,6 +95,8 @@ def load_baseline(path: str) -> frozenset[str]:
     try:
         if p.stat().st_size > _MAX_TEXT * 8:
             raise ConfigError("too large for a baseline (over 64 MB)", path=path)
+        import json
+
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
@@ -132,6 +143,8 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
     from reprocheck.files import write_atomic
 
     try:
+        import json
+
         write_atomic(path, json.dumps(baseline_document(findings), indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise UsageError(f"cannot write the baseline: {exc.strerror or exc}", path=path) from None

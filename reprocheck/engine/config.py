@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from reprocheck.errors import ConfigError
+from reprocheck.model._value import valueclass
 from reprocheck.model.finding import Severity
 
 from .files import DEFAULT_MAX_FILE_SIZE
@@ -19,7 +20,7 @@ _LIST_KEYS = ("select", "extend-select", "ignore", "trusted-registries", "exclud
 _OTHER_SECTIONS = ("smoke", "verify", "rebuild", "check", "audit")
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Config:
     path: str | None = None
     select: tuple[str, ...] | None = None

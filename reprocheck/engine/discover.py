@@ -12,10 +12,10 @@ import fnmatch
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from reprocheck.errors import UsageError
+from reprocheck.model._value import valueclass
 from reprocheck.model.deps import DepKind
 from reprocheck.parsing.depfiles import dep_kind_of
 
@@ -165,7 +165,7 @@ class FileKind(enum.StrEnum):
     TEMPLATE = "template"  # a Dockerfile template (Dockerfile.j2): skipped, said once in a note
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Target:
     """A file to lint: ``path`` is what findings show, ``fs_path`` where to read it (None for stdin)."""
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from reprocheck.model._value import valueclass
 
 from . import files
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Pattern:
     line: int
     text: str

@@ -15,14 +15,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+from reprocheck.model._value import valueclass
 
 DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024  # larger than any real lock (a big uv.lock is ~5 MB)
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Unreadable:
     """Why a file was not read, said in a finding on it."""
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from reprocheck.model._value import valueclass
+from reprocheck.model.patterns import lazy
 
 from .dockerignore import DockerIgnore, Pattern
 
@@ -24,10 +25,10 @@ MAX_ENTRIES = 5000
 MAX_SOURCES = 300
 MAX_SOURCE_BYTES = 512 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox", "wheels"}
-_LITERAL = re.compile(r"""["']([\w][\w./-]{0,200}\.[A-Za-z0-9]{1,10})["']""")
+_LITERAL = lazy(r"""["']([\w][\w./-]{0,200}\.[A-Za-z0-9]{1,10})["']""")
 
 
-@dataclass(frozen=True)
+@valueclass
 class NeededFile:
     path: str  # relative to the context
     pattern: Pattern  # the .dockerignore line that drops it

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import Comment, Instruction
+from reprocheck.model.patterns import lazy
 from reprocheck.model.rule import RuleMeta
 
 from .selection import specificity
@@ -25,10 +26,10 @@ from .suppressions import PragmaRecord
 
 _OURS = re.compile(r"^\s*reprocheck\s*:\s*(ignore|ignore-file)\s*=\s*([\w\s,.-]*)$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w\s,]*)$", re.IGNORECASE)
-_INLINE = re.compile(r"#(\s*reprocheck\s*:[^#]*)")
+_INLINE = lazy(r"#(\s*reprocheck\s*:[^#]*)")
 
 
-@dataclass(frozen=True)
+@valueclass
 class Pragma:
     """One suppression comment: what it names, and whether it covers the whole file."""
 

@@ -3,7 +3,6 @@ install reads (through WORKDIR, COPY destinations, ``cd`` and bind mounts), and 
 
 from __future__ import annotations
 
-import glob
 import os
 import posixpath
 import re
@@ -11,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.deps import DependencyFile, DepKind
 from reprocheck.model.dockerfile import (
     CopyInstruction,
@@ -150,6 +150,8 @@ def _glob(context: Path, pattern: str) -> list[str]:
     if ".." in pattern.split("/"):
         return []
     try:
+        import glob
+
         return glob.glob(str(context / pattern))
     except (OSError, ValueError):
         return []
@@ -245,7 +247,7 @@ def _python_from_command(cmd: InstallCommand) -> str | None:
 # ---- installs
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class _Ref:
     role: str
     image_path: str

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from reprocheck import __version__
 from reprocheck.errors import ConfigError, UsageError
+from reprocheck.model._value import valueclass
 from reprocheck.model.deps import DependencyFile, LockPair
 from reprocheck.model.dockerfile import Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
@@ -33,7 +34,7 @@ from .selection import Selection, unknown_selectors
 from .suppressions import UNUSED, PerFileIgnore, per_file_ignores, unused_per_file_ignores, unused_pragmas
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class LintOptions:
     """Everything a lint run takes besides the paths. CLI flags win over the config file."""
 
@@ -465,7 +466,7 @@ def _by_nearest_config(paths: Sequence[str], options: LintOptions) -> list[tuple
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class _Part:
     """The findings of the files judged by one configuration, before fingerprints and the baseline."""
 
@@ -488,9 +489,12 @@ def _lint_group(
         **options.extra,
     }
     run = _Run(options, dispatcher, rule_options)
-    from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
+    workers = 1
+    # many Dockerfiles: several processes, same report (one Dockerfile, the pre-commit case, never imports the pool)
+    if projects is None and sum(1 for t in targets if t.kind is FileKind.DOCKERFILE) > 1:
+        from .parallel import lint_targets, workers_for
 
-    workers = workers_for(targets, options.stdin) if projects is None else 1
+        workers = workers_for(targets, options.stdin)
     if workers > 1:
         lint_targets(run, targets, workers)
     else:

@@ -4,8 +4,8 @@ The most specific selector wins; between a select and an ignore of the same spec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.finding import Severity
 from reprocheck.model.rule import RuleMeta
 
@@ -33,7 +33,7 @@ def _best(selectors: Sequence[str], meta: RuleMeta) -> int:
     return max((specificity(s, meta) for s in selectors), default=-1)
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Selection:
     select: tuple[str, ...]
     ignore: tuple[str, ...]

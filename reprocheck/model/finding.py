@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from reprocheck.model.location import Location
 from reprocheck.model.text import plain_text
+
+from ._value import valueclass
 
 
 class Severity(enum.StrEnum):
@@ -33,7 +35,7 @@ class Severity(enum.StrEnum):
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-@dataclass(frozen=True)
+@valueclass
 class Finding:
     """One result of a check, static or dynamic. Every reporter renders these."""
 

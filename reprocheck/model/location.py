@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ._value import valueclass
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@valueclass(slots=True, order=True)
 class Location:
     """A place in a file. Lines and columns are 1-based; ``column`` is None when not known."""
 

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.rule import RuleMeta
 
+from ._value import valueclass
+
 EXIT_INCOMPLETE = 3
 
 
-@dataclass(frozen=True)
+@valueclass
 class StageResult:
     """One stage of ``reprocheck check``: lint, build, smoke, verify (and rebuild)."""
 
@@ -21,7 +23,7 @@ class StageResult:
     required: bool = True  # a skipped required stage makes the verdict "incomplete"
 
 
-@dataclass(frozen=True)
+@valueclass
 class Report:
     """The result of a run: sorted findings (suppressed ones marked, not dropped) and the rules behind them."""
 

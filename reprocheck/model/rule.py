@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
+
+from ._value import valueclass
 
 
 class Needs(enum.StrEnum):
@@ -26,7 +28,7 @@ class Stage(enum.StrEnum):
     REBUILD = "rebuild"
 
 
-@dataclass(frozen=True)
+@valueclass
 class RuleMeta:
     """What every layer may know about a rule: its identity, default severity and summary."""
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
+from .patterns import lazy
 
 # CSI sequences (colours, cursor moves), OSC sequences (titles, links), and the other two-byte escapes
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ANSI = lazy(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def plain_text(text: str) -> str:

@@ -13,7 +13,6 @@ form, and the shell commands of every RUN.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
@@ -35,6 +34,7 @@ from reprocheck.model.dockerfile import (
     Stage,
 )
 from reprocheck.model.install import InstallCommand
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import SHELLS, ShellCommand, basename
 from reprocheck.parsing.image import parse_image_ref
 from reprocheck.parsing.image_uses import (
@@ -95,7 +95,7 @@ PLATFORM_ARGS = frozenset(
 _ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*(\\|`)\s*$", re.IGNORECASE)
 _SYNTAX_DIRECTIVE = re.compile(r"^\s*#\s*syntax\s*=\s*(.*)\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*#")
-_HEREDOC = re.compile(r"(?<!<)<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_HEREDOC = lazy(r"(?<!<)<<(-?)(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _FLAG = re.compile(r"--([A-Za-z][\w-]*)(?:=((?:\"[^\"]*\"|'[^']*'|\S)*))?(?:\s+|$)")
 _HEREDOC_KEYWORDS = ("RUN", "COPY", "ADD")
 
@@ -265,11 +265,39 @@ def _split_flags(value: str) -> tuple[dict[str, str], str]:
     return flags, rest
 
 
+_JSON_SPACE = " \t\n\r"
+
+
+def _plain_string_array(text: str) -> list[str] | None:
+    """``["python", "app.py"]``, the usual exec form, read as ``json.loads`` reads it: an array of strings
+    without escapes, commas or control characters in them; None for anything else (json decides then)."""
+    if not text.endswith("]"):
+        return None
+    inner = text[1:-1].strip(_JSON_SPACE)
+    if not inner:
+        return []
+    out = []
+    for item in inner.split(","):
+        item = item.strip(_JSON_SPACE)
+        body = item[1:-1]
+        if len(item) < 2 or item[0] != '"' or item[-1] != '"' or '"' in body or "\\" in body:
+            return None
+        if not body.isprintable() and any(ord(c) < 0x20 for c in body):
+            return None
+        out.append(body)
+    return out
+
+
 def _json_argv(value: str) -> list[str] | None:
     """Exec form: a JSON array of strings. Anything else is shell form, as Docker decides."""
     text = value.strip()
     if not text.startswith("["):
         return None
+    plain = _plain_string_array(text)
+    if plain is not None:
+        return plain
+    import json  # exec forms with escapes, commas or nesting (importing json compiles six regexes)
+
     try:
         data = json.loads(text)
     except ValueError:

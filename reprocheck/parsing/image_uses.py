@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from reprocheck.model.dockerfile import ImageKind, ImageUse
+from reprocheck.model.patterns import lazy
 from reprocheck.parsing.image import parse_image_ref
 from reprocheck.parsing.shell import expand_vars
 
@@ -67,7 +68,7 @@ def mount_from_pattern(written: str) -> re.Pattern[str]:
     return re.compile(r"[,=\s\"']from=(?P<v>" + re.escape(written) + r")(?=[,\"'\s]|$)", re.IGNORECASE)
 
 
-_FIELD = re.compile(r'(?:"[^"]*"|[^,])+')
+_FIELD = lazy(r'(?:"[^"]*"|[^,])+')
 
 
 def mount_sources(flag: str) -> list[str]:

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from reprocheck.model.install import PackageSpec, SpecKind
+from reprocheck.model.patterns import lazy
 from reprocheck.parsing.versions import has_variable, is_commit, simple_clauses
 
 VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
@@ -56,7 +57,7 @@ def _name_from_url(url: str) -> str:
     return re.sub(r"\.git$", "", tail)
 
 
-_PIP_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
+_PIP_ENV_VAR = lazy(r"\$\{[A-Z0-9_]+\}")
 _VCS = ("git", "hg", "svn", "bzr")
 _VCS_TRANSPORTS = ("http", "https", "ssh", "git", "file", "svn", "sftp", "ftp", "lp", "static-http")
 _URL_SCHEMES = frozenset({"http", "https", "file", "ftp", *_VCS, *(f"{v}+{t}" for v in _VCS for t in _VCS_TRANSPORTS)})

@@ -15,6 +15,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import SHELLS, Redirect, ShellCommand, basename
 
 
@@ -53,14 +54,14 @@ _OPERATORS = (
 )
 _REDIRECTS = frozenset({"<", ">", ">>", "<<", "<<-", "<<<", "<&", ">&", "&>", "&>>", ">|", "<>"})
 _SEPARATORS = frozenset({"&&", "||", ";", "&", ";;", ";&", ";;&", "\n"})
-_PLAIN = re.compile(r"[^\s'\"\\$`<>|&;()]+")
+_PLAIN = lazy(r"[^\s'\"\\$`<>|&;()]+")
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _OPERATOR = re.compile("|".join(re.escape(op) for op in _OPERATORS))  # longest first, as listed
 # A word of plain characters that ends where a word ends: at a blank, a newline, an operator (but not at
 # `<(`/`>(`, which continue a word) or the end. Anything else takes the character-by-character path.
 _SIMPLE_WORD = re.compile(r"""[ \t\r\f\v]*([^\s'"\\$`<>|&;()#][^\s'"\\$`<>|&;()]*)(?=[\s|&;)]|[<>](?!\()|$)""")
 _OP_START = frozenset("<>|&;()")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?$")
+_ASSIGNMENT = lazy(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?$")
 _SKIP_WORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
 _END_WORDS = frozenset({"fi", "done", "esac", "}"})
 
@@ -331,7 +332,7 @@ def _read_heredocs(src: str, i: int, pending: list[_Heredoc]) -> int:
 
 # ---------------------------------------------------------------------------------------------- expansion
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=+?])(.*))?", re.DOTALL)
 _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "e": "\x1b"}
 

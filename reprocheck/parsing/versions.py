@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+from reprocheck.model.patterns import lazy
+
+COMMIT = lazy(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _RELEASE = re.compile(r"\d+(?:\.\d+)*")
 _CLAUSE = re.compile(r"\s*(~=|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+)*)\s*")
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
+from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
@@ -15,14 +16,14 @@ N = TypeVar("N")
 Check = Callable[[Any, "RuleContext"], Iterable[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class Rule:
     meta: RuleMeta
     on: tuple[type, ...]  # empty for rules checked outside the static engine (runtime, meta)
     check: Check | None
 
 
-@dataclass(frozen=True, slots=True)
+@valueclass(slots=True)
 class RuleContext:
     """What a check may use besides its node: where it is, the whole file, and the run's options."""
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import SHELLS, ShellCommand, basename, is_shell_or_interpreter
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable, is_commit
@@ -29,8 +30,8 @@ _SUMS = frozenset(
     }
 )
 _COMPARE = frozenset({"grep", "cmp", "diff", "test", "[", "[["})
-_URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
-_GIT_URL = re.compile(r"^(git@|git://|ssh://)|\.git(#|$)|^https?://[^#]*\.git(#|$)")
+_URL = lazy(r"^(https?|ftp)://", re.IGNORECASE)
+_GIT_URL = lazy(r"^(git@|git://|ssh://)|\.git(#|$)|^https?://[^#]*\.git(#|$)")
 
 
 def is_download(cmd: ShellCommand) -> bool:
@@ -303,8 +304,8 @@ def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterat
             )
 
 
-_HUB_CALL = re.compile(r"\b(snapshot_download|hf_hub_download|from_pretrained)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
-_REVISION_ARG = re.compile(r"""revision\s*=\s*['"]([^'"]+)['"]""")
+_HUB_CALL = lazy(r"\b(snapshot_download|hf_hub_download|from_pretrained)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
+_REVISION_ARG = lazy(r"""revision\s*=\s*['"]([^'"]+)['"]""")
 _HF_CLI = frozenset({"huggingface-cli", "hf"})
 _HF = OptionSpec(
     with_arg=frozenset(

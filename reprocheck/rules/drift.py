@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -123,6 +122,7 @@ def poetry_content_hashes(pyproject: Mapping[str, Any]) -> set[str]:
     """poetry's content-hash of a pyproject, for Poetry >= 2.3 and for the versions before dependency
     groups counted (either matches a fresh lock)."""
     import hashlib
+    import json
 
     legacy = ("dependencies", "source", "extras", "dev-dependencies")
     relevant_keys = (*legacy, "group")
@@ -163,6 +163,7 @@ def pipfile_hashes(pipfile: Mapping[str, Any], lock_sources: Any = None) -> set[
     canonicalises package names first. A Pipfile without ``[[source]]`` is hashed with the default source
     pipenv used, which the lock records in ``_meta.sources``."""
     import hashlib
+    import json
 
     out: set[str] = set()
     for canon in (False, True):

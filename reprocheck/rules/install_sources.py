@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from reprocheck.model.deps import DependencyFile
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, KeyValueInstruction, RunInstruction
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import InstallCommand
+from reprocheck.model.patterns import lazy
 from reprocheck.rules._api import RuleContext, rule
 
 _EXTRA_INDEX_ENV = frozenset({"PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"})
@@ -180,7 +180,7 @@ _RESOLVERS: dict[str, frozenset[str]] = {
     "pip-tools": frozenset({"compile"}),
     "conda-lock": frozenset({"lock"}),
 }
-_CHECK_ONLY = re.compile(r"--(check|locked|dry-run)$")
+_CHECK_ONLY = lazy(r"--(check|locked|dry-run)$")
 
 
 @rule(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable
@@ -37,7 +38,7 @@ _CONDA = OptionSpec(
     ),
     aliases={"-n": "--name", "-p": "--prefix", "-c": "--channel", "-f": "--file", "-y": "--yes"},
 )
-_SPEC = re.compile(r"(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<rest>.*)")
+_SPEC = lazy(r"(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<rest>.*)")
 _RANGE_CHARS = frozenset("*<>|,!~")
 
 

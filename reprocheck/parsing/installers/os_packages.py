@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable
@@ -108,7 +109,7 @@ _RPM_UPGRADES = frozenset(
     {"update", "upgrade", "distro-sync", "distrosync", "dsync", "update-minimal", "upgrade-minimal"}
 )
 _RPM_INSTALLS = frozenset({"install", "in", "localinstall", "reinstall", "groupinstall"})
-_RPM_VERSION = re.compile(r"-(\d+:)?\d+(\.[0-9A-Za-z_+~^]+)+(-[0-9A-Za-z_.+~^]+)?(\.(noarch|x86_64|aarch64|i686))?$")
+_RPM_VERSION = lazy(r"-(\d+:)?\d+(\.[0-9A-Za-z_+~^]+)+(-[0-9A-Za-z_.+~^]+)?(\.(noarch|x86_64|aarch64|i686))?$")
 
 
 def _spec(raw: str, pinned: bool, name: str, version: str | None, reason: str) -> PackageSpec:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
+from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import ShellCommand
 from reprocheck.parsing.installers._options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable, is_commit
@@ -36,7 +37,7 @@ _NPM = OptionSpec(
 _NPM_INSTALL = frozenset(
     {"install", "i", "add", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall"}
 )
-_SEMVER_EXACT = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+_SEMVER_EXACT = lazy(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
 
 
 def judge_npm_spec(raw: str) -> PackageSpec:
