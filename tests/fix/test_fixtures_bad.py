@@ -51,10 +51,11 @@ FILES = ("weights/reranker.bin", "weights/vocab.txt", "tool/install.sh", "wheels
 # the model hub's revision API (HF_ENDPOINT points fix at the stand-in): the commit `main` points at
 HUB_ANSWERS = {"sentence-transformers/all-MiniLM-L6-v2": "4015b57a143aec5156fd1444a017a32137a3fd0f"}
 REPOS = ("feature-kit", "tokenizer-utils", "detector", "model-utils")
-# Measured 2026-12-02: 18 of 41 findings removed (44%), 75% of those whose rule has a fix. The issue's 80%
-# is out of reach here: 15 findings have no fix that could exist (RC705 files missing from the context,
-# RC702/RC703/RC704 contradictions to resolve by hand, RC103/RC511/RC505/RC401), and 8 need tools or
-# inputs this machine lacks (conda, uv, poetry and pipenv locks; an image holding the apt packages).
+# Measured 2026-12-02 first: 18 of 41 findings removed (44%). Later the same day, with the Dockerfile-side,
+# lock-tool, model-revision (RC505) and archive-URL (RC604) fixes: 32 of 41 (78%), 91% of those whose rule
+# has a fix. Left: RC705 x3 (files missing from the context), RC606 and RC401 (conda's solver), RC103 and
+# RC511 (left with why), and RC602 in url-and-vcs-in-lock (pip cannot hash its git entry, so the file cannot
+# be fully hashed while that entry is in it).
 FLOOR_ALL, FLOOR_FIXABLE = 0.4, 0.7
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,36 @@ def test_a_failed_download_or_offline_leaves_the_file_and_says_why(www, make_pro
         assert (project / "requirements.txt").read_text() == requirements
         hints = [f["hint"] for f in json.loads(r.out)["findings"] if f["rule"] == "RC604"]
         assert len(hints) == 1 and why in hints[0], hints
+
+
+def test_pip_checks_the_fragment_and_still_installs_the_unhashed_entries(tmp_path: Path, make_project):
+    """The fragment form is only worth writing if pip checks it and keeps the file out of hash-checking mode."""
+    import subprocess
+    import sys
+
+    from tests.support.wheels import make_wheel
+
+    www, dists = tmp_path / "www", tmp_path / "dists"
+    www.mkdir()
+    dists.mkdir()
+    wheel = make_wheel(www, "tokenizer-lite", "0.3.1")
+    make_wheel(dists, "six", "1.16.0")
+    with serve(www) as url:
+        requirements = f"six==1.16.0\n{url}/{wheel.name}\n"
+        project = _project(make_project, requirements)
+        assert run_cli("fix", "--isolated", "--unsafe-fixes", "--select", "RC604", ".", cwd=project).code == 0
+        assert "#sha256=" in (project / "requirements.txt").read_text()
+
+        def download() -> subprocess.CompletedProcess[str]:
+            out = tmp_path / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-index", "--find-links"]
+            command += [str(dists), "--no-cache-dir", "-d", str(out), "-r", "requirements.txt"]
+            env = {"PATH": "/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null", "HOME": str(tmp_path)}
+            return subprocess.run(command, cwd=project, capture_output=True, text=True, env=env, timeout=120)
+
+        ok = download()
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        wheel.write_bytes(wheel.read_bytes() + b"\0")  # the server now serves other bytes
+        changed = download()
+        assert changed.returncode != 0 and "HASHES" in changed.stderr, changed.stdout + changed.stderr
