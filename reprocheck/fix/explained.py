@@ -3,8 +3,6 @@
 - RC401 (conda/mamba/micromamba install unpinned): the versions come from the conda solver or from an image
   that holds the environment; reprocheck runs no conda, and ``--from-image`` reads pip, dpkg and apk
   databases only.
-- RC505 (model download without revision): the commit of a model repository's branch is known only to the
-  model hub; fix does not query it.
 """
 
 from __future__ import annotations
@@ -20,10 +18,6 @@ REASONS = {
         "conda versions come from the conda solver or an image holding the environment, and fix has neither "
         "(--from-image reads pip, dpkg and apk only): pin name==version=build from `micromamba list` in the "
         "built image, or install a conda-lock file"
-    ),
-    "RC505": (
-        "only the model hub knows the commit the branch points at, and fix does not ask it: add "
-        "--revision <commit> from the model's commit history (huggingface_hub: model_info(repo).sha)"
     ),
 }
 

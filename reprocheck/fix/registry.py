@@ -15,6 +15,7 @@ from .lock_overrides import FIXER as LOCK_OVERRIDES
 from .lock_platform import FIXER as LOCK_PLATFORM
 from .lock_python import FIXER as LOCK_PYTHON
 from .lock_tools import FIXER as LOCK_TOOLS
+from .models import FIXER as MODELS
 from .os_packages import FIXER as OS_PACKAGES
 from .pip_pins import FIXER as PIP_PINS
 from .pipelines import FIXER as PIPELINES
@@ -27,6 +28,7 @@ FIXERS: tuple[Fixer, ...] = (
     VCS,
     OS_PACKAGES,
     DOWNLOADS,
+    MODELS,
     PIPELINES,
     LOCK_FLAGS,
     LOCK_TOOLS,

@@ -1,19 +1,25 @@
-"""The two network look-ups of the download fixes: one download to hash, one ``git ls-remote``.
-Both refuse with ``--offline``; failures become reasons, never exceptions out of fix."""
+"""The network look-ups of the download fixes: one download to hash, one ``git ls-remote``, one question to
+the model hub's API. All refuse with ``--offline``; failures become reasons, never exceptions out of fix."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
 import urllib.error
 import urllib.request
+from typing import IO, Any
+from urllib.parse import quote, urlsplit
 
 from ._api import FixContext
 from .oci import LookupFailed
 
 MAX_DOWNLOAD = 2 * 1024**3
+MAX_HUB_ANSWER = 64 * 1024**2  # the revision answer lists every file of the repository
+HUB = "https://huggingface.co"  # huggingface_hub's default; HF_ENDPOINT (its own variable) overrides it
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _SHA = re.compile(r"^([0-9a-f]{40}|[0-9a-f]{64})\t(\S+)$")
 
 
@@ -76,6 +82,68 @@ def ls_remote(ctx: FixContext, url: str, ref: str | None) -> str:
         return LookupFailed(f"{url} has no branch or tag `{ref}`" if ref else f"{url} has no HEAD")
 
     found = ctx.cached(("ls-remote", url, ref or ""), run)
+    if isinstance(found, LookupFailed):
+        raise found
+    return str(found)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class _TokenOnlyToEndpoint(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, sending the token again only to the hub's own origin (urllib's default handler
+    would forward an Authorization header to any host a redirect names)."""
+
+    def __init__(self, endpoint: str, token: str) -> None:
+        self.endpoint = _origin(endpoint)
+        self.token = token
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and self.token and _origin(new.full_url) == self.endpoint:
+            new.add_unredirected_header("Authorization", f"Bearer {self.token}")
+        return new
+
+
+def hub_commit(ctx: FixContext, repo: str, ref: str) -> str:
+    """The commit the branch or tag ``ref`` of the model repository ``repo`` points at now, from the hub's API
+    (``HF_ENDPOINT``, else huggingface.co; ``HF_TOKEN`` sent to that endpoint only). Raises LookupFailed."""
+    if ctx.options.offline:
+        raise LookupFailed("the commit needs the model hub's API, and --offline forbids it")
+    endpoint = (os.environ.get("HF_ENDPOINT") or HUB).rstrip("/")
+    if not endpoint.lower().startswith(("https://", "http://")):
+        raise LookupFailed(f"HF_ENDPOINT `{endpoint}` is not an http(s) URL")
+    url = f"{endpoint}/api/models/{quote(repo, safe='/')}/revision/{quote(ref, safe='')}"
+    token = os.environ.get("HF_TOKEN", "").strip()
+
+    def run() -> str | LookupFailed:
+        request = urllib.request.Request(url, headers={"User-Agent": "reprocheck-fix", "Accept": "application/json"})
+        if token:
+            request.add_unredirected_header("Authorization", f"Bearer {token}")
+        opener = urllib.request.build_opener(_TokenOnlyToEndpoint(endpoint, token))
+        try:
+            with opener.open(request, timeout=ctx.options.timeout) as response:
+                body = response.read(MAX_HUB_ANSWER + 1)
+        except urllib.error.HTTPError as exc:
+            why = {401: " (a private or gated model? set HF_TOKEN)", 404: " (no such model or revision)"}
+            return LookupFailed(f"{endpoint} answered HTTP {exc.code} for {repo}@{ref}{why.get(exc.code, '')}")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return LookupFailed(f"cannot ask {endpoint} for {repo}@{ref}: {getattr(exc, 'reason', exc)}")
+        if len(body) > MAX_HUB_ANSWER:
+            return LookupFailed(f"{endpoint}'s answer for {repo}@{ref} is larger than 64 MiB")
+        try:
+            sha = json.loads(body).get("sha")
+        except (ValueError, AttributeError):
+            sha = None
+        if not isinstance(sha, str) or not _COMMIT.match(sha):
+            return LookupFailed(f'{endpoint}\'s answer for {repo}@{ref} names no commit ("sha")')
+        return sha
+
+    found = ctx.cached(("hub", endpoint, repo, ref), run)
     if isinstance(found, LookupFailed):
         raise found
     return str(found)

@@ -1,6 +1,6 @@
 """RC302/RC604: a pip VCS requirement (``git+https://host/o/r.git@main``), in a RUN or in a requirements
 file, gets the full commit its ref (or the default branch) has now, from ``git ls-remote``. Unsafe: the
-commit is today's."""
+commit is today's. An archive URL in a requirements file gets its sha256 (url_hashes.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from ._api import FixContext, Fixer, FixKind, Outcome, Target
 from .edits import Edit
 from .oci import LookupFailed
 from .remote import ls_remote
+from .url_hashes import hash_url_entry
 
 _GIT = re.compile(r"git\+[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"#]+")
 
@@ -58,8 +59,8 @@ def fix_vcs(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Out
             m = _GIT.search(text.split(" #", 1)[0])
             if m:
                 _pin(ctx, target, f.location.line, m.start(), m.group(0), "RC604", f, out)
-            else:
-                out.fail(f, "a URL entry needs its --hash, and pip wants one on every entry: compile a hashed lock")
+            elif not hash_url_entry(ctx, target, f, out):
+                out.fail(f, "fix hashes http(s) URLs only: add --hash=sha256:<hex> by hand, or compile a hashed lock")
         return out
     flagged = {f.location.line: f for f in findings if f.rule == "RC302"}
     for ins in target.dockerfile.instructions:
