@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._api import Fixer, FixKind
 from .base_args import FIXER as BASE_ARGS
 from .conda_pip import FIXER as CONDA_PIP
+from .dockerignore import FIXER as DOCKERIGNORE
 from .downloads import FIXER as DOWNLOADS
 from .explained import FIXER as EXPLAINED
 from .images import FIXER as IMAGES
@@ -39,6 +40,7 @@ FIXERS: tuple[Fixer, ...] = (
     INDEX_URLS,
     BASE_ARGS,
     EXPLAINED,
+    DOCKERIGNORE,
 )
 
 

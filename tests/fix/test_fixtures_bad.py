@@ -52,11 +52,12 @@ FILES = ("weights/reranker.bin", "weights/vocab.txt", "tool/install.sh", "wheels
 HUB_ANSWERS = {"sentence-transformers/all-MiniLM-L6-v2": "4015b57a143aec5156fd1444a017a32137a3fd0f"}
 REPOS = ("feature-kit", "tokenizer-utils", "detector", "model-utils")
 # Measured 2026-12-02 first: 18 of 41 findings removed (44%). Later the same day, with the Dockerfile-side,
-# lock-tool, model-revision (RC505) and archive-URL (RC604) fixes: 32 of 41 (78%), 91% of those whose rule
-# has a fix. Left: RC705 x3 (files missing from the context), RC606 and RC401 (conda's solver), RC103 and
-# RC511 (left with why), and RC602 in url-and-vcs-in-lock (pip cannot hash its git entry, so the file cannot
-# be fully hashed while that entry is in it).
-FLOOR_ALL, FLOOR_FIXABLE = 0.4, 0.7
+# lock-tool, model-revision (RC505), archive-URL (RC604) and .dockerignore-exception (RC705) fixes: 33 of 41
+# (80%), 87% of those whose rule has a fix. Left: RC705 x2 (files missing from the context), RC606 and RC401
+# (conda's solver), RC103 and RC511 (left with why), and RC602 in url-and-vcs-in-lock (pip cannot hash its git
+# entry, so the file cannot be fully hashed while that entry is in it). The issue's bar is 80% of all; when the
+# Debian mirror cannot be reached (no image with the apt packages), RC201 is counted out of both sides.
+FLOOR_ALL, FLOOR_FIXABLE = 0.8, 0.85
 
 
 @dataclass(frozen=True)
@@ -241,10 +242,12 @@ def test_fix_removes_most_findings_of_the_bad_fixtures_and_a_second_run_changes_
             env=env,
         )
         assert again.out == "", f"{fixture.name}: a second fix still changes\n{again.out}"
-        before_all += len(original)
-        after_all += len(left)
-        before_fixable += sum(f[0] in fixable for f in original)
-        after_fixable += sum(f[0] in fixable for f in left)
+        # without an image holding the apt packages RC201 has nothing to be fixed from: counted out, and said
+        counted = (lambda fs: [f for f in fs if f[0] != "RC201"]) if hosts.apt_missing else list
+        before_all += len(counted(original))
+        after_all += len(counted(left))
+        before_fixable += sum(f[0] in fixable for f in counted(original))
+        after_fixable += sum(f[0] in fixable for f in counted(left))
         table.append(f"{fixture.name}: {len(original)} -> {len(left)} {sorted({f[0] for f in left})}")
     removed_all = 1 - after_all / before_all
     removed_fixable = 1 - after_fixable / before_fixable
