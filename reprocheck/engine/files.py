@@ -85,12 +85,20 @@ def is_link(path: Path) -> bool:
         return False
 
 
+def outside(path: Path, root: Path | None) -> Unreadable | None:
+    """Why ``read_file`` refuses ``path`` before opening it (it leaves ``root``), or None."""
+    if root is None or within(path, root):
+        return None
+    if _inside(os.path.abspath(path), os.path.abspath(root)):
+        return Unreadable("a link to a file outside the linted directory: not followed")
+    return Unreadable("outside the linted directory (and its repository): not read")
+
+
 def read_file(path: Path, root: Path | None = None, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes | Unreadable:
     """The bytes of a regular file of at most ``limit`` bytes inside ``root`` (when given), else why not."""
-    if root is not None and not within(path, root):
-        if _inside(os.path.abspath(path), os.path.abspath(root)):
-            return Unreadable("a link to a file outside the linted directory: not followed")
-        return Unreadable("outside the linted directory (and its repository): not read")
+    refused = outside(path, root)
+    if refused is not None:
+        return refused
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

@@ -25,7 +25,7 @@ from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
 
 from .config import Config, find_config, load_config
 from .deps import follow_includes, lock_pairs
-from .discover import FileKind, Target, discover
+from .discover import FileKind, Target, discover, shown_roots
 from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, read_file
 from .pragmas import Pragmas, collect, collect_inline
 from .project import DepLoader, build_project
@@ -233,12 +233,19 @@ def _finish(findings: list[Finding], texts: Mapping[str, str], options: LintOpti
 class _Run:
     """One lint run: Dockerfiles with their projects, then every dependency file met on the way."""
 
-    def __init__(self, options: LintOptions, dispatcher: Dispatcher, rule_options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        options: LintOptions,
+        dispatcher: Dispatcher,
+        rule_options: dict[str, Any],
+        roots: Sequence[tuple[Path, str]] = (),
+    ) -> None:
         self.options = options
         self.dispatcher = dispatcher
         self.rule_options = rule_options
         self.limit = int(rule_options.get("max-file-size") or DEFAULT_MAX_FILE_SIZE)
-        self.loader = DepLoader(self.limit)
+        self.roots = roots  # the directories linted, to name dependency files as discovery does
+        self.loader = DepLoader(self.limit, roots)
         self.templates: list[str] = []
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
@@ -487,7 +494,7 @@ def _lint_group(
         "max-file-size": config.max_file_size,
         **options.extra,
     }
-    run = _Run(options, dispatcher, rule_options)
+    run = _Run(options, dispatcher, rule_options, shown_roots(targets))
     from .parallel import lint_targets, workers_for  # many Dockerfiles: several processes, same report
 
     workers = workers_for(targets, options.stdin) if projects is None else 1
