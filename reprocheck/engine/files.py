@@ -45,10 +45,28 @@ def within(path: Path, root: Path | None) -> bool:
     """Whether ``path``, links resolved, stays inside ``root`` (resolved); True when there is no root."""
     if root is None:
         return True
-    target, base = real(path), real(root)
+    target, base = real(path), _real_root(root)
     if target is None or base is None:
         return False
     return target == base or base in target.parents
+
+
+# The trees files are read in are few (the linted directories, build contexts) and each file read resolves
+# its own; a tree's resolution is kept for the run (``forget_roots`` at its start), ~2% of a corpus lint.
+_ROOTS: dict[Path, Path | None] = {}
+
+
+def _real_root(root: Path) -> Path | None:
+    if root not in _ROOTS:
+        if len(_ROOTS) > 4096:
+            _ROOTS.clear()
+        _ROOTS[root] = real(root)
+    return _ROOTS[root]
+
+
+def forget_roots() -> None:
+    """Resolve the trees again from now on (a lint run starts: links may have changed since the last)."""
+    _ROOTS.clear()
 
 
 def _inside(path: str, base: str) -> bool:

@@ -27,7 +27,7 @@ from reprocheck.rules import ALL_RULES, META, Rule, RuleContext
 from .config import Config, find_config, load_config
 from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover, shown_roots
-from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, read_file
+from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, forget_roots, read_file
 from .pragmas import Pragmas, collect, collect_inline
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
@@ -402,6 +402,7 @@ def lint_paths(
     paths give the same result from any working directory."""
     options = options or LintOptions()
     paths = list(paths or ["."])
+    forget_roots()
     whole_tree = all(os.path.isdir(p) for p in paths)  # a partial run proves no per-file-ignores entry unused
     groups: list[tuple[Config, list[str], list[Target]]] = []
     if options.isolated or options.config:
