@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -153,10 +153,21 @@ class _RecordingLoader(DepLoader):
 # ---- the claims
 
 
-def _claim(token: tuple[int, int], front: bool) -> int | None:
-    """The next chunk from the front (this process) or the back (a worker); None when they have met."""
+class _Abandoned(Exception):
+    """The token did not come back: the process holding it is gone."""
+
+
+def _claim(token: tuple[int, int], front: bool, others_alive: Callable[[], bool]) -> int | None:
+    """The next chunk from the front (this process) or the back (a worker); None when they have met.
+    Waiting for the token, each second: is the process that may hold it still there (a worker killed while
+    holding it, or a parent killed, must not leave the others waiting forever)?"""
+    import select
+
     r, w = token
-    state = os.read(r, 8)  # blocks while another process holds the token
+    while not select.select([r], [], [], 1.0)[0]:
+        if not others_alive():
+            raise _Abandoned
+    state = os.read(r, 8)  # blocks (briefly) if another process took the token first
     lo, hi = int.from_bytes(state[:4], "big"), int.from_bytes(state[4:], "big")
     if lo >= hi:
         os.write(w, state)
@@ -189,7 +200,8 @@ def _work(template: _Run, targets: list[Target], chunks: list[range], token: tup
     run = _Run(template.options, template.dispatcher, template.rule_options, template.roots)
     loader = _RecordingLoader(run.limit, run.roots, seeds)
     run.loader = loader
-    while (k := _claim(token, front=False)) is not None:
+    parent = os.getppid()
+    while (k := _claim(token, False, lambda: os.getppid() == parent)) is not None:
         linted = []
         for i in chunks[k]:
             loader.requests, run.findings, run.texts, run.templates = [], [], {}, []
@@ -217,6 +229,13 @@ class _Worker:
     buffer: bytearray = field(default_factory=bytearray)
     linted: list[_Linted] = field(default_factory=list)
     parsed: dict[Path, _Parsed] = field(default_factory=dict)
+
+    def running(self) -> bool:
+        """Whether the worker has not exited (reaped here if it has)."""
+        if self.pid and os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+            return True
+        self.pid = 0
+        return False
 
     def drain(self, wait: bool = False) -> None:
         """Read what the worker has written (until it exits, with ``wait``) and unpickle whole frames."""
@@ -293,16 +312,23 @@ def lint_targets(run: _Run, targets: Sequence[Target], workers: int) -> None:
         finally:
             gc.unfreeze()
         front = 0
-        while (k := _claim(token, front=True)) is not None:
-            for i in chunks[k]:
-                run.target(targets[i])
-            front = k + 1
+        try:
+            while (k := _claim(token, True, lambda: all(w.running() for w in forked))) is not None:
+                for i in chunks[k]:
+                    run.target(targets[i])
+                front = k + 1
+                for worker in forked:
+                    worker.drain()
+        except _Abandoned:  # a worker died holding the token: the others stop here, the rest is linted here
             for worker in forked:
-                worker.drain()
+                if worker.pid:
+                    _stop(worker.pid)
+                    worker.pid = 0
         for worker in forked:
             worker.drain(wait=True)
-            os.waitpid(worker.pid, 0)
-            worker.pid = 0
+            if worker.pid:
+                os.waitpid(worker.pid, 0)
+                worker.pid = 0
     finally:
         for worker in forked:
             if worker.pid:

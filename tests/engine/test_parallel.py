@@ -100,10 +100,10 @@ def _split_after_first_chunk(monkeypatch: pytest.MonkeyPatch, parallel: Any) -> 
     claimed: list[int] = []
     original_claim, original_enter = parallel._claim, parallel._enter
 
-    def claim(token: tuple[int, int], front: bool) -> int | None:
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
         if front and os.getpid() == parent and claimed:
             return None
-        k: int | None = original_claim(token, front)
+        k: int | None = original_claim(token, front, alive)
         if front and k is not None:
             claimed.append(k)
         return k
@@ -172,8 +172,8 @@ def test_targets_of_a_worker_that_dies_are_linted_here(tmp_path, monkeypatch):
     sequential = _in_process(["."], "1", monkeypatch)
     original_claim = parallel._claim
 
-    def claim(token: tuple[int, int], front: bool) -> int | None:
-        k: int | None = original_claim(token, front)
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
+        k: int | None = original_claim(token, front, alive)
         if not front and k is not None and k % 3 == 0:
             os._exit(1)  # a worker killed in the middle of its work, its last chunk unsent
         return k
@@ -199,3 +199,23 @@ def test_a_tree_given_by_absolute_path_names_each_file_once(tmp_path):
     relative = json.loads(_report(tmp_path, "1", "tree"))
     strip = [(f["rule"], f["path"].removeprefix(given), f["line"]) for f in report["findings"]]
     assert strip == [(f["rule"], f["path"].removeprefix("tree"), f["line"]) for f in relative["findings"]]
+
+
+def test_a_worker_killed_holding_the_token_leaves_its_work_here(tmp_path, monkeypatch):
+    """The token never comes back: the parent notices the dead worker, stops the others, lints the rest."""
+    from reprocheck.engine import parallel
+
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    sequential = _in_process(["."], "1", monkeypatch)
+    original_claim = parallel._claim
+
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
+        if not front:
+            os.read(token[0], 8)  # takes the token...
+            os._exit(1)  # ...and dies with it
+        k: int | None = original_claim(token, front, alive)
+        return k
+
+    monkeypatch.setattr(parallel, "_claim", claim)
+    assert _in_process(["."], "3", monkeypatch) == sequential
