@@ -41,8 +41,11 @@ from .project import DepLoader
 if TYPE_CHECKING:
     from .run import _Run
 
-# Below this many Dockerfiles a pool costs more than it saves; see CONTRIBUTING.md "Start-up and speed".
-MIN_DOCKERFILES = 64
+# Below this many Dockerfiles a pool saves little or nothing. Measured on subsets of the corpus (small
+# projects, with their dependency files; median of 5, CPU of the parent, which is the critical path on idle
+# cores, against the sequential run's): 16 Dockerfiles 327 vs 366 ms, 32: 407 vs 528 ms, 64: 473 vs 827 ms;
+# the pool costs ~60-100 ms of CPU more in all (fork, frames, a worker's first calls). See CONTRIBUTING.md.
+MIN_DOCKERFILES = 32
 MAX_WORKERS = 8
 CHUNK = 4  # targets per claim: small, so that the last chunk of the slower side is short
 
