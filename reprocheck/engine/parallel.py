@@ -23,7 +23,6 @@ unpickles) between its own chunks. A worker that fails leaves its targets to thi
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -257,7 +256,7 @@ class _Worker:
             size = int.from_bytes(self.buffer[:8], "big")
             if len(self.buffer) < 8 + size:
                 break
-            linted, parsed = pickle.loads(memoryview(self.buffer)[8 : 8 + size])
+            linted, parsed = pickle.loads(self.buffer[8 : 8 + size])  # a copy: no view holds the buffer
             del self.buffer[: 8 + size]
             self.linted.extend(linted)
             self.parsed.update(parsed)
@@ -306,17 +305,14 @@ def lint_targets(run: _Run, targets: Sequence[Target], workers: int) -> None:
     os.write(w, (0).to_bytes(4, "big") + len(chunks).to_bytes(4, "big"))
     forked: list[_Worker] = []
     try:
-        gc.freeze()  # a worker's collections would otherwise walk (and so copy) every inherited object
-        try:
-            for _ in range(workers - 1):
-                worker = _fork(run, targets, chunks, token)
-                if worker is not None:
-                    forked.append(worker)
-        finally:
-            gc.unfreeze()
+        # the collector is off (run.py): a worker does not walk, and so copy, the pages it inherits
+        for _ in range(workers - 1):
+            worker = _fork(run, targets, chunks, token)
+            if worker is not None:
+                forked.append(worker)
         front = 0
         try:
-            while (k := _claim(token, True, lambda: all(w.running() for w in forked))) is not None:
+            while (k := _claim(token, True, lambda: all(x.running() for x in forked))) is not None:
                 for i in chunks[k]:
                     run.target(targets[i])
                 front = k + 1
