@@ -125,3 +125,18 @@ def test_crlf_and_edge_files_lint_like_their_lf_twins(where: str):
     a = [(f.rule, f.location.line) for f in lint_text(data.decode())]
     b = [(f.rule, f.location.line) for f in lint_text(data.replace(b"\r\n", b"\n").decode())]
     assert a == b and a
+
+
+def test_corpus_report_is_the_same_on_one_or_two_processes(corpus, monkeypatch, tmp_path):
+    """The whole corpus, named by its absolute path from another directory (where a file's name once
+    depended on who loaded it first): the process pool gives the sequential report, byte for byte."""
+    from reprocheck.report import renderer
+
+    root = corpus[0]
+    monkeypatch.chdir(tmp_path)
+    reports = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("REPROCHECK_WORKERS", workers)
+        reports.append(renderer("json")(lint_paths([str(root)], LintOptions(isolated=True))))
+    assert '"findings": [' in reports[0]
+    assert reports[1] == reports[0]

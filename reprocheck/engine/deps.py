@@ -11,7 +11,7 @@ from reprocheck.model.deps import DependencyFile, DepKind, LockPair
 from reprocheck.parsing.depfiles import dep_kind_of
 
 from . import files
-from .project import DepLoader, display
+from .project import DepLoader
 
 Guard = Callable[[Path, Callable[[], object]], None]
 
@@ -43,7 +43,7 @@ def _load_includes(loader: DepLoader, path: Path) -> None:
         if target is None or not files.exists(target) or files.is_dir(target):
             continue  # a missing include (or a directory) is pip's error at install time, not a file to lint
         kind = dep_kind_of(target.name) or (DepKind.REQUIREMENTS_IN if rel.endswith(".in") else DepKind.REQUIREMENTS)
-        loader.load(target, kind, shown=display(target), root=root if root is not None else path.parent)
+        loader.load(target, kind, shown=loader.name(target), root=root if root is not None else path.parent)
 
 
 def lock_pairs(loader: DepLoader, guard: Guard = _unguarded) -> list[LockPair]:
@@ -76,7 +76,7 @@ def _pair_of(loader: DepLoader, path: Path, pairs: list[LockPair]) -> None:
         if not files.exists(sp) or files.is_dir(sp) or files.real(sp) == path:
             continue
         kind = DepKind.REQUIREMENTS_IN if lock.kind is DepKind.REQUIREMENTS else None
-        source = loader.load(sp, kind, shown=display(sp), root=root if root is not None else path.parent)
+        source = loader.load(sp, kind, shown=loader.name(sp), root=root if root is not None else path.parent)
         if source is None:
             continue
         real = files.real(sp)

@@ -288,3 +288,14 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (), stdin_filename: 
         else:
             raise UsageError("no such file or directory", path=given)
     return out
+
+
+def shown_roots(targets: Sequence[Target]) -> list[tuple[Path, str]]:
+    """Each directory the targets were found under (resolved), with what discovery shows before the paths
+    of its files (``""`` for ``.``, ``tree/`` for ``tree``, ``/abs/tree/`` for ``/abs/tree``)."""
+    out: dict[Path, str] = {}
+    for t in targets:
+        if t.root is not None and t.fs_path is not None and t.root not in out:
+            rel = t.fs_path.relative_to(t.root).as_posix()
+            out[t.root] = t.path[: len(t.path) - len(rel)]
+    return list(out.items())

@@ -46,10 +46,28 @@ def within(path: Path, root: Path | None) -> bool:
     """Whether ``path``, links resolved, stays inside ``root`` (resolved); True when there is no root."""
     if root is None:
         return True
-    target, base = real(path), real(root)
+    target, base = real(path), _real_root(root)
     if target is None or base is None:
         return False
     return target == base or base in target.parents
+
+
+# The trees files are read in are few (the linted directories, build contexts) and each file read resolves
+# its own; a tree's resolution is kept for the run (``forget_roots`` at its start), ~2% of a corpus lint.
+_ROOTS: dict[Path, Path | None] = {}
+
+
+def _real_root(root: Path) -> Path | None:
+    if root not in _ROOTS:
+        if len(_ROOTS) > 4096:
+            _ROOTS.clear()
+        _ROOTS[root] = real(root)
+    return _ROOTS[root]
+
+
+def forget_roots() -> None:
+    """Resolve the trees again from now on (a lint run starts: links may have changed since the last)."""
+    _ROOTS.clear()
 
 
 def _inside(path: str, base: str) -> bool:
@@ -86,12 +104,20 @@ def is_link(path: Path) -> bool:
         return False
 
 
+def outside(path: Path, root: Path | None) -> Unreadable | None:
+    """Why ``read_file`` refuses ``path`` before opening it (it leaves ``root``), or None."""
+    if root is None or within(path, root):
+        return None
+    if _inside(os.path.abspath(path), os.path.abspath(root)):
+        return Unreadable("a link to a file outside the linted directory: not followed")
+    return Unreadable("outside the linted directory (and its repository): not read")
+
+
 def read_file(path: Path, root: Path | None = None, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes | Unreadable:
     """The bytes of a regular file of at most ``limit`` bytes inside ``root`` (when given), else why not."""
-    if root is not None and not within(path, root):
-        if _inside(os.path.abspath(path), os.path.abspath(root)):
-            return Unreadable("a link to a file outside the linted directory: not followed")
-        return Unreadable("outside the linted directory (and its repository): not read")
+    refused = outside(path, root)
+    if refused is not None:
+        return refused
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,14 +66,32 @@ class DepLoader:
 
     Each file is read as hostile input (``files.read_file``): within ``root`` (the tree it was found in:
     the linted directory, or a Dockerfile's build context), a regular file, at most ``limit`` bytes. A file
-    that cannot be read is remembered in ``unreadable`` (its shown name -> why), reported once by the run."""
+    that cannot be read is remembered in ``unreadable`` (its shown name -> why), reported once by the run.
 
-    def __init__(self, limit: int = DEFAULT_MAX_FILE_SIZE) -> None:
+    ``shown_roots`` (the directories given on the command line, resolved, each with the prefix discovery
+    shows before the paths of its files: ``discover.shown_roots``) name a file under them as discovery names
+    it, whoever loads it first: one file has one name in a report (``/abs/tree/requirements.txt``, not also
+    ``../../abs/tree/requirements.txt``), and the name does not depend on the order files are linted in."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_FILE_SIZE, shown_roots: Sequence[tuple[Path, str]] = ()) -> None:
         self.limit = limit
+        self.shown_roots = [(str(root).rstrip(os.sep) + os.sep, prefix) for root, prefix in shown_roots]
         self.files: dict[Path, DependencyFile] = {}
         self.roots: dict[Path, Path | None] = {}  # each loaded file -> the tree its links and includes stay in
         self.unreadable: dict[str, str] = {}
         self._data: dict[str, bytes] = {}
+
+    def name(self, path: Path) -> str:
+        """How findings show a file or directory: as discovery does under a directory given on the command
+        line, else relative to the working directory (``display``)."""
+        if self.shown_roots:
+            full = os.path.normpath(os.path.abspath(path))
+            for base, prefix in self.shown_roots:
+                if full.startswith(base):
+                    return prefix + full[len(base) :].replace(os.sep, "/")
+                if full + os.sep == base:  # the directory itself (a build context)
+                    return prefix.rstrip("/") or prefix or "."
+        return display(path)
 
     def load(
         self,
@@ -85,23 +103,31 @@ class DepLoader:
     ) -> DependencyFile | None:
         real = files.real(path)
         if real is None:
-            self.unreadable.setdefault(shown or display(path), "cannot read: the file name is too long")
+            self._unreadable(shown or self.name(path), "cannot read: the file name is too long")
             return None
         if real in self.files:
             return self.files[real]
-        name = shown or display(path)
+        return self._read(path, real, kind or guess_kind(path.name), shown or self.name(path), root, data)
+
+    def _read(
+        self, path: Path, real: Path, kind: DepKind, name: str, root: Path | None, data: bytes | None
+    ) -> DependencyFile | None:
+        """Read (unless ``data`` is given), parse as ``kind`` under ``name`` and keep a file not loaded yet."""
         if data is None:
             got = files.read_file(path, root, self.limit)
             if isinstance(got, files.Unreadable):
-                self.unreadable.setdefault(name, got.message)
+                self._unreadable(name, got.message)
                 return None
             data = got
-        parsed = parse_dependency_file(data, name, kind or guess_kind(path.name))
+        parsed = parse_dependency_file(data, name, kind)
         self.files[real] = parsed
         self.roots[real] = root
         if b"reprocheck" in data:
             self._data[name] = data
         return parsed
+
+    def _unreadable(self, name: str, message: str) -> None:
+        self.unreadable.setdefault(name, message)
 
     def texts(self) -> dict[str, str]:
         """Texts of the loaded files that mention reprocheck (the only ones that can hold a pragma)."""
@@ -391,7 +417,7 @@ def build_project(
                 for ref in _refs(inst, cwd)
             )
         stage_texts.setdefault(ins.stage, []).append(ins.script or " ".join(ins.argv))
-    return Project(df, display(context), known, tuple(copies), tuple(installed))
+    return Project(df, loader.name(context), known, tuple(copies), tuple(installed))
 
 
 def _root_stage(df: Dockerfile, index: int, memo: dict[int, Stage]) -> Stage | None:
@@ -479,7 +505,7 @@ def _resolve(
             and ignore.excluded_by(lock_rel) is None
         ):
             lock = loader.load(context / lock_rel, root=context)
-    return _replace(base, path=display(path), file=parsed, lock=lock)
+    return _replace(base, path=loader.name(path), file=parsed, lock=lock)
 
 
 def _replace(base: InstalledFile, **changes: object) -> InstalledFile:

@@ -83,6 +83,12 @@ def _matches_type(value: Any, schema: Any) -> bool:
     return False
 
 
+# Where a value is written, found only when an issue must be placed: an offset, or a table not located yet
+# (its key, looked for from where the enclosing table starts). Locating every table eagerly (every wheel of
+# a 100,000-entry lock) cost more than the rest of the check.
+Anchor = int | tuple[str, "Anchor"]
+
+
 class Checker:
     """Walks one document. ``locate(key, start)`` gives the offset of a key's text at or after ``start``
     (-1 when not found); ``line_of(offset)`` its line."""
@@ -93,7 +99,16 @@ class Checker:
         self.issues: list[ParseIssue] = []
         self._said: set[tuple[int, str]] = set()
 
-    def bad(self, key: str, schema: Any, start: int) -> None:
+    def _offset(self, at: Anchor) -> int:
+        if isinstance(at, int):
+            return at
+        key, outer = at
+        start = self._offset(outer)
+        here = self.locate(key, start)
+        return here if here >= 0 else start
+
+    def bad(self, key: str, schema: Any, at: Anchor) -> None:
+        start = self._offset(at)
         pos = self.locate(key, start) if key else -1
         line = self.line_of(pos if pos >= 0 else start)
         message = f"`{key}` must be {describe(schema)}" if key else f"the document must be {describe(schema)}"
@@ -103,31 +118,39 @@ class Checker:
 
     def check(self, value: Any, schema: Any, key: str = "", start: int = 0) -> tuple[bool, Any]:
         """(whether ``value`` has the shape, the value with its wrongly typed parts dropped)."""
+        return self._check(value, schema, key, start)
+
+    def _check(self, value: Any, schema: Any, key: str, at: Anchor) -> tuple[bool, Any]:
+        if isinstance(schema, type):  # a leaf, the most frequent case
+            if (schema is str and isinstance(value, str)) or _matches_type(value, schema):
+                return True, value
+            self.bad(key, schema, at)
+            return False, None
         if not _matches_type(value, schema):
-            self.bad(key, schema, start)
+            self.bad(key, schema, at)
             return False, None
         if isinstance(schema, OneOf):
             for option in schema.options:
                 if _matches_type(value, option):
-                    return self.check(value, option, key, start)
+                    return self._check(value, option, key, at)
         if isinstance(schema, list):
+            inner = schema[0]
             out = []
             for item in value:
-                if not _matches_type(item, schema[0]):
-                    self.bad(key, schema, start)  # "`wheels` must be a list of tables", not "a table"
+                if not _matches_type(item, inner):
+                    self.bad(key, schema, at)  # "`wheels` must be a list of tables", not "a table"
                     continue
-                ok, clean = self.check(item, schema[0], key, start)
+                ok, clean = self._check(item, inner, key, at)
                 if ok:
                     out.append(clean)
             return True, out
         if isinstance(schema, (Map, dict)) and key:
             # keys inside this table are looked for from where it starts, and reported there when not found
-            here = self.locate(key, start)
-            start = here if here >= 0 else start
+            at = (key, at)
         if isinstance(schema, Map):
             table: dict[str, Any] = {}
             for k, v in value.items():
-                ok, clean = self.check(v, schema.value, str(k), start)
+                ok, clean = self._check(v, schema.value, str(k), at)
                 if ok:
                     table[k] = clean
             return True, table
@@ -135,7 +158,7 @@ class Checker:
             table = {}
             for k, v in value.items():
                 if k in schema:
-                    ok, clean = self.check(v, schema[k], str(k), start)
+                    ok, clean = self._check(v, schema[k], str(k), at)
                     if ok:
                         table[k] = clean
                 else:

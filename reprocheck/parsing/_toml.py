@@ -44,6 +44,8 @@ def loads(text: str) -> tuple[dict[str, Any] | None, ParseIssue | None]:
 _KEY = re.compile(r"""^[ \t]*("[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+)[ \t]*=""", re.MULTILINE)
 _STRING = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'""")
 _HEADER = re.compile(r"^[ \t]*\[(\[?)([^\[\]\n]*)\]", re.MULTILINE)
+_BARE_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+_SEARCHES = 4  # keys looked for by a search before the text is indexed
 _HEADER_PART = re.compile(r"""[ \t]*("[^"]*"|'[^']*'|[^.\s"']+)[ \t]*(?:\.|$)""")
 
 
@@ -61,6 +63,7 @@ class LineFinder:
         self.text = text
         self._newlines = [m.start() for m in re.finditer("\n", text)]
         self._keys: dict[str, list[int]] | None = None
+        self._searches = 0
         self._strings: dict[str, list[int]] | None = None
         self._tables: dict[tuple[str, ...], int] | None = None
         self._arrays: dict[tuple[str, ...], list[int]] | None = None
@@ -118,7 +121,20 @@ class LineFinder:
 
     def key(self, name: str, start: int = 0) -> int:
         """Offset of the first ``name =`` assignment at or after ``start`` (bare or quoted key), or -1."""
+        if self._keys is None and self._searches < _SEARCHES and name and "'" not in name and '"' not in name:
+            # a lock asks for one or two keys (requires-python): a search, not an index of its 30,000 keys
+            self._searches += 1
+            return self._search_key(name, start)
         return _first_at(self._key_index().get(name), start)
+
+    def _search_key(self, name: str, start: int) -> int:
+        """What the index would give for ``name`` (no quote in it): a key is matched as ``_KEY`` matches
+        it, a quoted one with its quotes stripped."""
+        escaped = re.escape(name)
+        bare = f"|{escaped}" if _BARE_KEY.fullmatch(name) else ""
+        pattern = re.compile(rf"""^[ \t]*(?:"'*{escaped}'*"|'"*{escaped}"*'{bare})[ \t]*=""", re.MULTILINE)
+        m = pattern.search(self.text, max(start, 0))
+        return m.start() if m else -1
 
     def string(self, value: str, start: int = 0) -> int:
         """Offset of the first quoted occurrence of ``value`` at or after ``start``, or -1."""

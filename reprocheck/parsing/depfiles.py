@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from reprocheck.model.deps import DependencyFile, DepKind
@@ -66,6 +67,29 @@ _PARSERS: dict[DepKind, tuple[str, str]] = {
     DepKind.CONDA_ENV: ("conda_env", "parse_conda_env"),
     DepKind.CONDA_LOCK: ("conda_env", "parse_conda_lock"),
 }
+
+
+# What a parser imports on first need, beyond its own module (the costly third-party part).
+_FIRST_NEED: dict[DepKind, tuple[str, ...]] = {
+    DepKind.REQUIREMENTS: ("packaging.requirements", "pip_requirements_parser"),
+    DepKind.REQUIREMENTS_IN: ("packaging.requirements", "pip_requirements_parser"),
+    DepKind.PYPROJECT: ("tomli",),
+    DepKind.UV_LOCK: ("tomli",),
+    DepKind.POETRY_LOCK: ("tomli",),
+    DepKind.PIPFILE: ("tomli",),
+    DepKind.CONDA_ENV: ("yaml",),
+    DepKind.CONDA_LOCK: ("yaml",),
+}
+
+
+def preload_parsers(kinds: Iterable[DepKind]) -> None:
+    """Import now the parsers of these kinds and what they import on first need: a process about to fork
+    workers (``engine/parallel.py``) imports them once, not once per process."""
+    for kind in set(kinds):
+        _parser(kind)
+        for name in _FIRST_NEED.get(kind, ()):
+            with contextlib.suppress(ImportError):  # an optional accelerator (tomli) may be absent
+                importlib.import_module(name)
 
 
 def _parser(kind: DepKind) -> Callable[[str, str], DependencyFile]:

@@ -339,19 +339,21 @@ class _Vars:
     def view(self) -> _VarsView:
         """The names bound to a value now, as a read-only mapping that later bindings do not change."""
         if self._view is None or self._view.stamp != self.stamp:
-            self._view = _VarsView(self, self.stamp)
+            self._view = _VarsView(self.hist, self.stamp)
         return self._view
 
 
 class _VarsView(Mapping[str, str]):
-    __slots__ = ("stamp", "vars")
+    # the bindings' history, not the _Vars that caches this view: no reference cycle, so a parse leaves
+    # nothing for the garbage collector (the lint loop runs with it off)
+    __slots__ = ("hist", "stamp")
 
-    def __init__(self, vars: _Vars, stamp: int) -> None:
-        self.vars = vars
+    def __init__(self, hist: dict[str, tuple[list[int], list[str | None]]], stamp: int) -> None:
+        self.hist = hist
         self.stamp = stamp
 
     def _at(self, name: str) -> str | None:
-        entry = self.vars.hist.get(name)
+        entry = self.hist.get(name)
         if entry is None:
             return None
         stamps, values = entry
@@ -367,7 +369,7 @@ class _VarsView(Mapping[str, str]):
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name in self.vars.hist if self._at(name) is not None)
+        return (name for name in self.hist if self._at(name) is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

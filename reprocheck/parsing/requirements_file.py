@@ -81,7 +81,7 @@ def logical_lines(content: str) -> Iterator[tuple[int, str]]:
 
 
 def _strip_comment(number: int, line: str) -> tuple[int, str] | None:
-    m = _COMMENT.search(line)
+    m = _COMMENT.search(line) if "#" in line else None  # most lines have none: no regex over a hashed line
     text = (line[: m.start()] if m else line).strip()
     return (number, text) if text else None
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from reprocheck.engine.discover import discover
 from reprocheck.engine.parallel import MIN_DOCKERFILES, workers_for
@@ -88,29 +93,129 @@ def test_unreadable_and_broken_files_are_reported_alike(tmp_path):
     assert _report(tmp_path, "2", ".") == _report(tmp_path, "1", ".")
 
 
-def test_a_file_another_slice_loaded_first_is_linted_again_in_order(tmp_path, monkeypatch):
-    """One file per slice: the worker of b.dockerfile parses requirements.txt as pip's, the sequential run
-    as conda's (a.dockerfile loads it first); the parent must notice and lint b.dockerfile again."""
-    from reprocheck.engine import parallel
+def _split_after_first_chunk(monkeypatch: pytest.MonkeyPatch, parallel: Any) -> list[int]:
+    """One target per chunk; this process lints the first one only, the worker all the others (from the
+    back). Returns the list the indices of the targets linted again here will be added to."""
+    parent = os.getpid()
+    claimed: list[int] = []
+    original_claim, original_enter = parallel._claim, parallel._enter
+
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
+        if front and os.getpid() == parent and claimed:
+            return None
+        k: int | None = original_claim(token, front, alive)
+        if front and k is not None:
+            claimed.append(k)
+        return k
+
+    relinted: list[int] = []
+
+    def enter(loader: Any, linted: Any, parsed: Any) -> Any:
+        entered = original_enter(loader, linted, parsed)
+        if entered is None:
+            relinted.append(linted.at)
+        return entered
+
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    monkeypatch.setattr(parallel, "_claim", claim)
+    monkeypatch.setattr(parallel, "_enter", enter)
+    return relinted
+
+
+def _in_process(paths: list[str], workers: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from reprocheck.engine.run import LintOptions, lint_paths
     from reprocheck.report import renderer
 
+    monkeypatch.setenv("REPROCHECK_WORKERS", workers)
+    return renderer("json")(lint_paths(paths, LintOptions(isolated=True)))
+
+
+def test_a_file_the_worker_parsed_otherwise_is_linted_again_in_order(tmp_path, monkeypatch):
+    """This process lints a.dockerfile, which loads requirements.txt as conda's; the worker meets the file
+    first as a file named on the command line (pip's): its targets that use it are linted again here."""
+    from reprocheck.engine import parallel
+
     _tree(tmp_path)
     monkeypatch.chdir(tmp_path / "shared")
-    monkeypatch.setenv("REPROCHECK_WORKERS", "1")
-    options = LintOptions(isolated=True)
-    sequential = renderer("json")(lint_paths(["."], options))
-    relinted: list[int] = []
+    sequential = _in_process(["."], "1", monkeypatch)
+    relinted = _split_after_first_chunk(monkeypatch, parallel)
+    assert _in_process(["."], "2", monkeypatch) == sequential
+    assert relinted == [1, 2]  # b.dockerfile and requirements.txt: the case was met, not avoided
 
-    def consistent(result, i, loaded):
-        ok = original(result, i, loaded)
-        if not ok:
-            relinted.append(i)
-        return ok
 
-    original = parallel._consistent
-    monkeypatch.setattr(parallel, "_consistent", consistent)
-    monkeypatch.setattr(parallel, "_slices", lambda indices, workers: [[i] for i in indices])
-    monkeypatch.setenv("REPROCHECK_WORKERS", "2")
-    assert renderer("json")(lint_paths(["."], options)) == sequential
-    assert relinted  # the case was met, not avoided
+def test_a_file_refused_under_one_tree_and_read_under_another(tmp_path, monkeypatch):
+    """a/requirements.txt links to shared/reqs.txt: a/Dockerfile's build context refuses the link, the
+    tree linted reads it. The worker (which meets the files in another order) gave a/Dockerfile the file
+    from its cache: the sequential run would not have, so a/Dockerfile is linted again here."""
+    from reprocheck.engine import parallel
+
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / "Dockerfile").write_text("FROM python:3.11\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_text(PIP)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "reqs.txt").write_text("numpy>=1\n")
+    (tmp_path / "a" / "requirements.txt").symlink_to(tmp_path / "shared" / "reqs.txt")
+    monkeypatch.chdir(tmp_path)
+    sequential = _in_process(["."], "1", monkeypatch)
+    assert "a link to a file outside the linted directory" in sequential
+    relinted = _split_after_first_chunk(monkeypatch, parallel)
+    assert _in_process(["."], "2", monkeypatch) == sequential
+    assert 1 in relinted
+
+
+def test_targets_of_a_worker_that_dies_are_linted_here(tmp_path, monkeypatch):
+    from reprocheck.engine import parallel
+
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    sequential = _in_process(["."], "1", monkeypatch)
+    original_claim = parallel._claim
+
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
+        k: int | None = original_claim(token, front, alive)
+        if not front and k is not None and k % 3 == 0:
+            os._exit(1)  # a worker killed in the middle of its work, its last chunk unsent
+        return k
+
+    monkeypatch.setattr(parallel, "_claim", claim)
+    assert _in_process(["."], "3", monkeypatch) == sequential
+
+
+def test_a_tree_given_by_absolute_path_names_each_file_once(tmp_path):
+    """Dependency files are named as discovery names them, whoever loads them first: one name per file
+    (not also ``../..``-relative), so the report does not depend on who loads a file first."""
+    project = tmp_path / "tree" / "app"
+    project.mkdir(parents=True)
+    (project / "Dockerfile").write_text(PIP)
+    (project / "requirements.txt").write_text("numpy>=1\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    given = str(tmp_path / "tree")
+    report = json.loads(_report(elsewhere, "1", given))
+    assert sorted(report["files"]) == [f"{given}/app/Dockerfile", f"{given}/app/requirements.txt"]
+    assert {f["path"] for f in report["findings"]} <= set(report["files"])
+    assert any(f["path"] == f"{given}/app/requirements.txt" for f in report["findings"])
+    relative = json.loads(_report(tmp_path, "1", "tree"))
+    strip = [(f["rule"], f["path"].removeprefix(given), f["line"]) for f in report["findings"]]
+    assert strip == [(f["rule"], f["path"].removeprefix("tree"), f["line"]) for f in relative["findings"]]
+
+
+def test_a_worker_killed_holding_the_token_leaves_its_work_here(tmp_path, monkeypatch):
+    """The token never comes back: the parent notices the dead worker, stops the others, lints the rest."""
+    from reprocheck.engine import parallel
+
+    _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    sequential = _in_process(["."], "1", monkeypatch)
+    original_claim = parallel._claim
+
+    def claim(token: tuple[int, int], front: bool, alive: Any) -> int | None:
+        if not front:
+            os.read(token[0], 8)  # takes the token...
+            os._exit(1)  # ...and dies with it
+        k: int | None = original_claim(token, front, alive)
+        return k
+
+    monkeypatch.setattr(parallel, "_claim", claim)
+    assert _in_process(["."], "3", monkeypatch) == sequential
