@@ -39,10 +39,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``) the engine tests of a module stay in one worker, in order; the
-    static tests spread over all of them."""
+    static tests spread over all of them. The fresh-clone tests (half a minute of pip in one worker) go first,
+    so that the other workers share the rest meanwhile instead of waiting for them at the end."""
     for item in items:
         if item.get_closest_marker("engine") is not None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(f"engine:{item.nodeid.split('::', 1)[0]}"))
+    items.sort(key=lambda item: item.get_closest_marker("fresh_clone") is None)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
