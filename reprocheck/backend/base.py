@@ -61,6 +61,48 @@ class Sandbox:
     max_file: int | None = None  # RLIMIT_FSIZE: no file the process writes can grow past it (output files)
 
 
+def container_config(
+    image: str, argv: tuple[str, ...], sandbox: Sandbox, user: str, cpus: float, labels: Mapping[str, str]
+) -> dict[str, object]:
+    """The engine API's container-create body of a sandboxed run: the one definition of the sandbox, which
+    every backend sends as it is."""
+    host_config: dict[str, object] = {
+        "NetworkMode": "bridge" if sandbox.network else "none",
+        "ReadonlyRootfs": sandbox.read_only,
+        "Tmpfs": dict(sandbox.tmpfs),
+        "CapDrop": ["ALL"],
+        "SecurityOpt": ["no-new-privileges"],
+        "Privileged": False,
+        "IpcMode": "private",
+        "Memory": sandbox.memory,
+        "MemorySwap": sandbox.memory,
+        "NanoCpus": int(cpus * 1e9),
+        "PidsLimit": sandbox.pids,
+        "Mounts": [
+            {"Target": m.target, "Source": m.source, "Type": "bind", "ReadOnly": m.read_only} for m in sandbox.mounts
+        ],
+        # the output is streamed through an attach (bounded), never kept in an engine log file
+        "LogConfig": {"Type": "none", "Config": {}},
+    }
+    if sandbox.max_file:
+        host_config["Ulimits"] = [{"Name": "fsize", "Soft": sandbox.max_file, "Hard": sandbox.max_file}]
+    return {
+        "Image": image,
+        # argv is the whole command: the image's ENTRYPOINT must not prefix it
+        "Entrypoint": [argv[0]] if argv else None,
+        "Cmd": list(argv[1:]) if argv else None,
+        "User": user,
+        "WorkingDir": sandbox.workdir,
+        "Env": [f"{k}={v}" for k, v in sandbox.env.items()],
+        "Labels": {**sandbox.labels, **labels},
+        "Tty": False,
+        "OpenStdin": False,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "HostConfig": host_config,
+    }
+
+
 @dataclass(frozen=True)
 class BuildRequest:
     context: Path

@@ -31,6 +31,7 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
     SavedLayers,
+    container_config,
     project_id,
 )
 from reprocheck.backend.engine_api import (
@@ -187,42 +188,7 @@ class DockerApiBackend:
             )
         check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
-        host_config: dict[str, Any] = {
-            "NetworkMode": "bridge" if sandbox.network else "none",
-            "ReadonlyRootfs": sandbox.read_only,
-            "Tmpfs": dict(sandbox.tmpfs),
-            "CapDrop": ["ALL"],
-            "SecurityOpt": ["no-new-privileges"],
-            "Privileged": False,
-            "IpcMode": "private",
-            "Memory": sandbox.memory,
-            "MemorySwap": sandbox.memory,
-            "NanoCpus": int(self._cpus(sandbox.cpus) * 1e9),
-            "PidsLimit": sandbox.pids,
-            "Mounts": [
-                {"Target": m.target, "Source": m.source, "Type": "bind", "ReadOnly": m.read_only}
-                for m in sandbox.mounts
-            ],
-            # the output is streamed through an attach (bounded), never kept in an engine log file
-            "LogConfig": {"Type": "none", "Config": {}},
-        }
-        if sandbox.max_file:
-            host_config["Ulimits"] = [{"Name": "fsize", "Soft": sandbox.max_file, "Hard": sandbox.max_file}]
-        config: dict[str, Any] = {
-            "Image": image,
-            # argv is the whole command: the image's ENTRYPOINT must not prefix it
-            "Entrypoint": [argv[0]] if argv else None,
-            "Cmd": list(argv[1:]) if argv else None,
-            "User": user,
-            "WorkingDir": sandbox.workdir,
-            "Env": [f"{k}={v}" for k, v in sandbox.env.items()],
-            "Labels": {**sandbox.labels, **self.labels},
-            "Tty": False,
-            "OpenStdin": False,
-            "AttachStdout": True,
-            "AttachStderr": True,
-            "HostConfig": host_config,
-        }
+        config = container_config(image, argv, sandbox, user, self._cpus(sandbox.cpus), self.labels)
         container = str(self._call("POST", "/containers/create", body=config)["Id"])
         self.journal.created("container", container)
         started = time.monotonic()

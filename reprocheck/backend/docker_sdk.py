@@ -28,7 +28,7 @@ import docker
 import requests
 from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import CancellableStream, LogConfig, Mount, Ulimit
+from docker.types import CancellableStream
 
 from reprocheck.backend.base import (
     DIGEST_LABEL,
@@ -45,6 +45,7 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
     SavedLayers,
+    container_config,
     project_id,
 )
 from reprocheck.backend.engine_api import Chunks, check_mounts, engine_hint, image_info
@@ -295,37 +296,10 @@ class DockerBackend:
             )
         check_mounts(sandbox.mounts)
         user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
-        ulimits = [Ulimit(name="fsize", soft=sandbox.max_file, hard=sandbox.max_file)] if sandbox.max_file else None
         api = self.client.api
-        # the low-level calls: the model's create would inspect the container it just made (one more round trip)
-        host_config = api.create_host_config(
-            network_mode="bridge" if sandbox.network else "none",
-            read_only=sandbox.read_only,
-            tmpfs=dict(sandbox.tmpfs),
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            privileged=False,
-            ipc_mode="private",
-            mem_limit=sandbox.memory,
-            memswap_limit=sandbox.memory,
-            nano_cpus=int(self._cpus(sandbox.cpus) * 1e9),
-            pids_limit=sandbox.pids,
-            ulimits=ulimits,
-            mounts=[Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in sandbox.mounts],
-            # the output is streamed through an attach (bounded), never kept in an engine log file
-            log_config=LogConfig(type=LogConfig.types.NONE),
-        )
-        created = api.create_container(
-            image,
-            # argv is the whole command: the image's ENTRYPOINT must not prefix it
-            entrypoint=[argv[0]] if argv else None,
-            command=list(argv[1:]) if argv else None,
-            user=user,
-            working_dir=sandbox.workdir,
-            environment=dict(sandbox.env),
-            labels={**sandbox.labels, **self.labels},
-            host_config=host_config,
-        )
+        config = container_config(image, argv, sandbox, user, self._cpus(sandbox.cpus), self.labels)
+        # the low-level call: the model's create would inspect the container it just made (one more round trip)
+        created = api.create_container_from_config(config)
         container = self.client.containers.prepare_model({"Id": created["Id"]})
         self.journal.created("container", container.id)
         started = time.monotonic()
