@@ -69,7 +69,7 @@ def big_uv_lock(packages: int) -> str:
 def in_process_ms(path: Path, runs: int) -> float:
     code = (
         "import sys, time\n"
-        "from reprocheck.engine.run import LintOptions, lint_paths\n"
+        "from reprocheck.lint.run import LintOptions, lint_paths\n"
         "t = time.perf_counter()\n"
         "lint_paths([sys.argv[1]], LintOptions(isolated=True))\n"
         "print((time.perf_counter() - t) * 1000)\n"

@@ -28,10 +28,10 @@ CORPUS = next(
 )
 sys.path.insert(0, str(ROOT))
 
-from reprocheck.engine.discover import DOCKERFILE_NAME  # noqa: E402
-from reprocheck.engine.run import LintOptions, lint_paths  # noqa: E402
 from reprocheck.fix import FixOptions, fix_paths  # noqa: E402
 from reprocheck.fix import images as fix_images  # noqa: E402
+from reprocheck.lint.discover import DOCKERFILE_NAME  # noqa: E402
+from reprocheck.lint.run import LintOptions, lint_paths  # noqa: E402
 
 TARGET_MS = 50.0
 FAKE = "sha256:" + "0" * 64

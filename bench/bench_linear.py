@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reprocheck.engine.run import LintOptions, lint_paths  # noqa: E402
+from reprocheck.lint.run import LintOptions, lint_paths  # noqa: E402
 
 Files = dict[str, str]
 HEX = "0123456789abcdef" * 4

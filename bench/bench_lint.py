@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT))
 
-from reprocheck.engine.discover import DOCKERFILE_NAME  # noqa: E402
+from reprocheck.lint.discover import DOCKERFILE_NAME  # noqa: E402
 
 ONE = "fixtures/good/pinned-sklearn-api/Dockerfile"
 

@@ -129,7 +129,7 @@ def bench_corpus(runs: int) -> dict[str, Any] | None:
     corpus = corpus_dir()
     if corpus is None:
         return None
-    from reprocheck.engine.discover import DOCKERFILE_NAME
+    from reprocheck.lint.discover import DOCKERFILE_NAME
 
     files = sorted(
         os.path.join(d, f) for d, _dirs, names in os.walk(corpus) for f in names if DOCKERFILE_NAME.search(f)

@@ -18,7 +18,7 @@ __all__ = ["__version__", "lint_paths"]
 
 
 def lint_paths(*args: Any, **kwargs: Any) -> Report:
-    """Lint files and directories; see :func:`reprocheck.engine.run.lint_paths`."""
-    from reprocheck.engine.run import lint_paths as _lint_paths
+    """Lint files and directories; see :func:`reprocheck.lint.run.lint_paths`."""
+    from reprocheck.lint.run import lint_paths as _lint_paths
 
     return _lint_paths(*args, **kwargs)

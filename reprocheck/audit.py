@@ -14,10 +14,10 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from reprocheck.engine.config import find_config
-from reprocheck.engine.discover import FileKind, discover
-from reprocheck.engine.run import LintOptions, lint_paths
 from reprocheck.errors import ReprocheckError
+from reprocheck.lint.config import find_config
+from reprocheck.lint.discover import FileKind, discover
+from reprocheck.lint.run import LintOptions, lint_paths
 from reprocheck.model.audit import Row
 from reprocheck.model.finding import Severity
 from reprocheck.model.install import SpecKind

@@ -110,7 +110,7 @@ def is_root_user(user: str) -> bool:
 def project_root_for(start: Path) -> Path:
     """The root of the project ``start`` is in: the directory of its config file (where a smoke spec's paths
     start), else ``start`` itself. The same directory names the project's objects on the engine."""
-    from reprocheck.engine.config import find_config
+    from reprocheck.lint.config import find_config
 
     config = find_config(start.resolve())
     return (config.parent if config is not None else start).resolve()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reprocheck.engine.run import Dispatcher, lint_dockerfile
+from reprocheck.lint.run import Dispatcher, lint_dockerfile
 from reprocheck.model.finding import Finding
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import RULES_BY_ID

@@ -72,7 +72,7 @@ NOT_FOR_ONE_FILE_LINT = (
     "hashlib",  # fingerprints use the interpreter's own SHA-256: hashlib loads OpenSSL
     "json",  # plain exec forms are read without it; baselines and drift rules import it when used
     "glob",
-    "reprocheck.engine.parallel",  # one Dockerfile never needs the pool
+    "reprocheck.lint.parallel",  # one Dockerfile never needs the pool
     "reprocheck.audit",
     "reprocheck.check",
     "reprocheck.catalogue",

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from reprocheck.audit import find_projects, lint_all, pin_counts
-from reprocheck.engine.discover import FileKind, kind_of
-from reprocheck.engine.project import DepLoader, build_project
+from reprocheck.lint.discover import FileKind, kind_of
+from reprocheck.lint.project import DepLoader, build_project
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from tests.conftest import CORPUS_SAMPLE, corpus_or_skip, run_cli
 

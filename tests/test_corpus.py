@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.discover import FileKind, kind_of
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.discover import FileKind, kind_of
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.conftest import CORPUS_SAMPLE, corpus_or_skip
 
 pytestmark = pytest.mark.corpus

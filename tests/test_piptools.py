@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.support.local_index import build_index, serve
 from tests.support.wheels import make_wheel
 

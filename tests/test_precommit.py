@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from reprocheck.engine.discover import kind_of
+from reprocheck.lint.discover import kind_of
 from tests.conftest import ROOT
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reprocheck.backend.file_digests import FileDigests
-from reprocheck.engine.dockerignore import DockerIgnore
+from reprocheck.lint.dockerignore import DockerIgnore
 
 if TYPE_CHECKING:
     from reprocheck.model.build import ImageSource

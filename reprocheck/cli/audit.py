@@ -65,9 +65,9 @@ def audit(
     import time
 
     from reprocheck.audit import check_all, default_workers, find_projects, lint_all
-    from reprocheck.engine.run import LintOptions
     from reprocheck.errors import UsageError
     from reprocheck.files import write_atomic
+    from reprocheck.lint.run import LintOptions
     from reprocheck.report.audit_table import render
 
     from ._engine import ProgressPrinter, interruptible

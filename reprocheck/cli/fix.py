@@ -22,7 +22,7 @@ from ._options import (
 from ._output import EXIT_FATAL, debug_enabled, emit, pair_outputs
 
 if TYPE_CHECKING:
-    from reprocheck.engine.run import LintOptions
+    from reprocheck.lint.run import LintOptions
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:
@@ -127,7 +127,7 @@ def fix(
     color: ColorOpt = ColorChoice.AUTO,
 ) -> int:
     """Pin what lint finds floating: digests, versions, checksums, commits. Safe fixes only, unless asked."""
-    from reprocheck.engine.run import LintOptions
+    from reprocheck.lint.run import LintOptions
 
     pairs = pair_outputs(fmt or [], output or [])
     options = LintOptions(

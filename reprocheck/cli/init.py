@@ -12,7 +12,7 @@ from ._options import ProjectArg
 def init(project: ProjectArg = Path(".")) -> int:
     """Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its
     reprocheck.toml), guessing the predict script or server; never overwrites an existing table."""
-    from reprocheck.engine.project import display
+    from reprocheck.lint.project import display
     from reprocheck.runtime.scaffold import init as do_init
 
     done = do_init(project)

@@ -69,7 +69,7 @@ def lint(
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix: apply unsafe fixes too.")] = False,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
-    from reprocheck.engine.run import LintOptions, lint_paths
+    from reprocheck.lint.run import LintOptions, lint_paths
 
     pairs = pair_outputs(fmt or [], output or [])
     threshold = None if failure_threshold is None else Severity(failure_threshold.value)

@@ -11,7 +11,7 @@ from ._options import ConfigOpt, ProjectArg
 
 def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     """Run the prediction on this machine, write the golden output and a record of this environment."""
-    from reprocheck.engine.project import display
+    from reprocheck.lint.project import display
     from reprocheck.runtime.record import record as do_record
 
     result = do_record(project, config)

@@ -26,8 +26,8 @@ def _declared(ctx: FixContext, dockerfile: Path) -> tuple[dict[str, str], str]:
     declared; or ({}, why none)."""
     if ctx.options.isolated:
         return {}, "--isolated: no configuration read, so no declared build argument"
-    from reprocheck.engine.config import find_config
     from reprocheck.errors import ReprocheckError
+    from reprocheck.lint.config import find_config
     from reprocheck.smoke.spec import load_spec
 
     config = Path(ctx.options.config) if ctx.options.config else find_config(dockerfile.parent)

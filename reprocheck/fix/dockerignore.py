@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from reprocheck.engine import files
+from reprocheck.lint import files
 from reprocheck.model.finding import Finding
 
 from ._api import FixContext, Fixer, FixKind, NewFile, Outcome, Target

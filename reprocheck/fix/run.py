@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reprocheck.engine.run import LintOptions, lint_paths, lint_selection
 from reprocheck.errors import ReprocheckError, UsageError
 from reprocheck.files import write_atomic
+from reprocheck.lint.run import LintOptions, lint_paths, lint_selection
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
 from reprocheck.model.report import Report

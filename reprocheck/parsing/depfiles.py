@@ -84,7 +84,7 @@ _FIRST_NEED: dict[DepKind, tuple[str, ...]] = {
 
 def preload_parsers(kinds: Iterable[DepKind]) -> None:
     """Import now the parsers of these kinds and what they import on first need: a process about to fork
-    workers (``engine/parallel.py``) imports them once, not once per process."""
+    workers (``lint/parallel.py``) imports them once, not once per process."""
     for kind in set(kinds):
         _parser(kind)
         for name in _FIRST_NEED.get(kind, ()):

@@ -104,7 +104,7 @@ class RebuildRunner:
         return self.backend.build(request, self.progress)
 
     def run(self, source: ImageSource) -> RebuildOutcome:
-        from reprocheck.engine.project import display
+        from reprocheck.lint.project import display
         from reprocheck.parsing.dockerfile import parse_dockerfile
 
         shown = display(source.dockerfile)

@@ -22,7 +22,7 @@ class RebuildSpec:
 
 
 def parse_rebuild(table: Mapping[str, Any], where: str, text: str = "") -> RebuildSpec:
-    from reprocheck.engine.table import ConfigTable
+    from reprocheck.lint.table import ConfigTable
 
     t = ConfigTable(table, where, text, "rebuild")
     t.unknown(_KNOWN)
@@ -60,7 +60,7 @@ def check_source_date_epoch(value: str, fail: Any) -> str:
 def load_rebuild(config: Path | None) -> RebuildSpec:
     if config is None:
         return RebuildSpec()
-    from reprocheck.engine.config import reprocheck_table
+    from reprocheck.lint.config import reprocheck_table
 
     table, text = reprocheck_table(config)
     section = table.get("rebuild", {})

@@ -17,8 +17,8 @@ from reprocheck.backend.base import (
     Progress,
 )
 from reprocheck.backend.inputs import image_name, inputs_digest
-from reprocheck.engine.project import display
 from reprocheck.errors import ConfigError
+from reprocheck.lint.project import display
 from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from reprocheck import __version__
-from reprocheck.engine.run import LintOptions, judged
+from reprocheck.lint.run import LintOptions, judged
 from reprocheck.model.finding import Finding
 from reprocheck.model.report import Report, StageResult
 from reprocheck.model.rule import Stage

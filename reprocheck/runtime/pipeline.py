@@ -7,8 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from reprocheck.engine.project import display
 from reprocheck.errors import ConfigError, EngineUnavailable
+from reprocheck.lint.project import display
 from reprocheck.model.finding import Finding
 from reprocheck.model.report import Report, StageResult
 from reprocheck.model.rule import Stage
@@ -77,7 +77,7 @@ class _Lint:
         self._error: BaseException | None = None
 
     def _run(self, in_thread: bool = False) -> None:
-        from reprocheck.engine.run import lint_paths
+        from reprocheck.lint.run import lint_paths
 
         try:
             started = time.monotonic()

@@ -9,10 +9,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from reprocheck.engine.config import find_config, reprocheck_table
-from reprocheck.engine.project import display
-from reprocheck.engine.run import LintOptions
 from reprocheck.errors import ConfigError, UsageError
+from reprocheck.lint.config import find_config, reprocheck_table
+from reprocheck.lint.project import display
+from reprocheck.lint.run import LintOptions
 from reprocheck.model.build import ImageSource
 from reprocheck.rebuild.spec import RebuildSpec, load_rebuild
 from reprocheck.smoke.spec import SmokeSpec, parse_spec
@@ -105,7 +105,7 @@ def _source(options: RunOptions, configured: Configured, table: dict[str, Any], 
         source = smoke.source
     else:
         from reprocheck.confine import ProjectRoot
-        from reprocheck.engine.table import ConfigTable
+        from reprocheck.lint.table import ConfigTable
 
         raw = table.get("smoke")
         section: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -128,7 +128,7 @@ def _source(options: RunOptions, configured: Configured, table: dict[str, Any], 
         if options.context is None and "context" in section and options.dockerfile is None:
             ctx = ctx_dir
         else:
-            from reprocheck.engine.project import choose_context
+            from reprocheck.lint.project import choose_context
             from reprocheck.parsing.dockerfile import parse_dockerfile
 
             ctx, _ = choose_context(df, parse_dockerfile(df.read_bytes(), display(df)), None)

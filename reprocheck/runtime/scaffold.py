@@ -10,9 +10,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from reprocheck.engine.project import display
 from reprocheck.errors import ConfigError, UsageError
 from reprocheck.files import write_atomic
+from reprocheck.lint.project import display
 
 _SCRIPTS = ("predict.py", "main.py", "app.py", "serve.py", "server.py")
 _SERVER = re.compile(r"\b(uvicorn|flask|Flask|FastAPI|fastapi|HTTPServer|aiohttp)\b")

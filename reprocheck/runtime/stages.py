@@ -73,7 +73,7 @@ class PendingVerify:
         self._thread.join()
 
     def finish(self, out: Collected) -> StageResult:
-        from reprocheck.engine.project import display
+        from reprocheck.lint.project import display
 
         self.wait()
         if self._error is not None:
@@ -107,8 +107,8 @@ def start_verify(
 def run_rebuild(
     backend: ContainerBackend, project: LoadedProject, options: RunOptions, progress: Progress, out: Collected
 ) -> StageResult:
-    from reprocheck.engine.project import display
     from reprocheck.files import write_atomic
+    from reprocheck.lint.project import display
     from reprocheck.rebuild.details import render
     from reprocheck.rebuild.runner import RebuildRunner
 

@@ -38,7 +38,7 @@ def probe_image(
 
 def file_facts(spec: SmokeSpec, workdir: str, crash: Explanation, image: dict[str, Any] | None) -> FileFacts | None:
     """What the project, its .dockerignore and the image say about the file the prediction did not find."""
-    from reprocheck.engine.dockerignore import DockerIgnore
+    from reprocheck.lint.dockerignore import DockerIgnore
 
     if crash.cause != "file not found" or not crash.subject:
         return None

@@ -47,7 +47,7 @@ def env_record_path(golden: Path) -> Path:
 
 def lock_names(spec: SmokeSpec) -> list[str]:
     """The packages the project's lock names: ``lock`` of the spec, else what the Dockerfile installs."""
-    from reprocheck.engine.project import DepLoader, build_project
+    from reprocheck.lint.project import DepLoader, build_project
     from reprocheck.model.deps import DependencyFile
     from reprocheck.parsing.dockerfile import parse_dockerfile
 

@@ -253,7 +253,7 @@ class SmokeRunner:
 
     def too_large(self, what: str, stderr: bytes) -> Finding:
         """OUTPUT_TOO_LARGE: the prediction (or server) went past max-output; sandbox."""
-        from reprocheck.engine.table import show_size
+        from reprocheck.lint.table import show_size
 
         spec = self.spec
         tail = "\n".join(stderr[-2000:].decode("utf-8", "replace").strip().splitlines()[-5:]) or "(no stderr)"
@@ -350,6 +350,6 @@ class SmokeRunner:
         return diagnose_run(self.backend, self.spec, image, sandbox, crash=crash, output=output, notes=self.notes)
 
     def _rel(self, path: Path) -> str:
-        from reprocheck.engine.project import display
+        from reprocheck.lint.project import display
 
         return display(path)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from reprocheck.engine.table import ConfigTable, show_size
 from reprocheck.errors import ConfigError
+from reprocheck.lint.table import ConfigTable, show_size
 
 if TYPE_CHECKING:
     from reprocheck.confine import ProjectRoot
@@ -174,7 +174,7 @@ DAY = 86400.0
 
 def memory_bytes(text: str) -> int:
     """``"512m"``/``"1g"``/``"256MiB"`` -> bytes (Docker's units: k, m, g are powers of 1024)."""
-    from reprocheck.engine.table import size_bytes
+    from reprocheck.lint.table import size_bytes
 
     return size_bytes(text)
 
@@ -360,7 +360,7 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
 
 def load_spec(config: Path | None, start: Path) -> SmokeSpec:
     """Find the config (``--config`` or the nearest one from ``start``) and read its smoke table."""
-    from reprocheck.engine.config import find_config, reprocheck_table
+    from reprocheck.lint.config import find_config, reprocheck_table
 
     path = config or find_config(start)
     if path is None:

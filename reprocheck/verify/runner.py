@@ -26,7 +26,7 @@ class VerifyOutcome:
 
 def load_expectation(source: ImageSource, spec: VerifySpec) -> Expectation:
     """Parse the Dockerfile, follow it into its context, and read the locks (config's, else the installed ones)."""
-    from reprocheck.engine.project import DepLoader, build_project, display
+    from reprocheck.lint.project import DepLoader, build_project, display
     from reprocheck.parsing.dockerfile import parse_dockerfile
 
     loader = DepLoader()

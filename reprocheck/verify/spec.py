@@ -28,7 +28,7 @@ class VerifySpec:
 
 def parse_verify(table: Mapping[str, Any], root: Path, where: str, text: str = "") -> VerifySpec:
     from reprocheck.confine import ProjectRoot
-    from reprocheck.engine.table import ConfigTable
+    from reprocheck.lint.table import ConfigTable
 
     t = ConfigTable(table, where, text, "verify")
     project = ProjectRoot.of(root)
@@ -47,7 +47,7 @@ def load_verify(config: Path | None) -> VerifySpec:
     """The verify table of a config file (defaults when there is none)."""
     if config is None:
         return VerifySpec()
-    from reprocheck.engine.config import reprocheck_table
+    from reprocheck.lint.config import reprocheck_table
 
     table, text = reprocheck_table(config)
     section = table.get("verify", {})

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.discover import DOCKERFILE_NAME
-from reprocheck.engine.run import LintOptions, lint_paths
 from reprocheck.fix import FixOptions, fix_paths
+from reprocheck.lint.discover import DOCKERFILE_NAME
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.conftest import corpus_or_skip
 
 pytestmark = pytest.mark.corpus

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.run import LintOptions
 from reprocheck.fix import FixOptions, fix_paths
+from reprocheck.lint.run import LintOptions
 from tests.conftest import run_cli
 from tests.support.pushed import Pushed
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.run import LintOptions, lint_paths
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
 from reprocheck.model.report import Report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reprocheck.catalogue import load_catalogue
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.run import LintOptions, lint_paths
 from reprocheck.rules import META
 
 DOCS = load_catalogue()

@@ -199,7 +199,7 @@ def test_rc402_local_paths_and_tarballs_are_not_unpinned(spec: str):
 
 # ---- false positives: RC602 on VCS-only requirements
 def _dep_findings(make_project, monkeypatch, files: dict[str, str], rule: str) -> list[tuple[str, int, str]]:
-    from reprocheck.engine.run import LintOptions, lint_paths
+    from reprocheck.lint.run import LintOptions, lint_paths
 
     root = make_project({**files, ".git/HEAD": "ref: main\n"})
     monkeypatch.chdir(root)

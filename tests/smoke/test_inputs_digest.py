@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.backend.inputs import context_files, inputs_digest
-from reprocheck.engine.dockerignore import DockerIgnore
+from reprocheck.lint.dockerignore import DockerIgnore
 from reprocheck.model.build import ImageSource
 from reprocheck.smoke.spec import load_spec, not_copied
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.conftest import lint_text
 
 D = "sha256:" + "a" * 64

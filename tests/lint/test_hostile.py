@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.discover import FileKind, discover, kind_of
-from reprocheck.engine.files import Unreadable, read_file
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.discover import FileKind, discover, kind_of
+from reprocheck.lint.files import Unreadable, read_file
+from reprocheck.lint.run import LintOptions, lint_paths
 from reprocheck.model.deps import DepKind
 from reprocheck.parsing.depfiles import parse_dependency_file
 from reprocheck.parsing.dockerfile import parse_dockerfile
@@ -219,7 +219,7 @@ def test_a_file_over_the_size_limit_is_reported_not_read(tmp_path: Path):
 
 
 def test_max_file_size_is_read_from_the_config(tmp_path: Path):
-    from reprocheck.engine.config import parse_config
+    from reprocheck.lint.config import parse_config
 
     assert parse_config({"max-file-size": "64 MiB"}, "", "x").max_file_size == 64 * 1024 * 1024
     assert parse_config({"max-file-size": 1000}, "", "x").max_file_size == 1000

@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reprocheck.engine.run import LintOptions, lint_paths
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.fuzz import strategies as s
 from tests.fuzz.strategies import FUZZ
 
@@ -59,7 +59,7 @@ def test_lint_engine_on_generated_projects(files: dict[str, str], target: str):
 
 def _seed_files() -> list[Path]:
     """Real inputs to mutate: the repository's fixtures (and the shared corpus when it is there)."""
-    from reprocheck.engine.discover import kind_of
+    from reprocheck.lint.discover import kind_of
     from tests.conftest import CORPUS, ROOT
 
     out: list[Path] = []

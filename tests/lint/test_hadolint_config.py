@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from reprocheck.engine.run import LintOptions, lint_paths
 from reprocheck.errors import ConfigError, UsageError
+from reprocheck.lint.run import LintOptions, lint_paths
 from reprocheck.model.finding import Severity
 from tests.conftest import ROOT
 
@@ -121,7 +121,7 @@ def test_empty_file_and_unknown_keys(make_project, monkeypatch):
 def test_yaml_is_not_imported_without_a_hadolint_file(make_project):
     root = make_project({"Dockerfile": "FROM python:3.11\n", ".git/HEAD": "ref: main\n"})
     code = (
-        "import sys\nfrom reprocheck.engine.run import LintOptions, lint_paths\n"
+        "import sys\nfrom reprocheck.lint.run import LintOptions, lint_paths\n"
         "lint_paths(['Dockerfile'], LintOptions())\nprint('yaml' in sys.modules)\n"
     )
     out = subprocess.run(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from reprocheck.engine.discover import discover
-from reprocheck.engine.parallel import MIN_DOCKERFILES, workers_for
+from reprocheck.lint.discover import discover
+from reprocheck.lint.parallel import MIN_DOCKERFILES, workers_for
 from tests.conftest import ROOT, run_cli
 
 FIXTURES = ROOT / "fixtures"
@@ -123,7 +123,7 @@ def _split_after_first_chunk(monkeypatch: pytest.MonkeyPatch, parallel: Any) -> 
 
 
 def _in_process(paths: list[str], workers: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    from reprocheck.engine.run import LintOptions, lint_paths
+    from reprocheck.lint.run import LintOptions, lint_paths
     from reprocheck.report import renderer
 
     monkeypatch.setenv("REPROCHECK_WORKERS", workers)
@@ -133,7 +133,7 @@ def _in_process(paths: list[str], workers: str, monkeypatch: pytest.MonkeyPatch)
 def test_a_file_the_worker_parsed_otherwise_is_linted_again_in_order(tmp_path, monkeypatch):
     """This process lints a.dockerfile, which loads requirements.txt as conda's; the worker meets the file
     first as a file named on the command line (pip's): its targets that use it are linted again here."""
-    from reprocheck.engine import parallel
+    from reprocheck.lint import parallel
 
     _tree(tmp_path)
     monkeypatch.chdir(tmp_path / "shared")
@@ -147,7 +147,7 @@ def test_a_file_refused_under_one_tree_and_read_under_another(tmp_path, monkeypa
     """a/requirements.txt links to shared/reqs.txt: a/Dockerfile's build context refuses the link, the
     tree linted reads it. The worker (which meets the files in another order) gave a/Dockerfile the file
     from its cache: the sequential run would not have, so a/Dockerfile is linted again here."""
-    from reprocheck.engine import parallel
+    from reprocheck.lint import parallel
 
     (tmp_path / "0").mkdir()
     (tmp_path / "0" / "Dockerfile").write_text("FROM python:3.11\n")
@@ -165,7 +165,7 @@ def test_a_file_refused_under_one_tree_and_read_under_another(tmp_path, monkeypa
 
 
 def test_targets_of_a_worker_that_dies_are_linted_here(tmp_path, monkeypatch):
-    from reprocheck.engine import parallel
+    from reprocheck.lint import parallel
 
     _tree(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -203,7 +203,7 @@ def test_a_tree_given_by_absolute_path_names_each_file_once(tmp_path):
 
 def test_a_worker_killed_holding_the_token_leaves_its_work_here(tmp_path, monkeypatch):
     """The token never comes back: the parent notices the dead worker, stops the others, lints the rest."""
-    from reprocheck.engine import parallel
+    from reprocheck.lint import parallel
 
     _tree(tmp_path)
     monkeypatch.chdir(tmp_path)

@@ -104,7 +104,7 @@ def load_config(path: Path | None) -> Config:
 
 
 def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
-    from reprocheck.engine.table import ConfigTable
+    from reprocheck.lint.table import ConfigTable
 
     t = ConfigTable(table, where, text)
     known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size"}

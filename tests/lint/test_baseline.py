@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from reprocheck.engine.run import LintOptions, lint_paths
 from reprocheck.errors import ConfigError, UsageError
+from reprocheck.lint.run import LintOptions, lint_paths
 from tests.conftest import run_cli
 
 OLD = "FROM python:3.11\nRUN pip install numpy\nRUN pip install numpy\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.dockerignore import DockerIgnore, parse_dockerignore
-from reprocheck.engine.project import DepLoader, build_project, choose_context
+from reprocheck.lint.dockerignore import DockerIgnore, parse_dockerignore
+from reprocheck.lint.project import DepLoader, build_project, choose_context
 from reprocheck.parsing.dockerfile import parse_dockerfile
 
 D = "sha256:" + "a" * 64
@@ -145,7 +145,7 @@ def test_a_directory_copy_leaving_a_needed_file_behind_is_reported(make_project,
         ("config.json", ".dockerignore:2 `*.json`", ".", "the smoke spec's `command` (pyproject.toml)"),
         ("weights.json", ".dockerignore:2 `*.json`", ".", "predict.py:2"),
     }
-    from reprocheck.engine.run import lint_paths
+    from reprocheck.lint.run import lint_paths
 
     report = lint_paths([str(root)])
     rc705 = [f for f in report.findings if f.rule == "RC705"]
@@ -157,7 +157,7 @@ def test_a_directory_copy_leaving_a_needed_file_behind_is_reported(make_project,
 def test_needed_files_walk_stays_in_the_context(make_project, tmp_path: Path):
     """Symlinks are not followed (a link to a directory outside is not walked), and a directory COPY with
     nothing excluded, or no .dockerignore, costs no walk at all."""
-    from reprocheck.engine.needed import excluded_but_needed
+    from reprocheck.lint.needed import excluded_but_needed
 
     outside = make_project({"secret/weights.json": "{}", "secret/app.py": 'open("weights.json")\n'}, tmp_path / "out")
     root = make_project(

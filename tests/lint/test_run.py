@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.engine.config import Config, parse_config
-from reprocheck.engine.discover import discover
-from reprocheck.engine.pragmas import collect
-from reprocheck.engine.run import LintOptions, lint_paths
-from reprocheck.engine.selection import Selection
 from reprocheck.errors import ConfigError, UsageError
+from reprocheck.lint.config import Config, parse_config
+from reprocheck.lint.discover import discover
+from reprocheck.lint.pragmas import collect
+from reprocheck.lint.run import LintOptions, lint_paths
+from reprocheck.lint.selection import Selection
 from reprocheck.model.finding import Severity
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import META
@@ -180,7 +180,7 @@ def test_unreadable_file_is_a_finding_not_a_crash(make_project, monkeypatch):
 
 
 def test_one_pragma_parser_serves_dockerfiles_and_dependency_files():
-    from reprocheck.engine.pragmas import collect_inline, parse
+    from reprocheck.lint.pragmas import collect_inline, parse
 
     df = parse_dockerfile("FROM a:1\n# reprocheck: ignore=RC301,nope\nRUN pip install x\n", "D")
     in_dockerfile = collect(df.comments, df.instructions, META)

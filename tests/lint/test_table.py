@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reprocheck.engine.config import parse_config, reprocheck_table
-from reprocheck.engine.table import ConfigTable
 from reprocheck.errors import ConfigError
+from reprocheck.lint.config import parse_config, reprocheck_table
+from reprocheck.lint.table import ConfigTable
 from reprocheck.rebuild.spec import load_rebuild
 from reprocheck.smoke.spec import load_spec
 from reprocheck.verify.spec import load_verify

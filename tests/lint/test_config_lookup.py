@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reprocheck.engine.config import find_config
+from reprocheck.lint.config import find_config
 from tests.conftest import run_cli
 
 UNPINNED = "FROM python:3.11\nRUN pip install numpy\n"  # RC102 (no digest), RC301 (unpinned pip install)
