@@ -1,0 +1,46 @@
+"""Knowledge tables: what reprocheck knows about ML wheels, base images and system libraries, as data.
+
+Each table is one TOML file in this package with an array of rows (``[[row]]``); every row names its
+``source`` (a release note, a wheel's own metadata, an issue thread, or "measured: ..." for what a test
+here observed). Tables are read lazily, once per process, on first use: the one-file lint path never imports
+``tomllib`` unless a rule needs a table (tests/test_architecture.py pins what a plain lint imports).
+
+Tables (one owner each; add rows, keep the columns):
+- ``system_libs.toml``: a shared library (soname) or executable -> the OS package that provides it per
+  distribution family (``debian``, ``alpine``, ``rhel``), and the Python distributions known to need it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+class KnowledgeError(Exception):
+    """A table shipped with reprocheck is malformed: a bug in reprocheck, reported with the table's name."""
+
+
+@cache
+def table(name: str) -> tuple[dict[str, Any], ...]:
+    """The rows of ``<name>.toml`` (read once). Every row must carry a non-empty ``source``."""
+    import tomllib
+
+    text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    try:
+        rows = tomllib.loads(text).get("row", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeError(f"knowledge table {name}.toml: {exc}") from None
+    for i, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not row.get("source"):
+            raise KnowledgeError(f"knowledge table {name}.toml: row {i} has no source")
+    return tuple(rows)
+
+
+def system_package(soname_or_exe: str, family: str) -> str | None:
+    """The OS package of distribution ``family`` (debian, alpine, rhel) that provides a library or executable."""
+    for row in table("system_libs"):
+        if row.get("name") == soname_or_exe:
+            value = row.get(family)
+            return value if isinstance(value, str) and value else None
+    return None
