@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -147,24 +147,34 @@ def check_all(
             report = run(options, progress)
         except ReprocheckError as exc:
             return replace(row, verdict="error", error=str(exc))
-        counts = report.counts()
-        statuses = {s.name: s.status for s in report.stages}
-        rules = dict(row.rules)
+        rules: dict[str, int] = {}
         for f in report.active:
             rules[f.rule] = rules.get(f.rule, 0) + 1
+        statuses = {s.name: s.status for s in report.stages if s.name != Stage.LINT.value}
         verdict = {"failed": "fail", "incomplete": "incomplete", "passed": "pass"}[report.verdict]
-        return replace(
-            row,
-            errors=row.errors + counts[Severity.ERROR],
-            warnings=row.warnings + counts[Severity.WARNING],
-            info=row.info + counts[Severity.INFO],
-            stages=statuses,
-            rules=dict(sorted(rules.items())),
-            verdict="fail" if row.verdict == "fail" else verdict,
-        )
+        return with_stages(row, report.counts(), statuses, rules, verdict)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, rows))
+
+
+def with_stages(
+    row: Row, counts: Mapping[Severity, int], statuses: Mapping[str, str], rules: Mapping[str, int], verdict: str
+) -> Row:
+    """A lint row with what the runtime stages found added: ``audit --check`` here, and ``audit --merge`` of
+    the reports that CI jobs wrote (reprocheck.audit_fanout), so the two make the same row."""
+    merged = dict(row.rules)
+    for rule, n in rules.items():
+        merged[rule] = merged.get(rule, 0) + n
+    return replace(
+        row,
+        errors=row.errors + counts[Severity.ERROR],
+        warnings=row.warnings + counts[Severity.WARNING],
+        info=row.info + counts[Severity.INFO],
+        stages=dict(statuses),
+        rules=dict(sorted(merged.items())),
+        verdict="fail" if row.verdict == "fail" else verdict,
+    )
 
 
 def default_workers() -> int:

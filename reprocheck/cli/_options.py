@@ -39,6 +39,8 @@ class FormatChoice(enum.StrEnum):
     GITHUB = "github"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"
+    STATISTICS = "statistics"
 
 
 # ---- the project and its configuration
@@ -92,6 +94,10 @@ Formats = Annotated[
 Outputs = Annotated[
     list[str] | None,
     typer.Option("--output", "-o", metavar="FILE", help="File for the --format at the same position ('-': stdout)."),
+]
+StatisticsOpt = Annotated[
+    bool,
+    typer.Option("--statistics", help="Print how many findings each rule gave instead of the findings themselves."),
 ]
 ProgressOpt = Annotated[
     ProgressChoice,

@@ -35,6 +35,12 @@ def pair_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[s
     return pairs
 
 
+def with_statistics(pairs: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """``--statistics``: the report on standard output becomes the per-rule counts; files stay as asked."""
+    kept = [(fmt, out) for fmt, out in pairs if out is not None]
+    return [*kept, ("statistics", None)]
+
+
 def use_color(mode: str) -> bool:
     if mode == "always":
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from ._options import (
     ProgressChoice,
     ProgressOpt,
     SelectOpt,
+    StatisticsOpt,
     ThresholdOpt,
 )
 
@@ -26,6 +28,9 @@ class AuditFormat(enum.StrEnum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    HTML = "html"
+    GITHUB_MATRIX = "github-matrix"
+    GITLAB_MATRIX = "gitlab-matrix"
 
 
 def audit(
@@ -33,7 +38,13 @@ def audit(
         list[str] | None, typer.Argument(help="Folders to search for projects (Dockerfiles).", metavar="[DIR]...")
     ] = None,
     fmt: Annotated[
-        AuditFormat, typer.Option("--format", "-f", metavar="FORMAT", help="table, json, csv or markdown.")
+        AuditFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table, json, csv, markdown or html; with --list: github-matrix, gitlab-matrix or json.",
+        ),
     ] = AuditFormat.TABLE,
     output: Annotated[
         str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here ('-': stdout).")
@@ -58,6 +69,20 @@ def audit(
     ignore: IgnoreOpt = None,
     failure_threshold: ThresholdOpt = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
+    list_jobs: Annotated[
+        bool, typer.Option("--list", help="Print the projects as a CI job matrix (each job: `reprocheck check`).")
+    ] = False,
+    merge: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--merge", metavar="REPORT|DIR", help="JSON reports of `check` jobs, or a folder of them (repeatable)."
+        ),
+    ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option("--history", metavar="FILE", help="Append this run's summary here; HTML shows the trend."),
+    ] = None,
+    statistics: StatisticsOpt = False,
 ) -> int:
     """Lint (and with --check build, smoke and verify) every project under the folders; one row each.
 
@@ -65,10 +90,11 @@ def audit(
     import time
 
     from reprocheck.audit import check_all, default_workers, find_projects, lint_all
+    from reprocheck.audit_fanout import MATRIX_FORMATS, render_matrix
+    from reprocheck.audit_fanout import jobs as job_list
     from reprocheck.errors import UsageError
-    from reprocheck.files import write_atomic
     from reprocheck.lint.run import LintOptions
-    from reprocheck.report.audit_table import render
+    from reprocheck.report.audit_table import render, rule_statistics
 
     from ._engine import ProgressPrinter, interruptible
     from ._pipeline import judging
@@ -78,6 +104,14 @@ def audit(
     dockerfiles = find_projects(roots, exclude or ())
     if not dockerfiles:
         raise UsageError(f"no Dockerfile under {', '.join(roots)}")
+    matrix = fmt.value in MATRIX_FORMATS and fmt is not AuditFormat.JSON
+    if list_jobs or matrix:
+        if not list_jobs or fmt.value not in MATRIX_FORMATS:
+            raise UsageError("--list prints github-matrix, gitlab-matrix or json; those formats go with --list")
+        _write(output, render_matrix(job_list(dockerfiles), fmt.value))
+        return 0
+    if check and merge:
+        raise UsageError("--check builds here, --merge reads the reports of jobs that did: choose one")
     if check:
         from reprocheck.runtime.engine import connect
 
@@ -95,16 +129,42 @@ def audit(
         isolated=isolated,
     )
     rows = list(lint_all(dockerfiles, n, base))
-    if check:
+    if merge:
+        from reprocheck.audit_fanout import merge as merge_reports
+
+        rows = merge_reports(rows, merge)
+    elif check:
         printer = ProgressPrinter(progress.value)
         try:
             with interruptible():
                 rows = check_all(rows, jobs, printer, no_reuse, base)
         finally:
             printer.done()
-    text = render(rows, fmt.value, time.monotonic() - started, n)
+    seconds = time.monotonic() - started
+    runs: list[object] = []
+    if history:
+        from reprocheck import audit_history
+
+        audit_history.append(history, rows, roots[0])
+        runs = list(audit_history.read(history)[0])
+    if fmt is AuditFormat.HTML:
+        from reprocheck.report.audit_html import render as render_html
+
+        text = render_html(rows, seconds, n, runs)
+    elif statistics and (output is None or output == "-"):
+        text = rule_statistics(rows)
+    else:
+        text = render(rows, fmt.value, seconds, n)
+    _write(output, text)
+    if statistics and output and output != "-":
+        typer.echo(rule_statistics(rows), nl=False)
+    return 0 if all(r.verdict == "pass" for r in rows) else 1
+
+
+def _write(output: str | None, text: str) -> None:
+    from reprocheck.files import write_atomic
+
     if output and output != "-":
         write_atomic(output, text)
     else:
         typer.echo(text, nl=False)
-    return 0 if all(r.verdict == "pass" for r in rows) else 1

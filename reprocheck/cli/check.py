@@ -27,10 +27,11 @@ from ._options import (
     ProgressOpt,
     ProjectArg,
     SelectOpt,
+    StatisticsOpt,
     ThresholdOpt,
     build_args,
 )
-from ._output import pair_outputs
+from ._output import pair_outputs, with_statistics
 
 
 def check(
@@ -76,6 +77,7 @@ def check(
     ] = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
     color: ColorOpt = ColorChoice.AUTO,
+    statistics: StatisticsOpt = False,
 ) -> int:
     """Lint, build, run the smoke test and verify the image: one verdict for CI.
 
@@ -90,6 +92,8 @@ def check(
     from ._pipeline import judging, render, run_pipeline
 
     pairs = pair_outputs(fmt or [], output or [])
+    if statistics:
+        pairs = with_statistics(pairs)
     stages = {Stage.LINT, Stage.SMOKE, Stage.VERIFY} | ({Stage.REBUILD} if rebuild else set())
     options = RunOptions(
         project=project,

@@ -20,9 +20,10 @@ from ._options import (
     IsolatedOpt,
     Outputs,
     SelectOpt,
+    StatisticsOpt,
     ThresholdOpt,
 )
-from ._output import debug_enabled, emit, pair_outputs
+from ._output import debug_enabled, emit, pair_outputs, with_statistics
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:
@@ -67,11 +68,14 @@ def lint(
         bool, typer.Option("--diff", help="With --fix: print the fixes as a diff, change nothing.")
     ] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix: apply unsafe fixes too.")] = False,
+    statistics: StatisticsOpt = False,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.lint.run import LintOptions, lint_paths
 
     pairs = pair_outputs(fmt or [], output or [])
+    if statistics:
+        pairs = with_statistics(pairs)
     threshold = None if failure_threshold is None else Severity(failure_threshold.value)
     targets = paths or ["."]
     stdin = sys.stdin.buffer.read() if "-" in targets else None

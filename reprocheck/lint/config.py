@@ -35,6 +35,7 @@ class Config:
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are not read (a finding says so)
+    rule_url: str = ""  # a template ({id}, {name}) for the rule pages reports link to; empty: reprocheck's own
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -107,7 +108,7 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
     from reprocheck.lint.table import ConfigTable
 
     t = ConfigTable(table, where, text)
-    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size"}
+    known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size", "rule-url"}
     known |= set(_OTHER_SECTIONS)
     t.unknown(known)
     lists = {key: t.strings(key) for key in _LIST_KEYS if key in table}
@@ -134,6 +135,9 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
     max_size = _size(table.get("max-file-size", DEFAULT_MAX_FILE_SIZE))
     if max_size is None:
         raise t.error("max-file-size", 'must be a positive number of bytes, or a string like "64 MiB"')
+    rule_url = t.string("rule-url", "") or ""
+    if rule_url and (("{id}" not in rule_url and "{name}" not in rule_url) or not rule_url.startswith("https://")):
+        raise t.error("rule-url", 'must be an https:// URL with {id} or {name} in it, e.g. "https://docs.example/{id}"')
     sections: dict[str, Mapping[str, Any]] = {}
     for name in _OTHER_SECTIONS:
         if name in table:
@@ -152,6 +156,7 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         sections=sections,
         keys=frozenset(table),
         max_file_size=max_size,
+        rule_url=rule_url,
     )
 
 

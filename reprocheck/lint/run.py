@@ -391,6 +391,7 @@ def judged(
         tool_version=__version__,
         threshold=options.failure_threshold or config.failure_threshold,
         notes=(*notes, *said),
+        rule_url=config.rule_url,
     )
 
 
@@ -424,6 +425,7 @@ def lint_paths(
         files=tuple(dict.fromkeys(path for part in parts for path in part.files)),
         tool_version=__version__,
         threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
+        rule_url=next((config.rule_url for config, _notes, _targets in groups if config.rule_url), ""),
         notes=tuple(
             dict.fromkeys(
                 [*(note for _config, notes, _targets in groups for note in notes), *(n for p in parts for n in p.notes)]

@@ -9,6 +9,8 @@ from reprocheck.model.rule import RuleMeta
 from ._value import valueclass
 
 EXIT_INCOMPLETE = 3
+# where the rule pages live unless the configuration's `rule-url` points at a team's own docs
+RULE_DOCS = "https://github.com/reprocheck/reprocheck/blob/main/rules/{id}-{name}.md"
 
 
 @valueclass
@@ -34,6 +36,13 @@ class Report:
     threshold: Severity = Severity.WARNING
     notes: tuple[str, ...] = field(default=())
     stages: tuple[StageResult, ...] = field(default=())
+    rule_url: str = ""  # the configuration's `rule-url` template ({id}, {name}); empty: RULE_DOCS
+
+    def rule_doc(self, rule: str) -> str:
+        """The URL of a rule's page: the configured template, else the rule's page in the repository."""
+        meta = self.rules.get(rule)
+        name = meta.name if meta else rule
+        return (self.rule_url or RULE_DOCS).replace("{id}", rule).replace("{name}", name)
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -179,6 +179,9 @@ def _describe(c: FileChange) -> str:
     return f"{c.path}: {c.change} {c.before} -> {c.after}{extra}"
 
 
+DETAILS_PATHS = 2000  # paths of one group carried in its finding's details (the HTML tree shows the first 400)
+
+
 def findings(groups: Sequence[Group], dockerfile: str) -> list[Finding]:
     out: list[Finding] = []
     for g in groups:
@@ -195,7 +198,13 @@ def findings(groups: Sequence[Group], dockerfile: str) -> list[Finding]:
             shown.append(f"... and {n - SHOWN} more")
         hint = cause.hint + "\n" + "\n".join(shown)
         line = g.origin.line if g.origin and g.origin.line else 1
-        out.append(cause.rule.finding(Location(dockerfile, line), message, hint))
+        details = {
+            "cause": g.cause,
+            "instruction": g.origin.text if g.origin else None,
+            "files": n,
+            "paths": [c.path for c in g.changes[:DETAILS_PATHS]],
+        }
+        out.append(cause.rule.finding(Location(dockerfile, line), message, hint, details=details))
     return out
 
 

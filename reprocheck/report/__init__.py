@@ -19,6 +19,8 @@ FORMATS: dict[str, str] = {
     "github": "github",
     "junit": "junit",
     "markdown": "summary",
+    "html": "html",
+    "statistics": "statistics",
 }
 
 

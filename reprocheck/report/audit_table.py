@@ -10,7 +10,7 @@ from typing import Any
 
 from reprocheck.model.audit import Row
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html", "github-matrix", "gitlab-matrix")
 STAGES = ("build", "smoke", "verify")
 
 
@@ -109,3 +109,19 @@ def _summary(rows: Sequence[Row], seconds: float, workers: int) -> str:
         f"{projects}, {failed} not passing; {pinned} of {installs} installs pinned ({share}); "
         f"{seconds:.1f} s with {workers} worker{'s' if workers != 1 else ''}"
     )
+
+
+def rule_statistics(rows: Sequence[Row]) -> str:
+    """``audit --statistics``: findings per rule over every project, most first, and in how many projects."""
+    total: dict[str, int] = {}
+    projects: dict[str, int] = {}
+    for r in rows:
+        for rule, n in r.rules.items():
+            total[rule] = total.get(rule, 0) + n
+            projects[rule] = projects.get(rule, 0) + 1
+    if not total:
+        return f"No problems in {len(rows)} project{'s' if len(rows) != 1 else ''}\n"
+    order = sorted(total, key=lambda rule: (-total[rule], rule))
+    width = max(len(str(v)) for v in total.values())
+    lines = [f"{total[rule]:>{width}}  {rule:<6} in {projects[rule]} of {len(rows)} projects" for rule in order]
+    return "\n".join(lines) + "\n"

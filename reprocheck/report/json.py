@@ -21,6 +21,7 @@ def finding_dict(report: Report, f: Finding) -> dict[str, Any]:
         "path": f.location.path,
         "line": f.location.line,
         "message": f.message,
+        "url": report.rule_doc(f.rule),
     }
     if f.location.column is not None:
         d["column"] = f.location.column

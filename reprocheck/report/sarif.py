@@ -38,7 +38,7 @@ def _rule(report: Report, rule_id: str) -> dict[str, Any]:
         rationale = doc.rationale or meta.summary
         out["fullDescription"] = {"text": rationale.replace("\n", " ")}
         out["help"] = {"text": doc.body, "markdown": doc.body}
-        out["helpUri"] = doc.help_uri
+    out["helpUri"] = report.rule_doc(rule_id)
     return out
 
 

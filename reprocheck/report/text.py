@@ -27,8 +27,7 @@ def render(report: Report, *, color: bool = False) -> str:
             sev = c(_COLORS[f.severity], f"{f.severity.value:<7}")
             title = rule_summary(report, f)
             lines.append(f"  {loc:>7}  {sev} {c(_BOLD, f.rule)} {rule_name(report, f)}: {f.message}")
-            if title:
-                lines.append(c(_DIM, f"{'':>11}rule: {title}"))
+            lines.append(c(_DIM, f"{'':>11}rule: {title + ' ' if title else ''}<{report.rule_doc(f.rule)}>"))
             if f.cause:
                 lines.append(f"{'':>11}cause: {f.cause}")
                 facts = [e for e in f.evidence if not (f.hint and e in f.hint)]  # the hint quotes the rest

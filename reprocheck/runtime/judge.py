@@ -92,4 +92,5 @@ def judge_run(
         threshold=dynamic.threshold,
         notes=dynamic.notes,
         stages=tuple(final),
+        rule_url=dynamic.rule_url,
     )

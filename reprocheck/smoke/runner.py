@@ -67,6 +67,16 @@ def _finding(
     return rule.finding(location, message, hint, cause=why.cause, evidence=why.evidence, details=why.details)
 
 
+def _side_by_side(comparison: Comparison) -> dict[str, object]:
+    """The differing values for reports that show golden and output side by side (HTML)."""
+    shown = [
+        {"where": d.where, "expected": d.expected, "actual": d.actual, "tolerance": d.tolerance}
+        for d in comparison.differences
+    ]
+    more = comparison.total - len(shown)
+    return {"differences": shown, **({"more_differences": more} if more > 0 else {})}
+
+
 class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
@@ -320,6 +330,7 @@ class SmokeRunner:
         if comparison.total > len(comparison.differences):
             lines.append(f"... and {comparison.total - len(comparison.differences)} more")
         d = self.diagnosis(image, output=output)
+        d = replace(d, details={**d.details, **_side_by_side(comparison)})
         lines = [d.hint, *lines]
         count = comparison.total or 1
         message = (
