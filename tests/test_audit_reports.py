@@ -25,7 +25,8 @@ PROJECTS = {
 
 @pytest.fixture
 def projects(make_project) -> Path:
-    return make_project(PROJECTS)
+    root: Path = make_project(PROJECTS)
+    return root
 
 
 def test_audit_html_has_the_table_the_charts_and_the_trend(projects: Path, tmp_path: Path):
@@ -98,11 +99,13 @@ def test_list_prints_a_matrix_each_ci_reads(projects: Path):
     job = pipeline["reprocheck-check-1"]
     assert {v["DOCKERFILE"] for v in job["parallel"]["matrix"]} == set(PROJECTS)
     assert "reprocheck check" in job["script"][0]
+    assert pipeline["stages"] == ["check", "merge"]
+    assert "--merge ." in pipeline["reprocheck-merge"]["script"][0]
     bad = run_cli("audit", ".", "--format", "github-matrix", cwd=projects)
     assert bad.code == 2 and "--list" in bad.err
 
 
-def _check_report(path: Path, findings: list[dict[str, object]], stages: dict[str, str], verdict: str) -> None:
+def _check_report(path: Path, findings: list[dict[str, str]], stages: dict[str, str], verdict: str) -> None:
     path.write_text(
         json.dumps(
             {

@@ -108,7 +108,7 @@ def audit(
     if list_jobs or matrix:
         if not list_jobs or fmt.value not in MATRIX_FORMATS:
             raise UsageError("--list prints github-matrix, gitlab-matrix or json; those formats go with --list")
-        _write(output, render_matrix(job_list(dockerfiles), fmt.value))
+        _write(output, render_matrix(job_list(dockerfiles), fmt.value, roots))
         return 0
     if check and merge:
         raise UsageError("--check builds here, --merge reads the reports of jobs that did: choose one")
