@@ -140,3 +140,45 @@ def test_chromium_renders_the_check_page_and_runs_nothing_from_the_project(tmp_p
     assert "<img" not in html and "<svg onload" not in html and "<textarea" not in html
     png = screenshot(page, tmp_path / "check.png")
     assert png.stat().st_size > 10_000  # a page was drawn, not a blank one
+
+
+def test_chromium_renders_the_rebuild_page(tmp_path: Path):
+    dockerfile = str(tmp_path / "Dockerfile")
+    (tmp_path / "Dockerfile").write_text("FROM x\nRUN pip install a\n")
+    finding = META["RC820"].finding(
+        Location(dockerfile, 2),
+        "2 files differ",
+        details={"cause": "pyc", "instruction": "RUN pip install a", "files": 2, "paths": ["a/x.pyc", "a/y.pyc"]},
+    )
+    page = tmp_path / "rebuild.html"
+    page.write_text(renderer("html")(Report((finding,), {"RC820": META["RC820"]}, (dockerfile,), "0.1.0")))
+    html = dom(page)
+    assert '<section id="rebuild">' in html and '<ul class="tree">' in html and "<li>x.pyc</li>" in html
+    screenshot(page, tmp_path / "rebuild.png")
+
+
+def test_rule_url_from_the_configuration_reaches_text_json_and_sarif(tmp_path: Path):
+    from tests.conftest import run_cli
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nRUN pip install numpy\n")
+    (tmp_path / ".reprocheck.toml").write_text('rule-url = "https://docs.example.org/rc/{id}-{name}"\n')
+    text = run_cli("lint", ".", cwd=tmp_path)
+    assert "<https://docs.example.org/rc/RC301-pip-install-unpinned>" in text.out
+    data = run_cli("lint", ".", "--format", "json", cwd=tmp_path).json()
+    assert {f["url"] for f in data["findings"]} >= {"https://docs.example.org/rc/RC301-pip-install-unpinned"}
+    sarif = run_cli("lint", ".", "--format", "sarif", cwd=tmp_path).json()
+    uris = {r["helpUri"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert "https://docs.example.org/rc/RC301-pip-install-unpinned" in uris
+    (tmp_path / ".reprocheck.toml").write_text('select = ["ALL"]\nrule-url = "http://docs.example.org/"\n')
+    bad = run_cli("lint", ".", cwd=tmp_path)
+    assert bad.code == 2 and ".reprocheck.toml:2" in bad.err and "rule-url" in bad.err
+
+
+def test_statistics_replace_the_findings_of_check(tmp_path: Path):
+    from tests.conftest import run_cli
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nRUN pip install numpy\n")
+    r = run_cli("check", ".", "--static-only", "--statistics", "--progress", "quiet", cwd=tmp_path)
+    lines = r.out.splitlines()
+    assert any(line.split()[:2] == ["1", "RC301"] for line in lines), r.out
+    assert lines[-1].startswith("Found ") and "hint:" not in r.out
