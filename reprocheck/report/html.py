@@ -141,18 +141,22 @@ def _finding(report: Report, f: Finding, n: int) -> str:
         f'<h3><a href="{esc(report.rule_doc(f.rule))}">{esc(f.rule)}</a> {esc(name)} '
         f'<span class="muted">{esc(f.severity.value)}</span></h3>',
         f'<p class="loc">{esc(loc)}</p><p class="message">{esc(f.message)}</p>',
-        _excerpt_html(f),
     ]
+    details = f.details or {}
+    side_by_side = _differences(details)
+    if not side_by_side:  # a golden file's first line says nothing; its table does
+        parts.append(_excerpt_html(f))
     if f.cause:
         parts.append(f'<p class="cause"><b>cause:</b> {esc(f.cause)}</p>')
     if f.evidence:
         parts.append('<ul class="evidence">' + "".join(f"<li>{esc(e)}</li>" for e in f.evidence[:20]) + "</ul>")
-    details = f.details or {}
-    parts.append(_differences(details))
+    parts.append(side_by_side)
     parts.append(_environment(details))
     parts.append(_rebuild(details))
     if f.hint:
-        parts.append(f'<div class="hint"><b>fix:</b> {esc(f.hint)}</div>')
+        # the text formats list the differing values after the fix; here the table shows them
+        hint = f.hint.splitlines()[0] if side_by_side else f.hint
+        parts.append(f'<div class="hint"><b>fix:</b> {esc(hint)}</div>')
     parts.append("</article>")
     return "".join(parts)
 
