@@ -31,7 +31,7 @@ from ._options import (
     ThresholdOpt,
     build_args,
 )
-from ._output import pair_outputs, with_statistics
+from ._output import emit, pair_outputs, with_statistics
 
 
 def check(
@@ -112,7 +112,12 @@ def check(
         baseline=baseline,
     )
     report = run_pipeline(options, progress)
-    code = render(report, pairs, color, step_summary=True)
+    # SARIF is for code scanning, whichever option asks for it: `--sarif F` and `--format sarif --output F`
+    # write the same file (the findings that point at lines of the project's files)
+    scanned = [(fmt, out) for fmt, out in pairs if fmt == "sarif"]
+    code = render(report, [(fmt, out) for fmt, out in pairs if fmt != "sarif"], color, step_summary=True)
+    if scanned:
+        emit(for_sarif(report), scanned, color.value, step_summary=False)
     if junit:
         write_atomic(str(junit), renderer("junit")(report))
     if sarif:

@@ -170,3 +170,21 @@ def test_without_a_smoke_spec_the_verdict_is_incomplete_unless_accepted(backend,
     assert any("[tool.reprocheck.smoke]" in n and "--no-smoke" in n for n in data["notes"])
     accepted = run_cli("check", project.name, "--no-smoke", "--progress", "quiet", cwd=tmp_path)
     assert accepted.code == 0, accepted.out[-2000:]
+
+
+def test_sarif_option_and_sarif_format_write_the_same_report(tmp_path: Path):
+    """`--sarif F` and `--format sarif --output F` are one report for code scanning: a failed build's log has no
+    line of the project to annotate, so neither carries it (issue 21: they wrote different files)."""
+    engine_or_skip()
+    (tmp_path / "Dockerfile").write_text("FROM reprocheck-fixture/python:3.11-bookworm\nRUN exit 3\n")
+    r = run_cli(
+        "check", ".", "--no-smoke", "--sarif", "a.sarif", "--format", "sarif", "--output", "b.sarif",
+        "--format", "json", "--output", "all.json", "--progress", "quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert r.code == 1, r.err
+    a, b = (tmp_path / "a.sarif").read_text(), (tmp_path / "b.sarif").read_text()
+    assert a == b
+    build_rules = {f["rule"] for f in json.loads((tmp_path / "all.json").read_text())["findings"]} - {
+        res["ruleId"] for res in json.loads(a)["runs"][0]["results"]
+    }
+    assert build_rules, "the JSON report has the build's finding, the SARIF does not"
