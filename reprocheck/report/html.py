@@ -29,14 +29,18 @@ TREE_MAX_PATHS = 400
 
 
 def _excerpt(path: str, line: int) -> list[tuple[int, str]]:
-    """Lines ``line`` +- 2 of a regular file of at most 1 MiB (the report quotes, it never follows a FIFO)."""
+    """Lines ``line`` +- 2 of a regular file of at most 1 MiB, reached through no symbolic link: the report
+    quotes what was linted, never a FIFO, a device or a file a link points at outside the project."""
     if line < 1:
         return []
     try:
-        st = os.stat(path)
+        if os.path.realpath(path) != os.path.abspath(path):
+            return []
+        st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > EXCERPT_MAX_BYTES:
             return []
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
             data = fh.read(EXCERPT_MAX_BYTES)
     except (OSError, ValueError):
         return []

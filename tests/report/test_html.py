@@ -3,6 +3,7 @@ put neither markup nor script into it (checked as text here, and in headless Chr
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -182,3 +183,21 @@ def test_statistics_replace_the_findings_of_check(tmp_path: Path):
     lines = r.out.splitlines()
     assert any(line.split()[:2] == ["1", "RC301"] for line in lines), r.out
     assert lines[-1].startswith("Found ") and "hint:" not in r.out
+
+
+def test_the_excerpt_never_follows_a_link_out_of_the_project(tmp_path: Path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("root:x:0:0:SECRET-LINE\n")
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "requirements.txt").symlink_to(secret)
+    (project / "fifo.txt").parent.mkdir(exist_ok=True)
+    import os
+
+    os.mkfifo(project / "fifo.txt")
+    findings = tuple(
+        Finding("RC900", Severity.ERROR, "a link", Location(str(project / name), 1))
+        for name in ("requirements.txt", "fifo.txt")
+    )
+    page = renderer("html")(Report(findings, {"RC900": META["RC900"]}, (), "0.1.0"))
+    assert "SECRET-LINE" not in page and 'class="excerpt"' not in page
