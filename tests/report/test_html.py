@@ -191,9 +191,6 @@ def test_the_excerpt_never_follows_a_link_out_of_the_project(tmp_path: Path):
     project = tmp_path / "p"
     project.mkdir()
     (project / "requirements.txt").symlink_to(secret)
-    (project / "fifo.txt").parent.mkdir(exist_ok=True)
-    import os
-
     os.mkfifo(project / "fifo.txt")
     findings = tuple(
         Finding("RC900", Severity.ERROR, "a link", Location(str(project / name), 1))
