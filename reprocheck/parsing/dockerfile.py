@@ -12,10 +12,12 @@ form, and the shell commands of every RUN.
 
 from __future__ import annotations
 
+import _thread
 import bisect
 import re
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from reprocheck.model.dockerfile import (
@@ -642,8 +644,38 @@ def _posix_shell(shell: tuple[str, ...]) -> bool:
     return bool(shell) and basename(shell[0]).lower() in SHELLS
 
 
+# The last few Dockerfiles parsed, by content: one command reads the same Dockerfile in several places (lint,
+# the BuildKit decision, the build context, verify's expectation, smoke's diagnosis, the failed-build line) and
+# parses it once. Bounded, so a corpus lint keeps no more alive than it did; a lock, so the lint thread and the
+# pipeline's thread share one parse instead of racing to two.
+_PARSED: dict[bytes | str, Dockerfile] = {}
+_PARSED_MAX = 8
+_PARSED_BYTES = 1 << 20
+_PARSE_LOCK = _thread.allocate_lock()
+_PARSES = [0]
+
+
+def parse_count() -> int:
+    """How many Dockerfiles this process really parsed (cache hits not counted): for tests and benches."""
+    return _PARSES[0]
+
+
 def parse_dockerfile(data: bytes | str, path: str) -> Dockerfile:
-    """Parse a Dockerfile. Problems become ``ParseIssue``s; this never raises on bad input."""
+    """Parse a Dockerfile. Problems become ``ParseIssue``s; this never raises on bad input. The same content
+    read again (by any caller, under any shown path) is not parsed again."""
+    with _PARSE_LOCK:
+        df = _PARSED.get(data)
+        if df is None:
+            df = _parse(data, path)
+            _PARSES[0] += 1
+            if len(data) <= _PARSED_BYTES:  # a huge file is parsed again rather than kept alive
+                if len(_PARSED) >= _PARSED_MAX:
+                    del _PARSED[next(iter(_PARSED))]
+                _PARSED[data] = df
+    return df if df.path == path else replace(df, path=path)
+
+
+def _parse(data: bytes | str, path: str) -> Dockerfile:
     issues: list[ParseIssue] = []
     if isinstance(data, bytes):
         decoded = decode(data)
