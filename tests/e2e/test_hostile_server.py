@@ -9,6 +9,7 @@ import json
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,7 +109,7 @@ def _project(tmp_path: Path, command: list[str], serve: str, timeout: int = 30) 
     return project
 
 
-def _smoke(project: Path) -> tuple[dict, str]:
+def _smoke(project: Path) -> tuple[dict[str, Any], str]:
     reports = project / "reports"
     reports.mkdir(exist_ok=True)
     args = ["smoke", "--progress", "quiet", "-f", "json", "-o", str(reports / "r.json")]
