@@ -46,8 +46,10 @@ class RawServer:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the accept at once
         self._sock.close()
+        self._thread.join(timeout=5)
 
 
 def read_head(conn: socket.socket) -> bytes:
