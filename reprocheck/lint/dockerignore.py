@@ -215,21 +215,31 @@ def parse_dockerignore(text: str, where: str = ".dockerignore") -> list[Pattern]
 
 
 class DockerIgnore:
-    def __init__(self, patterns: list[Pattern], where: str = ".dockerignore") -> None:
+    def __init__(self, patterns: list[Pattern], where: str = ".dockerignore", text: str | None = None) -> None:
         self.patterns = patterns
         self.where = where
+        self.text = text  # the file as read (None: there was none)
 
     @classmethod
     def for_context(cls, context: Path, dockerfile: Path) -> DockerIgnore:
         """``<Dockerfile>.dockerignore`` next to the Dockerfile wins over ``.dockerignore`` in the context."""
-        for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
+        return cls._first((dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"))
+
+    @classmethod
+    def in_context(cls, context: Path) -> DockerIgnore:
+        """Only the context's ``.dockerignore``: what the classic builder reads."""
+        return cls._first((context / ".dockerignore",))
+
+    @classmethod
+    def _first(cls, candidates: tuple[Path, ...]) -> DockerIgnore:
+        for candidate in candidates:
             if files.is_regular(candidate):
                 # a link out of the directory is not followed: its lines would be quoted in findings
                 data = files.read_file(candidate, candidate.parent)
                 if isinstance(data, files.Unreadable):
                     continue
                 text = data.decode("utf-8", errors="replace")
-                return cls(parse_dockerignore(text, str(candidate)), candidate.name)
+                return cls(parse_dockerignore(text, str(candidate)), candidate.name, text)
         return cls([])
 
     def excluded_by(self, rel_path: str) -> Pattern | None:

@@ -101,6 +101,11 @@ def _project(tmp_path: Path, command: list[str], serve: str, timeout: int = 30) 
     (project / "hostile.py").write_text(HOSTILE)
     (project / "Dockerfile").write_text(DOCKERFILE)
     (project / "golden.json").write_text("{}")
+    # the .dockerignore that hung smoke before the build as a backtracking regex (docker builds it at once)
+    (project / ".dockerignore").write_text("**/" * 12 + "x\n")
+    deep = project.joinpath(*["a"] * 30)
+    deep.mkdir(parents=True)
+    (deep / "b").write_text("")
     (project / "pyproject.toml").write_text(
         '[tool.reprocheck]\nseverity = { RC102 = "info" }\n\n'
         f'[tool.reprocheck.smoke]\ncommand = {json.dumps(command)}\ngolden = "golden.json"\ntimeout = {timeout}\n'
