@@ -163,13 +163,17 @@ class DockerBackend:
         step: str | None = None
         image_id: str | None = None
         error: str | None = None
-        dockerfile = _relative_dockerfile(request.context, request.dockerfile)
         # the classic builder appends one LABEL step per label: number the user's steps as `docker build` does
         extra = len(labels)
         reused = from_step = labelling = False
+        # the context is packed here: the SDK's own packing matches .dockerignore with backtracking regexes
+        from reprocheck.backend.context_tar import context_archive
+
+        archive, dockerfile = context_archive(request.context, request.dockerfile)
         try:
             stream = self.client.api.build(
-                path=str(request.context),
+                fileobj=archive,
+                custom_context=True,
                 dockerfile=dockerfile,
                 tag=request.tag,
                 buildargs=dict(request.build_args),
@@ -230,6 +234,8 @@ class DockerBackend:
                 self.client.api.close()
             self._remove_new_images(before, steps, wait=15.0)
             raise
+        finally:
+            archive.close()
         seconds = time.monotonic() - started
         if error or image_id is None:
             created = self._remove_new_images(before, steps, wait=5.0)
@@ -685,13 +691,6 @@ class _Output:
             self._socket.close()
         with contextlib.suppress(Exception):
             self._stream._response.close()
-
-
-def _relative_dockerfile(context: Path, dockerfile: Path) -> str:
-    try:
-        return str(dockerfile.resolve().relative_to(context.resolve()))
-    except ValueError:
-        return str(dockerfile.resolve())
 
 
 def _first(exc: BaseException) -> str:

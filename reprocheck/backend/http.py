@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,39 +63,79 @@ class ServeResult:
     request_timed_out: bool = False
     seconds: float = 0.0
     exceeded: str | None = None  # the response body went past the output limit
+    misbehaved: str | None = None  # a redirect or a broken answer (readiness or request), quoting what came
+    location: str | None = None  # the request's 3xx Location, escaped (never fetched)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What came of the one request: a status and body, or why not."""
+
+    status: int | None = None
+    body: bytes | None = None
+    error: str | None = None  # nothing answered (refused), or the deadline passed
+    timed_out: bool = False
+    misbehaved: str | None = None  # the answer broke HTTP; the message quotes what the server sent
+    location: str | None = None  # a 3xx's Location, shown escaped (never fetched)
+
+
+class ServerMisbehaved(Exception):
+    """The server broke HTTP, or redirected the readiness check: a finding, never followed."""
+
+
+def send(port: int, serve: RequestSpec, timeout: float, host: str = "127.0.0.1", limit: int | None = None) -> Reply:
+    """The one request (to 127.0.0.1 unless REPROCHECK_SERVE_HOST says): connect, request, status, headers
+    and body all within ``timeout`` seconds. Redirects are not followed. With ``limit``, at most limit + 1
+    bytes of the body are read."""
+    from reprocheck.backend.http_client import ExchangeTimeout, ProtocolViolation, Unreachable, exchange, show
+
+    data = serve.body.read_bytes() if serve.body is not None else None
+    try:
+        answer = exchange(host, port, serve.method, serve.path, serve.headers, data, timeout, limit)
+    except ExchangeTimeout as exc:
+        return Reply(error=f"no complete answer within timeout = {timeout:g} s ({exc})", timed_out=True)
+    except Unreachable as exc:
+        return Reply(error=str(exc))
+    except ProtocolViolation as exc:
+        return Reply(misbehaved=str(exc))
+    location = answer.header("location")
+    shown = show(location.encode("latin-1", "replace")) if location is not None else None
+    return Reply(answer.status, answer.body, location=shown)
 
 
 def send_request(
     port: int, serve: RequestSpec, timeout: float, host: str = "127.0.0.1", limit: int | None = None
 ) -> tuple[int | None, bytes | None, str | None, bool]:
-    """(status, body, error, timed out) of the one request (to 127.0.0.1 unless REPROCHECK_SERVE_HOST says).
-    With ``limit``, at most limit + 1 bytes of the body are read."""
-    data = serve.body.read_bytes() if serve.body is not None else None
-    request = urllib.request.Request(
-        f"http://{host}:{port}{serve.path}", data=data, method=serve.method, headers=dict(serve.headers)
+    """(status, body, error, timed out) of ``send``: a broken answer is an error with what was received."""
+    reply = send(port, serve, timeout, host, limit)
+    return reply.status, reply.body, reply.error or reply.misbehaved, reply.timed_out
+
+
+def redirect_message(what: str, status: int, location: str | None) -> str:
+    return (
+        f"{what} answered HTTP {status} redirecting to {location or '(no Location)'}: reprocheck follows no "
+        "redirect (the server runs sandboxed; its answer must come from itself)"
     )
-    amount = -1 if limit is None else limit + 1
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return int(response.status), response.read(amount), None, False
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read(amount), None, False
-    except TimeoutError:
-        return None, None, f"no answer within timeout = {timeout:g} s", True
-    except (urllib.error.URLError, ConnectionError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        if isinstance(reason, TimeoutError):
-            return None, None, f"no answer within timeout = {timeout:g} s", True
-        return None, None, str(reason), False
 
 
-def http_ready(port: int, path: str) -> bool:
-    """A GET on ``path`` answers 2xx."""
+def http_ready(port: int, path: str, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
+    """A GET on ``path`` answers 2xx (within ``timeout``). Not yet: False. A redirect, or an answer that
+    breaks HTTP, raises ``ServerMisbehaved``: waiting longer would not change it."""
+    from reprocheck.backend.http_client import ExchangeTimeout, NoAnswer, ProtocolViolation, Unreachable, exchange
+
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as response:
-            return 200 <= int(response.status) < 300
-    except (urllib.error.URLError, ConnectionError, OSError):
+        answer = exchange(host, port, "GET", path, {}, None, timeout, 64 * 1024)
+    except (ExchangeTimeout, Unreachable, NoAnswer):
         return False
+    except ProtocolViolation as exc:
+        raise ServerMisbehaved(f"the readiness check GET {path}: {exc}") from None
+    if 300 <= answer.status < 400:
+        from reprocheck.backend.http_client import show
+
+        location = answer.header("location")
+        shown = show(location.encode("latin-1", "replace")) if location is not None else None
+        raise ServerMisbehaved(redirect_message(f"the readiness check GET {path}", answer.status, shown))
+    return 200 <= answer.status < 300
 
 
 def port_open(port: int) -> bool:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import time
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from reprocheck.backend.base import NOBODY, Progress, Sandbox
-from reprocheck.backend.http import ServeRequest, ServeResult, send_request
+from reprocheck.backend.http import ServeRequest, ServeResult, ServerMisbehaved, http_ready, send
+from reprocheck.backend.logmatch import compile_log_pattern
 from reprocheck.errors import ConfigError
 
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
@@ -30,7 +30,6 @@ from docker.errors import APIError, NotFound
 from docker.types import LogConfig
 from testcontainers.core.config import ConnectionMode, testcontainers_config
 from testcontainers.core.container import DockerContainer
-from testcontainers.core.wait_strategies import HttpWaitStrategy, LogMessageWaitStrategy
 from testcontainers.core.waiting_utils import WaitStrategy, WaitStrategyTarget
 
 if TYPE_CHECKING:
@@ -70,6 +69,49 @@ class _Listening(WaitStrategy):
             time.sleep(self._poll_interval)
 
 
+class _HttpReady(WaitStrategy):
+    """Ready when a GET on the path answers 2xx through the published port. Our own client, not urllib's:
+    a redirect is a finding (never followed: its target could be any service of the host), and so is an
+    answer that breaks HTTP; each probe is bounded by one deadline."""
+
+    def __init__(self, port: int, path: str) -> None:
+        super().__init__()
+        self._port = port
+        self._path = path
+
+    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
+        deadline = time.monotonic() + self._startup_timeout
+        host = container.get_container_host_ip()
+        port = int(container.get_exposed_port(self._port))
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"GET {self._path} did not answer 2xx")
+            if http_ready(port, self._path, host, timeout=min(1.0, left)):
+                return
+            time.sleep(min(self._poll_interval, max(0.0, deadline - time.monotonic())))
+
+
+class _LogReady(WaitStrategy):
+    """Ready when the server's output matches ``ready-log``, searched with RE2 (linear time: a pattern the
+    project writes cannot stall the wait)."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self._pattern = compile_log_pattern(pattern)
+
+    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
+        deadline = time.monotonic() + self._startup_timeout
+        wrapped = container.get_wrapped_container()
+        while True:
+            logs = wrapped.logs(stdout=True, stderr=True)
+            if self._pattern.search(logs.decode("utf-8", "replace")):
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError("no log line matched")
+            time.sleep(self._poll_interval)
+
+
 def _stopped(wrapped: Any) -> bool:
     try:
         wrapped.reload()
@@ -95,6 +137,8 @@ class _UntilExit(WaitStrategy):
         while True:
             if _stopped(wrapped):
                 raise ServerExited(wrapped.status)
+            # each round ends by the overall deadline: the ready timeout always wins
+            self._inner._startup_timeout = max(0.05, min(1.0, deadline - time.monotonic()))
             try:
                 self._inner.wait_until_ready(container)
                 return
@@ -133,9 +177,9 @@ def bind_address(host: str) -> str:
 
 def _strategy(serve: ServeRequest) -> WaitStrategy:
     if serve.ready_http:
-        return HttpWaitStrategy(serve.port, serve.ready_http).for_status_code_matching(lambda c: 200 <= c < 300)
+        return _HttpReady(serve.port, serve.ready_http)
     if serve.ready_log:
-        return LogMessageWaitStrategy(re.compile(serve.ready_log, re.MULTILINE))
+        return _LogReady(serve.ready_log)
     return _Listening(serve.port)
 
 
@@ -169,6 +213,8 @@ def serve(
             container.start()
         except ServerExited:
             return _finish(backend, container, started, ready=False, exited=True)
+        except ServerMisbehaved as exc:  # a redirect or a broken answer to the readiness check
+            return _finish(backend, container, started, ready=False, exited=False, misbehaved=str(exc))
         except TimeoutError:
             return _finish(backend, container, started, ready=False, exited=False)
         except APIError:  # the engine refused the container, or it died under a probe
@@ -177,8 +223,21 @@ def serve(
             return _finish(backend, container, started, ready=False, exited=True)
         host_port = _check_published(container, request.port, network, bind_address(host))
         progress(f"server ready; {request.method} {request.path}")
-        status, body, error, timed_out = send_request(host_port, request, timeout, host, limit=sandbox.max_output)
-        return _finish(backend, container, started, True, False, status, body, error, timed_out, sandbox.max_output)
+        reply = send(host_port, request, timeout, host, limit=sandbox.max_output)
+        return _finish(
+            backend,
+            container,
+            started,
+            True,
+            False,
+            reply.status,
+            reply.body,
+            reply.error,
+            reply.timed_out,
+            sandbox.max_output,
+            reply.misbehaved,
+            reply.location,
+        )
     finally:
         wrapped = container.get_wrapped_container()
         if wrapped is not None:
@@ -277,6 +336,8 @@ def _finish(
     error: str | None = None,
     request_timed_out: bool = False,
     limit: int | None = None,
+    misbehaved: str | None = None,
+    location: str | None = None,
 ) -> ServeResult:
     wrapped = container.get_wrapped_container()
     stdout = stderr = b""
@@ -309,4 +370,6 @@ def _finish(
         request_timed_out,
         time.monotonic() - started,
         exceeded,
+        misbehaved,
+        location,
     )

@@ -259,6 +259,11 @@ class _Run:
             self.findings.extend(work())
         except RecursionError:
             self.findings.append(Finding("RC900", Severity.ERROR, "too deeply nested to parse", Location(path, 1)))
+        except ConfigError as exc:  # a file the project wrote that docker refuses too (a .dockerignore pattern)
+            where = exc.path or path
+            if os.path.isabs(where) and Path(where).is_relative_to(Path.cwd()):
+                where = os.path.relpath(where)
+            self.findings.append(Finding("RC900", Severity.ERROR, exc.message, Location(where, exc.line or 1)))
         except Exception as exc:
             if self.options.debug:
                 raise

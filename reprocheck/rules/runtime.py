@@ -172,3 +172,13 @@ REBUILD_CONFIG = declare(
     needs=ENGINE,
     stage=Stage.REBUILD,
 )
+
+# secnet (issue 24): serve mode as a client that trusts nothing
+SERVER_MISBEHAVED = declare(
+    "RC850",
+    "server-misbehaved",
+    Severity.ERROR,
+    "The model server redirects, or answers with something that is not well-formed HTTP",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)

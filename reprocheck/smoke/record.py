@@ -70,12 +70,13 @@ def lock_names(spec: SmokeSpec) -> list[str]:
 
 def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
     """Start the server command on this machine, wait for readiness, send the request, stop the server."""
-    import re
     import signal
     import tempfile
     import time
 
-    from reprocheck.smoke.http import http_ready, port_open, send_request
+    from reprocheck.backend.http import ServerMisbehaved, redirect_message, send
+    from reprocheck.backend.logmatch import compile_log_pattern
+    from reprocheck.smoke.http import http_ready, port_open
 
     serve = spec.serve
     assert serve is not None
@@ -100,7 +101,7 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
             ) from None
         try:
             deadline = time.monotonic() + serve.ready_timeout
-            pattern = re.compile(serve.ready_log, re.MULTILINE) if serve.ready_log else None
+            pattern = compile_log_pattern(serve.ready_log) if serve.ready_log else None
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -114,7 +115,10 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                     log.seek(0)
                     ready = bool(pattern.search(log.read().decode("utf-8", "replace")))
                 elif serve.ready_http:
-                    ready = http_ready(serve.port, serve.ready_http)
+                    try:
+                        ready = http_ready(serve.port, serve.ready_http)
+                    except ServerMisbehaved as exc:
+                        raise RecordError(str(exc), path=spec.config_path, line=spec.line_of("serve")) from None
                 else:
                     ready = port_open(serve.port)
                 if ready:
@@ -127,7 +131,7 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                         line=spec.line_of("serve"),
                     )
                 time.sleep(0.1)
-            status, body, error, _ = send_request(serve.port, serve, spec.timeout)
+            reply = send(serve.port, serve, spec.timeout, limit=spec.max_output)
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -136,8 +140,20 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+    status, body = reply.status, reply.body
     if status is None or body is None:
-        raise RecordError(f"{serve.method} {serve.path} failed on the host: {error}", path=spec.config_path)
+        why = reply.misbehaved or reply.error
+        raise RecordError(f"{serve.method} {serve.path} failed on the host: {why}", path=spec.config_path)
+    if 300 <= status < 400 and status != serve.status:
+        raise RecordError(
+            redirect_message(f"{serve.method} {serve.path}", status, reply.location),
+            path=spec.config_path,
+            line=spec.line_of("serve"),
+        )
+    if len(body) > spec.max_output:
+        raise RecordError(
+            f"{serve.method} {serve.path} answered more than max-output on the host", path=spec.config_path
+        )
     if status != serve.status:
         raise RecordError(
             f"{serve.method} {serve.path} answered HTTP {status} on the host, expected {serve.status}",

@@ -31,6 +31,7 @@ from reprocheck.rules.runtime import (
     NOT_DETERMINISTIC,
     OUT_OF_MEMORY,
     OUTPUT_TOO_LARGE,
+    SERVER_MISBEHAVED,
     SERVER_NOT_READY,
     TIMED_OUT,
 )
@@ -57,6 +58,13 @@ class SmokeOutcome:
     explanation: Explanation | None
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
+
+
+_DISTRUST = (
+    "reprocheck talks to the server as a client that trusts nothing: it follows no redirect (its target could "
+    "be any service of the machine running the check) and accepts only well-formed HTTP/1.x (head lines up to "
+    "64 KiB, at most 100 header fields); make the server answer the request itself"
+)
 
 
 def _finding(
@@ -211,6 +219,12 @@ class SmokeRunner:
             )
             quoted = "\n".join(why.evidence) or tail
             return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
+        if misbehaved := self.misbehaved(result):
+            return (
+                [SERVER_MISBEHAVED.finding(serve_line, misbehaved, hint=f"{_DISTRUST}\nend of its output:\n{tail}")],
+                None,
+                None,
+            )
         if not result.ready:
             from reprocheck.smoke.explain import explain
 
@@ -260,6 +274,19 @@ class SmokeRunner:
             )
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
+
+    def misbehaved(self, result: ServeResult) -> str | None:
+        """SERVER_MISBEHAVED's message: a redirect not asked for (never followed), or a broken answer."""
+        from reprocheck.backend.http import redirect_message
+
+        serve = self.spec.serve
+        assert serve is not None
+        if result.misbehaved:
+            return result.misbehaved
+        status = result.status
+        if status is not None and 300 <= status < 400 and status != serve.status:
+            return redirect_message(f"{serve.method} {serve.path}", status, result.location)
+        return None
 
     def too_large(self, what: str, stderr: bytes) -> Finding:
         """OUTPUT_TOO_LARGE: the prediction (or server) went past max-output; sandbox."""

@@ -7,7 +7,6 @@ and the line. Paths are resolved against the directory of the config file.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -315,8 +314,8 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         if key in table and not (isinstance(table[key], str) and table[key]):
             raise t.error(key, "must be a non-empty string")
     path = str(table.get("path", "/"))
-    if not path.startswith("/"):
-        raise t.error("path", "must start with /")
+    if problem := _bad_request_path(path):
+        raise t.error("path", problem)
     method = str(table.get("method", "POST")).upper()
     if method not in _METHODS:
         raise t.error("method", f"must be one of {', '.join(_METHODS)}")
@@ -328,6 +327,8 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         isinstance(v, str) and "\n" not in v and "\r" not in v for v in headers.values()
     ):
         raise t.error("headers", "must be a table of header names to one-line strings")
+    if problem := _bad_headers(headers):
+        raise t.error("headers", problem)
     status = table.get("status", 200)
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status < 600:
         raise t.error("status", "must be an HTTP status code")
@@ -336,14 +337,16 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
             "ready-log", "give one readiness check: `ready-http` or `ready-log` (neither: the port listening)"
         )
     ready_http = table.get("ready-http")
-    if ready_http is not None and not str(ready_http).startswith("/"):
-        raise t.error("ready-http", "must be a path starting with /")
+    if ready_http is not None and (problem := _bad_request_path(str(ready_http))):
+        raise t.error("ready-http", problem)
     ready_log = table.get("ready-log")
     if ready_log is not None:
+        from reprocheck.backend.logmatch import compile_log_pattern
+
         try:
-            re.compile(str(ready_log))
-        except re.error as exc:
-            raise t.error("ready-log", f"is not a regular expression: {exc}") from None
+            compile_log_pattern(str(ready_log))
+        except ValueError as exc:
+            raise t.error("ready-log", str(exc)) from None
     timeout = t.number("ready-timeout", 60.0, minimum=0.1, maximum=DAY, unit=" s")
     return ServeSpec(
         port=port,
@@ -356,6 +359,31 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         ready_log=str(ready_log) if ready_log else None,
         ready_timeout=timeout,
     )
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _bad_request_path(path: str) -> str | None:
+    """Why ``path`` cannot go on a request line as it is (None when it can)."""
+    if not path.startswith("/"):
+        return f"must be an absolute path, starting with / (got {path!r})"
+    bad = next((c for c in path if not "!" <= c <= "~"), None)
+    if bad is not None:
+        what = "a space" if bad == " " else f"{bad!r}"
+        return f"contains {what}: only printable ASCII without spaces fits a request line (percent-encode the rest)"
+    return None
+
+
+def _bad_headers(headers: Mapping[str, object]) -> str | None:
+    for name, value in headers.items():
+        if not name or not set(name) <= _TOKEN:
+            return f"name {name!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+        text = str(value)
+        bad = next((c for c in text if (c < " " and c != "\t") or c == "\x7f" or ord(c) > 0xFF), None)
+        if bad is not None:
+            return f"value of {name!r} contains {bad!r}: a header value is one line of text without control characters"
+    return None
 
 
 def load_spec(config: Path | None, start: Path) -> SmokeSpec:

@@ -115,6 +115,30 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             return False  # ready: the response is compared next (RC805's business)
         findings, _, _ = SmokeRunner(_NoEngine(), spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
         return [f.rule for f in findings] == [rid]
+    if rid == "RC850":
+        from reprocheck.smoke.http import ServeResult
+        from reprocheck.smoke.runner import SmokeRunner
+        from reprocheck.smoke.spec import load_spec
+
+        for name, text in files.items():
+            (tmp_path / name).write_text(text)
+        (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+        spec = load_spec(tmp_path / "pyproject.toml", tmp_path)
+        state = tomllib.loads(files["server.toml"])
+        result = ServeResult(
+            state["ready"],
+            False,
+            None,
+            False,
+            b"",
+            b"",
+            state.get("status"),
+            b"{}",
+            misbehaved=state.get("misbehaved"),
+            location=state.get("location"),
+        )
+        runner = SmokeRunner(_NoEngine(), spec, lambda _: None)  # type: ignore[arg-type]
+        return runner.misbehaved(result) is not None
     if rid.startswith("RC82"):
         from reprocheck.rebuild.diff import ConfigDiff, FileChange
         from reprocheck.rebuild.explain import config_findings, group
