@@ -12,6 +12,7 @@ from ._options import ConfigOpt, ProjectArg
 def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     """Run the prediction on this machine, write the golden output and a record of this environment."""
     from reprocheck.lint.project import display
+    from reprocheck.model.safe import safe_text
     from reprocheck.runtime.record import record as do_record
 
     result = do_record(project, config)
@@ -23,7 +24,8 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
         f"Python: {result.interpreter})"
     )
     for f in result.findings:  # RC808: the prediction moved between the runs
-        typer.echo(f"{f.location.path}:{f.location.line}: {f.severity.value}: {f.rule} {f.message}", err=True)
+        where = f"{f.location.path}:{f.location.line}"
+        typer.echo(safe_text(f"{where}: {f.severity.value}: {f.rule} {f.message}"), err=True)
         if f.hint:
-            typer.echo(f"  hint: {f.hint}", err=True)
+            typer.echo(safe_text(f"  hint: {f.hint}"), err=True)
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 from reprocheck.catalogue import load_catalogue
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_json, safe_text
 
 from ._common import relative_uri
 
@@ -55,7 +56,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": _LEVEL[f.severity],
-            "message": {"text": text},
+            "message": {"text": safe_text(text)},
             "locations": [
                 {
                     "physicalLocation": {
@@ -101,4 +102,4 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"
