@@ -238,6 +238,10 @@ class ContainerBackend(Protocol):
 
     def export_files(self, image: str) -> Iterator[FileEntry]: ...
 
+    def read_image_files(self, image: str, paths: tuple[str, ...], limit: int) -> dict[str, bytes]:
+        """Small files of ``image`` (``/etc/passwd``), read without running it; absent or too large: left out."""
+        ...
+
     def save_layers(self, image: str, wanted: frozenset[str]) -> SavedLayers:
         """Stream ``docker save`` and say which layer touches which of ``wanted``."""
         ...
