@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def project(backend, tmp_path_factory: pytest.TempPathFactory):
     run_cli("clean", str(root))
 
 
-def smoke(project: Path, user_line: str = "", spec: str = "", golden: str = NOBODY) -> tuple[int, dict, str]:
+def smoke(project: Path, user_line: str = "", spec: str = "", golden: str = NOBODY) -> tuple[int, dict[str, Any], str]:
     (project / "Dockerfile").write_text(DOCKERFILE + user_line)
     (project / "pyproject.toml").write_text(HEAD + spec)
     (project / "golden.json").write_text(golden)
