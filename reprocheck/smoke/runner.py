@@ -325,7 +325,7 @@ class SmokeRunner:
                 None,
                 None,
             )
-        comparison = compare(spec.golden.read_bytes(), output, spec.compare, spec.tolerance, spec.keys)
+        comparison = compare(spec.read_golden(), output, spec.compare, spec.tolerance, spec.keys)
         if comparison.equal:
             return [], comparison, None
         lines = [comparison.problem] if comparison.problem else []

@@ -7,11 +7,11 @@ so an image without Python still gets its OS packages checked. Parsing is pure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reprocheck.envprobe import PROBE
+from reprocheck.model.bounded import loads
 from reprocheck.model.users import FILES as USER_FILES
 from reprocheck.model.users import resolve
 
@@ -59,7 +59,7 @@ def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
         line = line.strip()
         if line.startswith("{"):
             try:
-                doc = json.loads(line)
+                doc = loads(line)
             except ValueError:
                 break
             if isinstance(doc, dict):
