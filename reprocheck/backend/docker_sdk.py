@@ -540,7 +540,8 @@ class DockerBackend:
             label = f"{PROJECT_LABEL}={project}"
         else:
             label = f"{RUN_LABEL}={self.run_id}"
-        runs = [r for r in read_runs() if r.engine == engine_host()]
+        skipped: list[str] = []  # journals that are not what a run writes: one line each
+        runs = [r for r in read_runs(warn=skipped.append) if r.engine == engine_host()]
         live = {r.run for r in runs if r.alive and r.run != self.run_id}
         dead = [
             r
@@ -583,6 +584,7 @@ class DockerBackend:
             tuple(dict.fromkeys(removed_images)),
             tuple(dict.fromkeys(removed_networks)),
             tuple(sorted(live)),
+            tuple(skipped),
         )
 
     @staticmethod
