@@ -77,7 +77,7 @@ def inputs_digest(spec: ImageSource, skip: frozenset[str] = frozenset()) -> str:
     for rel, path in context_files(spec.context, ignore):
         if rel in skip:
             continue
-        h.update(b"\0" + rel.encode() + b"\0")
+        h.update(b"\0" + os.fsencode(rel) + b"\0")  # the bytes of the name, as the build sends it
         try:
             for block in _entry_bytes(path, digests):
                 h.update(block)

@@ -59,8 +59,9 @@ def run_fix(
     )
     result = fix_paths(targets, lint_options, options, diff=diff)
     if diff:
-        sys.stdout.write(result.diff)
-        sys.stdout.flush()
+        sys.stdout.flush()  # a patch names files by their bytes, whatever the terminal's encoding
+        sys.stdout.buffer.write(result.diff.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
     else:
         emit(result.report, pairs, color)
     for edit in result.applied:

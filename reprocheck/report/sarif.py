@@ -19,6 +19,18 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 FINGERPRINT_KEY = "reprocheck/v1"
 
 
+def _uri(path: str) -> str:
+    """A relative URI; a name that is not UTF-8 (kept by surrogateescape) is percent-encoded byte by byte."""
+    uri = relative_uri(path)
+    try:
+        uri.encode("utf-8")
+    except UnicodeEncodeError:
+        from urllib.parse import quote
+
+        return quote(uri.encode("utf-8", "surrogateescape"), safe="/")
+    return uri
+
+
 def _sentence(text: str) -> str:
     """The message as a sentence: SARIF viewers show it as one, before the hint."""
     text = text.rstrip()
@@ -60,7 +72,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": relative_uri(f.location.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": _uri(f.location.path), "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }
