@@ -19,9 +19,11 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     known = sum(1 for v in result.packages.values() if v)
     packages = f"{len(result.packages)} locked package{'s' if len(result.packages) != 1 else ''}"
     typer.echo(
-        f"recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
-        f"({known} of {packages} installed here; {result.runs} run{'s' if result.runs != 1 else ''}; "
-        f"Python: {result.interpreter})"
+        safe_text(
+            f"recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
+            f"({known} of {packages} installed here; {result.runs} run{'s' if result.runs != 1 else ''}; "
+            f"Python: {result.interpreter})"
+        )
     )
     for f in result.findings:  # RC808: the prediction moved between the runs
         where = f"{f.location.path}:{f.location.line}"
