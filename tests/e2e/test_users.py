@@ -84,3 +84,12 @@ def test_the_configs_root_by_any_spelling_needs_allow_root(project: Path, user: 
     assert (
         f"warning: the prediction runs as root (`user = {user!r}`, allow-root = true), not as nobody" in data["notes"]
     )
+
+
+def test_verify_reads_the_images_passwd_for_a_name(project: Path):
+    (project / "Dockerfile").write_text(DOCKERFILE + "USER admin\n")
+    (project / "pyproject.toml").write_text(HEAD)
+    r = run_cli("verify", "--progress", "quiet", "--format", "json", cwd=project)
+    assert "internal error" not in r.err, r.err
+    rules = [f["rule"] for f in json.loads(r.out)["findings"]]
+    assert "RC815" in rules, r.out  # the image runs as root: `admin` is uid 0 in its /etc/passwd
