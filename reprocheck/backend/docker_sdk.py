@@ -409,7 +409,9 @@ class DockerBackend:
         it, or nobody when that is uid 0 by any spelling or cannot be resolved."""
         key = (info.id, info.user)
         if key not in self._image_users:
-            read = partial(self.read_image_files, image, limit=MAX_FILE)
+            from reprocheck.backend.image_files import remembered
+
+            read = remembered(partial(self.read_image_files, image, limit=MAX_FILE), info.id)
             self._image_users[key] = decide_in_image(None, False, info.user, read).user
         return self._image_users[key]
 

@@ -21,6 +21,7 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
 )
+from reprocheck.backend.image_files import remembered
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
@@ -98,7 +99,7 @@ class SmokeRunner:
         runs as nobody, with a note)."""
         spec = self.spec
         if image not in self._users:
-            read = partial(self.backend.read_image_files, image, limit=MAX_FILE)
+            read = remembered(partial(self.backend.read_image_files, image, limit=MAX_FILE), info.id if info else "")
             decision = decide_in_image(spec.user, spec.allow_root, info.user if info else "", read)
             if decision.refused:
                 raise ConfigError(f"smoke.user: {decision.refused}", path=spec.config_path, line=spec.line_of("user"))
