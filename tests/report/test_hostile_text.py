@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -85,6 +86,10 @@ def test_no_reporter_writes_project_text_raw(fmt: str):
     out = renderer(fmt)(hostile_report())
     assert_safe(out)
     assert "pwned" in out  # shown, not dropped
+    if fmt in ("json", "sarif"):
+        json.loads(out)
+    if fmt == "junit":
+        ET.fromstring(out)  # XML 1.0 allows no controls: the escapes keep it well-formed
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
