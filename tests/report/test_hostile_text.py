@@ -151,3 +151,21 @@ def test_cli_error_line_is_safe(capsys, tmp_path):
     err = capsys.readouterr().err
     assert_safe(err)
     assert "\\x1b]52" in err
+
+
+def test_an_output_that_is_a_device_is_written_to_not_replaced(tmp_path):
+    """`--output /dev/null` as root replaced the machine's /dev/null with a regular file (os.replace)."""
+    import os
+    import stat
+
+    from reprocheck.files import write_atomic
+
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    write_atomic(node, "report\n")
+    assert stat.S_ISCHR(node.stat().st_mode)
+    (tmp_path / "plain.txt").write_text("old")
+    write_atomic(tmp_path / "plain.txt", "new")
+    assert (tmp_path / "plain.txt").read_text() == "new"
