@@ -102,9 +102,11 @@ class ProjectRoot:
 
 
 def is_root_user(user: str) -> bool:
-    """``user`` names uid 0 (``0``, ``root``, ``0:1000``, ``root:root``, ``00``)."""
-    name = user.split(":", 1)[0].strip()
-    return name == "root" or (name.isdigit() and int(name) == 0)
+    """``user`` names uid 0 as the runtime reads it, without the image (``0``, ``00``, ``+0``, ``-0``,
+    ``0:1000``, ``root``, ``:1000``); a name may be uid 0 in the image too (``model.users.decide``)."""
+    from reprocheck.model.users import is_root_spec
+
+    return is_root_spec(user)
 
 
 def project_root_for(start: Path) -> Path:

@@ -14,9 +14,10 @@ Everything else here is pure: parsing the document and the record's shape (docs/
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from reprocheck.model.bounded import loads as bounded_loads
 
 SCHEMA = "reprocheck-env-record/1"
 # keys of the record whose bytes change between two identical runs; everything else is stable
@@ -237,7 +238,7 @@ def parse(stdout: bytes | str) -> dict[str, Any] | None:
         line = line.strip()
         if line.startswith("{"):
             try:
-                doc = json.loads(line)
+                doc = bounded_loads(line)
             except ValueError:
                 return None
             return clean(doc) if isinstance(doc, dict) else None
@@ -338,7 +339,7 @@ def load_record(path: Any) -> dict[str, Any] | None:
     try:
         if not p.is_file() or p.stat().st_size > 16 * 1024 * 1024:
             return None
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc = bounded_loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     return clean(doc) if isinstance(doc, dict) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,15 @@ def write_atomic(path: str | Path, data: str | bytes, before_replace: Callable[[
     import tempfile
 
     target = Path(path)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = 0
+    if mode and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # a device or a FIFO (`--output /dev/null`, `/dev/stdout`): written to, never replaced by a file
+        with open(target, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError("the output's directory does not exist", path=str(path))

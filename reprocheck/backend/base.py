@@ -31,7 +31,7 @@ def project_id(root: Path) -> str:
     """A stable name for a project on a shared engine: its directory's name and a hash of its real path."""
     real = os.path.realpath(root)
     name = re.sub(r"[^a-z0-9._-]+", "-", os.path.basename(real).lower()).strip("-._") or "project"
-    return f"{name[:40]}-{hashlib.sha256(real.encode()).hexdigest()[:10]}"
+    return f"{name[:40]}-{hashlib.sha256(os.fsencode(real)).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,7 @@ class CleanupReport:
     images: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     live_runs: tuple[str, ...] = ()  # runs still going: their objects were left alone
+    warnings: tuple[str, ...] = ()  # journals skipped (not what a run writes), one line each
 
 
 class ContainerBackend(Protocol):
@@ -237,6 +238,10 @@ class ContainerBackend(Protocol):
         ...
 
     def export_files(self, image: str) -> Iterator[FileEntry]: ...
+
+    def read_image_files(self, image: str, paths: tuple[str, ...], limit: int) -> dict[str, bytes]:
+        """Small files of ``image`` (``/etc/passwd``), read without running it; absent or too large: left out."""
+        ...
 
     def save_layers(self, image: str, wanted: frozenset[str]) -> SavedLayers:
         """Stream ``docker save`` and say which layer touches which of ``wanted``."""

@@ -13,13 +13,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from reprocheck.backend.base import (
     LABEL,
-    NOBODY,
     PROJECT_LABEL,
     RUN_LABEL,
     BuildRequest,
@@ -47,6 +47,7 @@ from reprocheck.backend.engine_api import (
 )
 from reprocheck.backend.journal import Journal
 from reprocheck.errors import EngineUnavailable
+from reprocheck.model.users import MAX_FILE, decide_in_image
 
 if TYPE_CHECKING:
     from reprocheck.backend.docker_sdk import DockerBackend
@@ -75,6 +76,7 @@ class DockerApiBackend:
         self._ncpu: float | None = None
         self._background_removal = background_removal
         self._removals: list[threading.Thread] = []
+        self._image_users: dict[tuple[str, str], str] = {}
         self._sdk_backend: DockerBackend | None = None
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.project_id = project_id(project) if project is not None else None
@@ -187,7 +189,7 @@ class DockerApiBackend:
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
             )
         check_mounts(sandbox.mounts)
-        user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
+        user = sandbox.user or self.image_user(image, info)
         config = container_config(image, argv, sandbox, user, self._cpus(sandbox.cpus), self.labels)
         container = str(self._call("POST", "/containers/create", body=config)["Id"])
         self.journal.created("container", container)
@@ -244,6 +246,46 @@ class DockerApiBackend:
             except (OSError, ApiError, tarfile.TarError):
                 continue
         return out
+
+    def image_user(self, image: str, info: ImageInfo) -> str:
+        """Who a run of ``image`` is when the sandbox names nobody: its USER resolved as the runtime resolves
+        it, or nobody when that is uid 0 by any spelling or cannot be resolved."""
+        key = (info.id, info.user)
+        if key not in self._image_users:
+            from reprocheck.backend.image_files import remembered
+
+            read = remembered(partial(self.read_image_files, image, limit=MAX_FILE), info.id)
+            self._image_users[key] = decide_in_image(None, False, info.user, read).user
+        return self._image_users[key]
+
+    def read_image_files(self, image: str, paths: tuple[str, ...], limit: int) -> dict[str, bytes]:
+        """Files of ``image`` (links inside it followed) from a container created and never started; a file
+        absent or over ``limit`` bytes is left out."""
+        from reprocheck.backend.image_files import read_file
+
+        body = {
+            "Image": image,
+            "Cmd": ["true"],
+            "Labels": self.labels,
+            "NetworkDisabled": True,
+            "HostConfig": {"NetworkMode": "none"},
+        }
+        container = str(self._call("POST", "/containers/create", body=body)["Id"])
+        self.journal.created("container", container)
+        try:
+            out = {}
+            for path in paths:
+                data = read_file(
+                    lambda p: self._api.stream("GET", f"/containers/{container}/archive", {"path": p}),
+                    path,
+                    limit,
+                    (OSError, ApiError),
+                )
+                if data is not None:
+                    out[path] = data
+            return out
+        finally:
+            self._remove_container(container)
 
     def _remove_container(self, container: str) -> None:
         """Remove a container of this run (running or not); in a thread when ``background_removal``; the

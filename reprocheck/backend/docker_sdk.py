@@ -21,6 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from docker.types import CancellableStream
 from reprocheck.backend.base import (
     DIGEST_LABEL,
     LABEL,
-    NOBODY,
     PROJECT_LABEL,
     RUN_LABEL,
     BuildRequest,
@@ -52,6 +52,7 @@ from reprocheck.backend.engine_api import Chunks, check_mounts, engine_hint, ima
 from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
 from reprocheck.errors import EngineUnavailable
+from reprocheck.model.users import MAX_FILE, decide_in_image
 from reprocheck.progress import OutputLine
 
 LOG_TAIL = 2000  # whole step output, bounded: the explanatory line may come early (evidence.pick_explanatory)
@@ -71,6 +72,7 @@ class DockerBackend:
         self._timeout = timeout
         self._background_removal = background_removal
         self._removals: list[threading.Thread] = []
+        self._image_users: dict[tuple[str, str], str] = {}
         self._client: docker.DockerClient | None = None
         self._version: dict[str, Any] = {}
         self._ncpu: float | None = None
@@ -301,7 +303,7 @@ class DockerBackend:
                 f"image `{image}` is not on the engine (reprocheck never pulls; build or load it first)"
             )
         check_mounts(sandbox.mounts)
-        user = sandbox.user or (info.user if info.user and info.user.split(":")[0] not in ("root", "0") else NOBODY)
+        user = sandbox.user or self.image_user(image, info)
         api = self.client.api
         config = container_config(image, argv, sandbox, user, self._cpus(sandbox.cpus), self.labels)
         # the low-level call: the model's create would inspect the container it just made (one more round trip)
@@ -408,6 +410,47 @@ class DockerBackend:
         with contextlib.suppress(NotFound, ImageNotFound):
             self.client.api.remove_image(ref, force=True)
 
+    def image_user(self, image: str, info: ImageInfo) -> str:
+        """Who a run of ``image`` is when the sandbox names nobody: its USER resolved as the runtime resolves
+        it, or nobody when that is uid 0 by any spelling or cannot be resolved."""
+        key = (info.id, info.user)
+        if key not in self._image_users:
+            from reprocheck.backend.image_files import remembered
+
+            read = remembered(partial(self.read_image_files, image, limit=MAX_FILE), info.id)
+            self._image_users[key] = decide_in_image(None, False, info.user, read).user
+        return self._image_users[key]
+
+    def read_image_files(self, image: str, paths: tuple[str, ...], limit: int) -> dict[str, bytes]:
+        """Files of ``image`` (links inside it followed) from a container created and never started; a file
+        absent or over ``limit`` bytes is left out."""
+        from reprocheck.backend.image_files import read_file
+
+        api = self.client.api
+        created = api.create_container(
+            image,
+            command=["true"],
+            labels=self.labels,
+            network_disabled=True,
+            host_config=api.create_host_config(network_mode="none"),
+        )
+        container = str(created["Id"])
+        self.journal.created("container", container)
+        try:
+            out = {}
+            for path in paths:
+                data = read_file(
+                    lambda p: iter(api.get_archive(container, p, chunk_size=1024 * 1024)[0]),
+                    path,
+                    limit,
+                    (APIError, NotFound, requests.exceptions.RequestException),
+                )
+                if data is not None:
+                    out[path] = data
+            return out
+        finally:
+            self._remove_container(container)
+
     def export_files(self, image: str) -> Iterator[FileEntry]:
         """The image's flattened file system, streamed from ``docker export`` (never held in memory)."""
         container = self.client.containers.create(image, command=["true"], labels=self.labels, network_mode="none")
@@ -505,7 +548,8 @@ class DockerBackend:
             label = f"{PROJECT_LABEL}={project}"
         else:
             label = f"{RUN_LABEL}={self.run_id}"
-        runs = [r for r in read_runs() if r.engine == engine_host()]
+        skipped: list[str] = []  # journals that are not what a run writes: one line each
+        runs = [r for r in read_runs(warn=skipped.append) if r.engine == engine_host()]
         live = {r.run for r in runs if r.alive and r.run != self.run_id}
         dead = [
             r
@@ -548,6 +592,7 @@ class DockerBackend:
             tuple(dict.fromkeys(removed_images)),
             tuple(dict.fromkeys(removed_networks)),
             tuple(sorted(live)),
+            tuple(skipped),
         )
 
     @staticmethod

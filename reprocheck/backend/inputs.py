@@ -77,7 +77,7 @@ def inputs_digest(spec: ImageSource, skip: frozenset[str] = frozenset()) -> str:
     for rel, path in context_files(spec.context, ignore):
         if rel in skip:
             continue
-        h.update(b"\0" + rel.encode() + b"\0")
+        h.update(b"\0" + os.fsencode(rel) + b"\0")  # the bytes of the name, as the build sends it
         try:
             for block in _entry_bytes(path, digests):
                 h.update(block)
@@ -87,7 +87,20 @@ def inputs_digest(spec: ImageSource, skip: frozenset[str] = frozenset()) -> str:
     return h.hexdigest()
 
 
+NAME_MAX = 64  # of the project's part of an image name: Docker allows 255 for the whole name; people read it
+
+
+def _separator(match: re.Match[str]) -> str:
+    # Docker's path components: [a-z0-9]+ joined by one `.`, one `_`, `__`, or a run of `-`; anything else: `-`
+    sep = match.group()
+    return sep if sep in (".", "_", "__") or set(sep) == {"-"} else "-"
+
+
 def image_name(project: str) -> str:
-    """``reprocheck/<project>``: a repository name Docker accepts, made from a directory name."""
-    name = re.sub(r"[^a-z0-9._-]+", "-", project.lower()).strip("-._") or "project"
+    """``reprocheck/<project>``: a repository name Docker accepts whatever the directory is called (its
+    charset, its separators, its length: a long name is cut and ends with a hash of the whole one)."""
+    name = re.sub(r"[^a-z0-9]+", _separator, project.lower()).strip("-._") or "project"
+    if len(name) > NAME_MAX:
+        digest = hashlib.sha256(os.fsencode(project)).hexdigest()[:10]
+        name = f"{name[: NAME_MAX - 11].rstrip('-._')}-{digest}"
     return f"reprocheck/{name}"

@@ -12,11 +12,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
+import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from reprocheck.model.bounded import loads
 
 KINDS = ("container", "image", "network")
 
@@ -129,33 +134,114 @@ class Journal:
                 self._open = False
 
 
-def read_runs(directory: Path | None = None) -> list[RunState]:
+MAX_JOURNAL = 1024 * 1024  # a run writes a few hundred bytes per object it creates
+MAX_PID = 2**22  # Linux's pid_max at most; os.kill() takes a C int
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_OBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")  # no `/`: it goes into API paths
+_VERBS = ("created", "removed", "kept")
+
+
+class NotAJournal(ValueError):
+    """A file in the runs directory that is not what a run writes."""
+
+
+def read_journal(path: Path) -> bytes:
+    """The bytes of the journal at ``path``: a regular file, not a link, opened without waiting (a FIFO
+    named ``*.jsonl`` never blocks), at most MAX_JOURNAL bytes; NotAJournal otherwise."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        kind = "a symbolic link" if path.is_symlink() else exc.strerror or type(exc).__name__
+        raise NotAJournal(f"cannot be opened ({kind})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAJournal("is not a regular file")
+        if st.st_size > MAX_JOURNAL:
+            raise NotAJournal(f"is {st.st_size} bytes, over {MAX_JOURNAL}")
+        data = b""
+        while len(data) <= MAX_JOURNAL:
+            chunk = os.read(fd, MAX_JOURNAL + 1 - len(data))
+            if not chunk:
+                return data
+            data += chunk
+        raise NotAJournal(f"grew over {MAX_JOURNAL} bytes")
+    finally:
+        os.close(fd)
+
+
+def _header(line: bytes) -> tuple[str, str, int, str, str]:
+    doc = loads(line.decode("utf-8"), max_depth=1)
+    if not isinstance(doc, dict):
+        raise NotAJournal("its first line is not a run's header")
+    run, project, pid = doc.get("run"), doc.get("project", "none"), doc.get("pid")
+    host, engine = doc.get("host", ""), doc.get("engine", "")
+    if not (isinstance(run, str) and _RUN_ID.fullmatch(run)):
+        raise NotAJournal("its header names no run")
+    if type(pid) is not int or not 0 < pid <= MAX_PID:
+        raise NotAJournal(f"its header's pid is not a process id ({str(pid)[:40]})")
+    if not all(isinstance(v, str) and len(v) <= 4096 for v in (project, host, engine)):
+        raise NotAJournal("its header's project, host or engine is not a string")
+    return run, project, pid, host, engine
+
+
+def _entry(line: bytes) -> tuple[str, str, str]:
+    """(verb, kind, id) of one line a run wrote; ValueError for anything else."""
+    doc = loads(line.decode("utf-8"), max_depth=1)
+    if not isinstance(doc, dict) or len(doc) != 2 or not isinstance(doc.get("id"), str):
+        raise ValueError("not an entry")
+    verb = next((v for v in _VERBS if v in doc), None)
+    if verb is None or doc[verb] not in KINDS or not _OBJECT_ID.fullmatch(doc["id"]):
+        raise ValueError("not an entry")
+    return verb, doc[verb], doc["id"]
+
+
+def read_run(path: Path) -> tuple[RunState, int]:
+    """The run a journal describes, and how many of its lines were not what a run writes (skipped: a torn
+    last line, a foreign one); NotAJournal when the file as a whole is not a journal."""
+    lines = read_journal(path).split(b"\n")
+    try:
+        header = _header(lines[0])
+    except (UnicodeDecodeError, NotAJournal):
+        raise
+    except ValueError as exc:  # not JSON, or nested deeper than a header is
+        raise NotAJournal(f"its first line is not a run's header ({str(exc)[:80]})") from None
+    state = RunState(path, *header)
+    seen: dict[str, dict[str, None]] = {k: {} for k in KINDS}
+    skipped = 0
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        try:
+            verb, kind, object_id = _entry(line)
+        except ValueError:
+            skipped += 1
+            continue
+        if verb == "created":
+            seen[kind][object_id] = None
+        else:
+            seen[kind].pop(object_id, None)
+    state.outstanding = {k: list(v) for k, v in seen.items()}
+    return state, skipped
+
+
+def read_runs(directory: Path | None = None, warn: Callable[[str], None] | None = None) -> list[RunState]:
+    """The runs whose journals are in ``directory``; a file that is not a journal (a FIFO, a link, binary, a
+    line nested deep, a pid of 1e300) is skipped, with one line to ``warn``."""
     out: list[RunState] = []
     folder = directory or runs_dir()
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.jsonl")):
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            header = json.loads(lines[0])
-            state = RunState(
-                path,
-                str(header["run"]),
-                str(header.get("project", "none")),
-                int(header.get("pid", 0)),
-                str(header.get("host", "")),
-                str(header.get("engine", "")),
-            )
-            seen: dict[str, dict[str, None]] = {k: {} for k in KINDS}
-            for line in lines[1:]:
-                entry = json.loads(line)
-                if "created" in entry and entry["created"] in seen:
-                    seen[entry["created"]][str(entry["id"])] = None
-                for verb in ("removed", "kept"):
-                    if verb in entry and entry[verb] in seen:
-                        seen[entry[verb]].pop(str(entry["id"]), None)
-            state.outstanding = {k: list(v) for k, v in seen.items()}
-        except (OSError, ValueError, KeyError, IndexError, TypeError):
-            continue  # a torn or foreign file: ignore it
+            state, skipped = read_run(path)
+        except (NotAJournal, UnicodeDecodeError) as exc:
+            reason = str(exc) if isinstance(exc, NotAJournal) else "is not text"
+            if warn is not None:
+                warn(f"{path}: skipped: {reason}")
+            continue
+        if skipped and warn is not None:
+            warn(f"{path}: {skipped} line{'s' if skipped != 1 else ''} skipped: not what a run writes")
         out.append(state)
     return out

@@ -15,6 +15,7 @@ from types import FrameType
 from typing import TextIO
 
 from reprocheck.errors import UsageError
+from reprocheck.model.safe import safe_text
 from reprocheck.model.text import plain_text
 from reprocheck.progress import OutputLine
 
@@ -61,9 +62,9 @@ class ProgressPrinter:
             return
         with self._lock:
             if isinstance(message, OutputLine):
-                self._output(plain_text(message).rstrip())
+                self._output(safe_text(plain_text(message).rstrip()))
             else:
-                self._headline(" ".join(plain_text(message).split()))
+                self._headline(safe_text(" ".join(plain_text(message).split())))
 
     def done(self) -> None:
         """The work is over (or interrupted): report the last step's time, clear the live region."""

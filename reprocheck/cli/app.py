@@ -127,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = app(args=args, prog_name="reprocheck", standalone_mode=False)
     except ReprocheckError as exc:
-        print(f"reprocheck: {exc}" if not exc.path else str(exc), file=sys.stderr)
+        from reprocheck.model.safe import safe_text
+
+        print(safe_text(f"reprocheck: {exc}" if not exc.path else str(exc)), file=sys.stderr)
         return EXIT_FATAL
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -145,8 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if STATE["debug"]:
             raise
+        from reprocheck.model.safe import safe_text
+
         print(
-            f"reprocheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            safe_text(f"reprocheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"),
             file=sys.stderr,
         )
         return EXIT_FATAL

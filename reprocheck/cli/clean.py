@@ -39,6 +39,11 @@ def clean(
         f"{verb} {_count(report.containers, 'container')}, {_count(report.images, 'image')} and "
         f"{_count(report.networks, 'network')} {scope}"
     )
+    if report.warnings:
+        from reprocheck.model.safe import safe_text
+
+        for warning in report.warnings:
+            typer.echo(safe_text(f"warning: {warning}"), err=True)
     if report.live_runs:
         typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going")
     return 0

@@ -46,6 +46,7 @@ def run_fix(
 ) -> int:
     """Shared by ``fix`` and ``lint --fix``: fix, print the diff or what remains, return the exit code."""
     from reprocheck.fix import FixOptions, fix_paths
+    from reprocheck.model.safe import safe_text
 
     options = FixOptions(
         unsafe=unsafe,
@@ -58,21 +59,22 @@ def run_fix(
     )
     result = fix_paths(targets, lint_options, options, diff=diff)
     if diff:
-        sys.stdout.write(result.diff)
-        sys.stdout.flush()
+        sys.stdout.flush()  # a patch names files by their bytes, whatever the terminal's encoding
+        sys.stdout.buffer.write(result.diff.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
     else:
         emit(result.report, pairs, color)
     for edit in result.applied:
-        print(f"{edit.path}:{edit.line}: {edit.rule} {edit.note}", file=sys.stderr)
+        print(safe_text(f"{edit.path}:{edit.line}: {edit.rule} {edit.note}"), file=sys.stderr)
     for new in result.created:
-        print(f"{new.path}: {new.rule} {new.note}", file=sys.stderr)
+        print(safe_text(f"{new.path}: {new.rule} {new.note}"), file=sys.stderr)
     for failure in result.failures:
         loc = failure.finding.location
-        print(f"{loc.path}:{loc.line}: {failure.finding.rule} not fixed: {failure.reason}", file=sys.stderr)
+        print(safe_text(f"{loc.path}:{loc.line}: {failure.finding.rule} not fixed: {failure.reason}"), file=sys.stderr)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(safe_text(f"note: {note}"), file=sys.stderr)
     for refused in result.refused:
-        print(f"reprocheck: {refused}", file=sys.stderr)
+        print(safe_text(f"reprocheck: {refused}"), file=sys.stderr)
     verb = "would fix" if diff else "fixed"
     summary = f"reprocheck fix: {verb} {result.fixed}, {len(result.report.active)} findings remain"
     if result.unsafe_hidden:

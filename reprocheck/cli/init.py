@@ -13,6 +13,7 @@ def init(project: ProjectArg = Path(".")) -> int:
     """Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its
     reprocheck.toml), guessing the predict script or server; never overwrites an existing table."""
     from reprocheck.lint.project import display
+    from reprocheck.model.safe import safe_text
     from reprocheck.runtime.scaffold import init as do_init
 
     done = do_init(project)
@@ -23,5 +24,5 @@ def init(project: ProjectArg = Path(".")) -> int:
         else (found.script or "no predict script found: edit `command`")
     )
     verb = "created" if done.created else "added a smoke table to"
-    typer.echo(f"{verb} {display(done.path)}: {what}. Next: `reprocheck record`, then `reprocheck check`.")
+    typer.echo(safe_text(f"{verb} {display(done.path)}: {what}. Next: `reprocheck record`, then `reprocheck check`."))
     return 0

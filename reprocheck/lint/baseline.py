@@ -70,7 +70,7 @@ def with_fingerprints(findings: Sequence[Finding], texts: Mapping[str, str]) -> 
             path = paths[shown] = normal_path(shown)
         content = _line_text(texts.get(shown), f.location.line, cache, shown)
         basis = f"line:{content}" if content is not None else f"message:{f.message}"
-        digest = sha256(f"{f.rule}\0{path}\0{basis}".encode()).hexdigest()[:32]
+        digest = sha256(f"{f.rule}\0{path}\0{basis}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
         n = seen[digest]
         seen[digest] += 1
         out.append(_fingerprinted(f, f"{digest}:{n}"))

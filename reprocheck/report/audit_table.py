@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reprocheck.model.audit import Row
+from reprocheck.model.safe import safe_json, safe_text
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "github-matrix", "gitlab-matrix")
 STAGES = ("build", "smoke", "verify")
@@ -28,8 +29,8 @@ def _columns(rows: Sequence[Row]) -> list[str]:
 
 def _cells(row: Row, cols: Sequence[str]) -> list[str]:
     values = {
-        "project": row.project,
-        "context": row.context,
+        "project": safe_text(row.project),
+        "context": safe_text(row.context),
         "errors": str(row.errors),
         "warnings": str(row.warnings),
         "info": str(row.info),
@@ -75,7 +76,7 @@ def as_dict(rows: Sequence[Row], seconds: float, workers: int) -> dict[str, Any]
 def render(rows: Sequence[Row], fmt: str, seconds: float = 0.0, workers: int = 1) -> str:
     cols = _columns(rows)
     if fmt == "json":
-        return json.dumps(as_dict(rows, seconds, workers), indent=2) + "\n"
+        return safe_json(json.dumps(as_dict(rows, seconds, workers), indent=2)) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -83,7 +84,7 @@ def render(rows: Sequence[Row], fmt: str, seconds: float = 0.0, workers: int = 1
         for r in rows:
             cells = _cells(r, cols)
             share = "" if r.pinned_share is None else f"{r.pinned_share:.4f}"
-            writer.writerow([*cells[:5], r.installs, r.pinned, share, *cells[6:], r.error or ""])
+            writer.writerow([*cells[:5], r.installs, r.pinned, share, *cells[6:], safe_text(r.error or "")])
         return buf.getvalue()
     if fmt == "markdown":
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
@@ -94,7 +95,7 @@ def render(rows: Sequence[Row], fmt: str, seconds: float = 0.0, workers: int = 1
     table = [cols, *(_cells(r, cols) for r in rows)]
     widths = [max(len(row[k]) for row in table) for k in range(len(cols))]
     out = ["  ".join(cell.ljust(widths[k]) for k, cell in enumerate(row)).rstrip() for row in table]
-    out.extend(f"error: {r.project}: {r.error}" for r in rows if r.error)
+    out.extend(f"error: {safe_text(r.project)}: {safe_text(r.error)}" for r in rows if r.error)
     out.append(_summary(rows, seconds, workers))
     return "\n".join(out) + "\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_text
 
 from ._common import relative_uri, rule_name
 
@@ -12,7 +13,7 @@ GITHUB_LIMIT = 10  # annotations shown per type per step
 
 
 def _data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return safe_text(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(s: str) -> str:

@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Sequence
 from html import escape
 
-# C0 (but tab and newline), DEL, C1, and the bidirectional controls (embeddings, overrides, isolates, marks)
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
-
-
-def _visible(m: re.Match[str]) -> str:
-    c = ord(m.group())
-    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+from reprocheck.model.safe import safe_text
 
 
 def esc(text: object) -> str:
-    """``text`` safe inside an HTML element or a double-quoted attribute."""
-    return escape(_UNSAFE.sub(_visible, str(text)), quote=True)
+    """``text`` safe inside an HTML element or a double-quoted attribute: the one sanitizer every reporter uses
+    (controls, bidi overrides and undecodable bytes shown visibly), then HTML's own escaping."""
+    return escape(safe_text(str(text)), quote=True)
 
 
 STYLE = """

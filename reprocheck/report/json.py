@@ -7,6 +7,7 @@ from typing import Any
 
 from reprocheck.model.finding import Finding
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_json
 
 from ._common import rule_name
 
@@ -78,4 +79,4 @@ def counts_by(report: Report, severity: str) -> int:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_text
 
 from ._common import is_failing, rule_name
 
@@ -68,5 +69,10 @@ def render(report: Report, *, color: bool = False) -> str:
         failures += n_fail
     root.set("tests", str(total))
     root.set("failures", str(failures))
+    for element in root.iter():  # XML 1.0 has no controls; a log reader would act on them
+        if element.text:
+            element.text = safe_text(element.text)
+        for key, value in list(element.attrib.items()):
+            element.set(key, safe_text(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

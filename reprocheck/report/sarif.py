@@ -8,6 +8,7 @@ from typing import Any
 from reprocheck.catalogue import load_catalogue
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_json, safe_text
 
 from ._common import relative_uri
 
@@ -16,6 +17,18 @@ INFORMATION_URI = "https://github.com/reprocheck/reprocheck"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # code scanning matches alerts across commits by this (the engine's line-shift-proof fingerprint)
 FINGERPRINT_KEY = "reprocheck/v1"
+
+
+def _uri(path: str) -> str:
+    """A relative URI; a name that is not UTF-8 (kept by surrogateescape) is percent-encoded byte by byte."""
+    uri = relative_uri(path)
+    try:
+        uri.encode("utf-8")
+    except UnicodeEncodeError:
+        from urllib.parse import quote
+
+        return quote(uri.encode("utf-8", "surrogateescape"), safe="/")
+    return uri
 
 
 def _sentence(text: str) -> str:
@@ -55,11 +68,11 @@ def as_dict(report: Report) -> dict[str, Any]:
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": _LEVEL[f.severity],
-            "message": {"text": text},
+            "message": {"text": safe_text(text)},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": relative_uri(f.location.path), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": _uri(f.location.path), "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }
@@ -101,4 +114,4 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reprocheck.model.report import Report, StageResult
+from reprocheck.model.safe import safe_text
 
 ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 
@@ -15,7 +16,7 @@ def text_table(report: Report) -> list[str]:
     if not report.stages:
         return []
     rows = [("stage", "result", "time", "findings", "detail")]
-    rows += [(s.name, s.status, seconds(s), str(s.findings), s.detail) for s in report.stages]
+    rows += [(s.name, s.status, seconds(s), str(s.findings), safe_text(s.detail)) for s in report.stages]
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
     lines = ["  ".join(cell.ljust(widths[k]) if k < 4 else cell for k, cell in enumerate(row)).rstrip() for row in rows]
     return [*lines, f"verdict: {report.verdict}", ""]
@@ -26,6 +27,6 @@ def markdown_table(report: Report) -> list[str]:
         return []
     lines = ["| stage | result | time | findings | detail |", "| --- | --- | ---: | ---: | --- |"]
     for s in report.stages:
-        detail = s.detail.replace("|", "\\|")
+        detail = safe_text(s.detail).replace("|", "\\|")
         lines.append(f"| {s.name} | {ICONS.get(s.status, '')} {s.status} | {seconds(s)} | {s.findings} | {detail} |")
     return [*lines, ""]

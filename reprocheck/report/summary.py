@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_text
 
 from ._common import rule_name
 from .stages import markdown_table
@@ -12,7 +13,7 @@ MAX_ROWS = 50
 
 
 def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return safe_text(s).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report, *, color: bool = False) -> str:
@@ -40,5 +41,5 @@ def render(report: Report, *, color: bool = False) -> str:
         if len(active) > MAX_ROWS:
             lines.append(f"\n… and {len(active) - MAX_ROWS} more (see the job log).")
     for note in report.notes:
-        lines.append(f"\n> {note}")
+        lines.append(f"\n> {_cell(note)}")
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from itertools import groupby
 
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_text
 
 from ._common import rule_name, rule_summary
 from .stages import text_table
@@ -21,19 +22,19 @@ def render(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     active = report.active
     for path, group in groupby(active, key=lambda f: f.location.path):
-        lines.append(c(_BOLD, path))
+        lines.append(c(_BOLD, safe_text(path)))
         for f in group:
             loc = f"{f.location.line}" + (f":{f.location.column}" if f.location.column else "")
             sev = c(_COLORS[f.severity], f"{f.severity.value:<7}")
             title = rule_summary(report, f)
-            lines.append(f"  {loc:>7}  {sev} {c(_BOLD, f.rule)} {rule_name(report, f)}: {f.message}")
+            lines.append(f"  {loc:>7}  {sev} {c(_BOLD, f.rule)} {rule_name(report, f)}: {safe_text(f.message)}")
             lines.append(c(_DIM, f"{'':>11}rule: {title + ' ' if title else ''}<{report.rule_doc(f.rule)}>"))
             if f.cause:
-                lines.append(f"{'':>11}cause: {f.cause}")
+                lines.append(f"{'':>11}cause: {safe_text(f.cause)}")
                 facts = [e for e in f.evidence if not (f.hint and e in f.hint)]  # the hint quotes the rest
-                lines.extend(f"{'':>13}- {e}" for e in facts[:12])
+                lines.extend(f"{'':>13}- {safe_text(e)}" for e in facts[:12])
             if f.hint:
-                first, *rest = f.hint.splitlines()
+                first, *rest = safe_text(f.hint).splitlines() or [""]
                 lines.append(f"{'':>11}hint: {first}")
                 lines.extend(f"{'':>17}{line}" for line in rest)
         lines.append("")
@@ -61,7 +62,7 @@ def render(report: Report, *, color: bool = False) -> str:
             summary += f"; {known} known from the baseline"
     verdict = {"passed": "pass", "failed": "fail", "incomplete": "incomplete"}[report.verdict]
     summary += f". Failure threshold: {report.threshold.value} -> {verdict}."
-    lines.extend(f"note: {note}" for note in report.notes)
+    lines.extend(f"note: {safe_text(note)}" for note in report.notes)
     lines.extend(text_table(report))
     lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -129,6 +129,8 @@ def _check_smoke(options: RunOptions, project: LoadedProject, out: Collected) ->
             path=spec.config_path,
             line=spec.line_of("golden"),
         )
+    if spec.golden.stat().st_size > spec.max_output:
+        spec.read_golden()  # refuses it: a golden over max-output can never match (and is never loaded)
     return None
 
 

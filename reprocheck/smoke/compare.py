@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reprocheck.model.bounded import TooDeep, loads
 from reprocheck.smoke.spec import Tolerance
 
 MAX_SHOWN = 10
@@ -154,11 +155,15 @@ def compare(
             mode,
         )
     try:
-        exp = json.loads(expected)
+        exp = loads(expected)
+    except TooDeep as exc:
+        return Comparison(False, mode, problem=f"the golden output is {exc}: it is not compared")
     except ValueError as exc:
         return Comparison(False, mode, problem=f"the golden output is not JSON ({exc})")
     try:
-        act = json.loads(actual)
+        act = loads(actual)
+    except TooDeep as exc:
+        return Comparison(False, mode, problem=f"the output is {exc}: it is not compared")
     except ValueError as exc:
         head = actual.decode("utf-8", "replace").strip().splitlines()[:1]
         return Comparison(False, mode, problem=f"the output is not JSON ({exc}); it starts with {head!r}")
@@ -195,7 +200,7 @@ def all_differences(expected: bytes, actual: bytes, mode: str) -> list[Differenc
             _text_diffs(expected.decode("utf-8", "replace").split("\n"), actual.decode("utf-8", "replace").split("\n"))
         )
     try:
-        exp, act = json.loads(expected), json.loads(actual)
+        exp, act = loads(expected), loads(actual)
     except ValueError:
         return []
     return list(_walk(exp, act, [], EXACT, {}))
@@ -213,7 +218,7 @@ def moving_keys(
     comparison_keys = keys or {}
     if mode == "json":
         try:
-            a, b = json.loads(first), json.loads(second)
+            a, b = loads(first), loads(second)
         except ValueError:
             return ["(the whole output)"] if first != second else []
         diffs: list[Difference] = list(_walk(a, b, [], default, comparison_keys))
@@ -296,7 +301,7 @@ def classify(expected: bytes, actual: bytes, mode: str) -> tuple[Pattern, ...]:
     out: list[Pattern] = []
     if mode == "json":
         try:
-            exp, act = json.loads(expected), json.loads(actual)
+            exp, act = loads(expected), loads(actual)
         except ValueError:
             return ()
         moved: list[str] = []

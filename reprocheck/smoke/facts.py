@@ -80,7 +80,7 @@ def diagnose_run(
         workdir = spec.workdir or (info.workdir if info and info.workdir else "/")
         d = diagnose(host, image_record, crash=crash, file=file_facts(spec, workdir, crash, image_record))
     else:
-        golden = spec.golden.read_bytes()
+        golden = spec.read_golden()
         differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
         d = diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
     # the JSON report keeps the image's environment record beside the diagnosis

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,12 @@ from reprocheck.backend.base import (
     RunResult,
     Sandbox,
 )
-from reprocheck.confine import is_root_user
+from reprocheck.backend.image_files import remembered
 from reprocheck.errors import ConfigError
 from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.model.rule import RuleMeta
+from reprocheck.model.users import MAX_FILE, Decision, decide_in_image
 from reprocheck.rules.runtime import (
     CRASHED,
     DIFFERS,
@@ -96,6 +98,7 @@ class SmokeRunner:
         self.run_id = uuid.uuid4().hex[:12]
         self.notes: list[str] = []
         self._info: dict[str, ImageInfo | None] = {}  # an image does not change under one stage
+        self._users: dict[str, Decision] = {}
 
     def remember(self, image: str, info: ImageInfo) -> None:
         """The image as its caller just inspected it: no second look-up."""
@@ -108,6 +111,22 @@ class SmokeRunner:
 
     # ---- run
 
+    def user(self, image: str, info: ImageInfo | None) -> str:
+        """Who runs the project's code: the spec's ``user`` or the image's ``USER``, resolved in the image as
+        the runtime resolves it (uid 0 by any spelling needs ``allow-root``; a user the image cannot resolve
+        runs as nobody, with a note)."""
+        spec = self.spec
+        if image not in self._users:
+            read = remembered(partial(self.backend.read_image_files, image, limit=MAX_FILE), info.id if info else "")
+            decision = decide_in_image(spec.user, spec.allow_root, info.user if info else "", read)
+            if decision.refused:
+                raise ConfigError(f"smoke.user: {decision.refused}", path=spec.config_path, line=spec.line_of("user"))
+            self._users[image] = decision
+        note = self._users[image].note
+        if note and note not in self.notes:
+            self.notes.append(note)
+        return self._users[image].user
+
     def sandbox(self, image: str, output_file: Path | None) -> Sandbox:
         spec = self.spec
         info = self.image_info(image)
@@ -117,10 +136,7 @@ class SmokeRunner:
         mounts = [
             BindMount(str(src), posixpath.join(workdir, inp)) for src, inp in zip(sources, spec.inputs, strict=True)
         ]
-        if spec.user is not None and spec.allow_root and is_root_user(spec.user):
-            note = f"warning: the prediction runs as root (`user = {spec.user!r}`, allow-root = true), not as nobody"
-            if note not in self.notes:
-                self.notes.append(note)
+        user = self.user(image, info)
         # end sandbox
         if output_file is not None:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
@@ -129,7 +145,7 @@ class SmokeRunner:
             memory=memory_bytes(spec.memory),
             cpus=spec.cpus,
             pids=spec.pids,
-            user=spec.user,
+            user=user,
             workdir=spec.workdir,
             mounts=tuple(mounts),
             env=spec.env,
@@ -347,7 +363,7 @@ class SmokeRunner:
                 None,
                 None,
             )
-        comparison = compare(spec.golden.read_bytes(), output, spec.compare, spec.tolerance, spec.keys)
+        comparison = compare(spec.read_golden(), output, spec.compare, spec.tolerance, spec.keys)
         if comparison.equal:
             return [], comparison, None
         lines = [comparison.problem] if comparison.problem else []

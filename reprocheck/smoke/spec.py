@@ -90,6 +90,27 @@ class SmokeSpec:
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
 
+    def read_golden(self) -> bytes:
+        """The golden output, held to ``max-output`` as the prediction's output is (its size is checked before
+        anything is read: a sparse golden of gigabytes is refused, not loaded); ConfigError otherwise."""
+        from reprocheck.model.bounded import TooLarge, read_limited
+
+        try:
+            return read_limited(self.golden, self.max_output)
+        except TooLarge:
+            raise ConfigError(
+                f"smoke.golden: `{self.golden.name}` is larger than max-output = {show_size(self.max_output)}: "
+                "no prediction can match it (raise `max-output` if the output really is that large)",
+                path=self.config_path,
+                line=self.line_of("golden"),
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"smoke.golden: `{self.golden.name}` cannot be read ({exc})",
+                path=self.config_path,
+                line=self.line_of("golden"),
+            ) from None
+
     @property
     def source(self) -> ImageSource:
         from reprocheck.model.build import ImageSource

@@ -14,6 +14,7 @@ from reprocheck.model.finding import Finding
 from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.model.rule import RuleMeta
+from reprocheck.model.users import is_root_spec
 from reprocheck.rules.runtime import (
     BASE_DIGEST,
     OS_PACKAGE_VERSION,
@@ -26,10 +27,6 @@ from reprocheck.rules.runtime import (
 from reprocheck.verify.expect import Expectation, LockEntry, PipInstall
 from reprocheck.verify.probe import Dist, Inventory
 from reprocheck.verify.spec import DEFAULT_IGNORE
-
-# What pip-compile leaves out of a lock unless asked (--allow-unsafe), and what a venv brings: not judged
-# as unexpected; judged like any package when the lock has them.
-ROOT_USERS = {"", "root", "0", "0:0", "root:root", "root:0", "0:root"}
 
 
 @dataclass(frozen=True)
@@ -218,7 +215,7 @@ def match_os(exp: Expectation, inv: Inventory) -> list[Finding]:
 
 def match_user(exp: Expectation, inv: Inventory) -> list[Finding]:
     """The image's configured user is root (RC815)."""
-    if inv.user.strip() not in ROOT_USERS:
+    if not (inv.user_root if inv.user_root is not None else is_root_spec(inv.user.strip())):
         return []
     where = f"USER {exp.user}" if exp.user is not None else "no USER instruction"
     return [

@@ -7,11 +7,15 @@ so an image without Python still gets its OS packages checked. Parsing is pure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reprocheck.envprobe import PROBE
+from reprocheck.model.bounded import loads
+from reprocheck.model.users import FILES as USER_FILES
+from reprocheck.model.users import resolve
+
+PASSWD, GROUP = USER_FILES
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 APK_INSTALLED = "/lib/apk/db/installed"
@@ -46,6 +50,7 @@ class Inventory:
     os_packages: Mapping[str, str] = field(default_factory=dict)
     python_error: str | None = None
     user: str = ""  # the image's configured user ("" = root)
+    user_root: bool | None = None  # the user is uid 0 in the image's /etc/passwd (None: not read)
 
 
 def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
@@ -54,7 +59,7 @@ def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
         line = line.strip()
         if line.startswith("{"):
             try:
-                doc = json.loads(line)
+                doc = loads(line)
             except ValueError:
                 break
             if isinstance(doc, dict):
@@ -133,12 +138,15 @@ def inventory(
     """Put the probe's output and the package databases together."""
     os_manager: str | None = None
     os_packages: dict[str, str] = {}
+    root = resolve(user, files[PASSWD], files.get(GROUP)).root if PASSWD in files else None
     if DPKG_STATUS in files:
         os_manager, os_packages = "dpkg", parse_dpkg_status(files[DPKG_STATUS].decode("utf-8", "replace"))
     elif APK_INSTALLED in files:
         os_manager, os_packages = "apk", parse_apk_installed(files[APK_INSTALLED].decode("utf-8", "replace"))
     if doc is None:
-        return Inventory(python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user)
+        return Inventory(
+            python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user, user_root=root
+        )
     if isinstance(doc.get("distributions"), Mapping):  # the environment probe's document
         doc = _from_record(doc)
     dists, shadowed = dists_from(doc)
@@ -154,6 +162,7 @@ def inventory(
         os_packages=os_packages,
         python_error=str(doc["error"]) if doc.get("error") else python_error,
         user=user,
+        user_root=root,
     )
 
 

@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from reprocheck.backend.base import RUN_LABEL, ContainerBackend, ImageInfo, Progress, Sandbox
 from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
+from reprocheck.model.users import FILES as USER_FILES
+from reprocheck.model.users import needs_files
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
-from reprocheck.verify.probe import APK_INSTALLED, DPKG_STATUS, SNIPPET, Inventory, inventory, parse_probe
+from reprocheck.verify.probe import (
+    APK_INSTALLED,
+    DPKG_STATUS,
+    SNIPPET,
+    Inventory,
+    inventory,
+    parse_probe,
+)
 from reprocheck.verify.spec import VerifySpec
 
 PROBE_TIMEOUT = 60.0
@@ -48,7 +57,9 @@ class VerifyRunner:
         """``info``: the image as its caller just inspected it (no second look-up)."""
         info = info or self.backend.inspect(image)
         user = info.user if info else ""
-        files_wanted = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
+        files_wanted: tuple[str, ...] = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
+        if user and needs_files(user):  # a name: uid 0 or not is in the image's passwd
+            files_wanted += USER_FILES
         sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2)
         errors: list[str] = []
         files: dict[str, bytes] = {}

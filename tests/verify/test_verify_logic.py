@@ -474,3 +474,20 @@ def test_inventory_reads_the_shared_environment_probe():
     assert inv.python == "3.11.9" and inv.markers == {"sys_platform": "linux"}
     assert [(d.name, d.version, d.requires) for d in inv.dists] == [("scikit_learn", "1.4.2", ("numpy",))]
     assert [(d.version, d.location) for d in inv.shadowed] == [("1.3.0", "/usr/lib/python3/dist-packages")]
+
+
+@pytest.mark.parametrize(
+    ("user", "passwd"), [("00", None), ("+0", None), ("-0:0", None), ("admin", b"admin:x:0:0::/:/bin/sh\n")]
+)
+def test_root_by_another_spelling_is_root(tmp_path, user: str, passwd: bytes | None):
+    """Issue 24 fault 8: the image's user as the runtime reads it (a name through the image's passwd)."""
+    from dataclasses import replace
+
+    from reprocheck.verify.probe import PASSWD, inventory
+
+    exp = _expect(tmp_path, {"Dockerfile": f"FROM python:3.11\nUSER {user}\n"})
+    read = inventory(None, None, {PASSWD: passwd} if passwd else {}, user=user)
+    (finding,) = verify(exp, replace(_inv(user=user), user_root=read.user_root)).findings
+    assert finding.rule == "RC815" and finding.location.line == 2
+    if passwd:
+        assert verify(exp, _inv(user=user)).findings == ()  # without the image's passwd a name is not root
