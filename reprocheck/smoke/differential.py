@@ -565,7 +565,7 @@ def environment(ev: Evidence) -> Iterable[Cause]:
             f"{name} {shown}",
             "unset",
             fix,
-            weight=85 if read_at else 60,
+            weight=(70 if secret else 85) if read_at else 60,  # a credential seldom changes a prediction
         )
 
 
