@@ -108,7 +108,8 @@ def _probe(tmp_path: Path, request: dict[str, Any], env: dict[str, str] | None =
     )
     doc = parse(proc.stdout)
     assert doc is not None, proc.stderr[-2000:]
-    return doc["facts"]
+    facts: dict[str, Any] = doc["facts"]
+    return facts
 
 
 def test_the_probe_looks_each_resource_up(tmp_path: Path) -> None:
