@@ -147,8 +147,8 @@ def production(spec: SmokeSpec) -> Production:
     """What the spec declares production gives."""
     return Production(
         network=spec.network,
-        read_only=bool(getattr(spec, "read_only", True)),
-        shm_size=getattr(spec, "shm_size", None),
+        read_only=spec.read_only,
+        shm_size=spec.shm_size,
         gpus=bool(getattr(spec, "gpus", False)),
         user=spec.user,
     )

@@ -108,6 +108,8 @@ class SmokeRunner:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
         return Sandbox(
             network=spec.network,
+            read_only=spec.read_only,
+            shm_size=spec.shm_size,
             memory=memory_bytes(spec.memory),
             cpus=spec.cpus,
             pids=spec.pids,
