@@ -54,6 +54,7 @@ class Resources:
     env: tuple[str, ...] = ()
     uids: tuple[str, ...] = ()
     scripts: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()  # host[:port] the failure tried to reach (never probed: no network)
 
     def request(self) -> dict[str, list[str]]:
         """The probe's ``--reprocheck-facts`` argument."""
@@ -128,6 +129,10 @@ FactSource = Callable[[Evidence], Iterable[Cause]]
 _MODULE = re.compile(r"No module named (?:'([^'\s]+)'|\"([^\"\s]+)\"|([A-Za-z_][\w.]*))")
 _LIBRARY = re.compile(r"([\w.+-]+\.so(?:\.[\w.]+)?): cannot open shared object file")
 _QUOTED_PATH = re.compile(r"(?:No such file or directory|Permission denied|Read-only file system): '([^']+)'")
+_HOST = re.compile(
+    r"host='([\w.-]+)', port=(\d+)|Failed to resolve '([\w.-]+)'|Could not resolve host: ([\w.-]+)|"
+    r"https?://([\w.-]+(?::\d+)?)/"
+)
 _SHELL_MISSING = re.compile(r"(?:^|\s)(?:/bin/)?(?:ba|da)?sh: (?:\d+: |line \d+: )?([\w.+-]+): (?:command )?not found")
 
 
@@ -144,6 +149,7 @@ def extract(crash: Explanation | None, command: tuple[str, ...] = ()) -> Resourc
     env: list[str] = []
     uids: list[str] = []
     scripts: list[str] = []
+    hosts: list[str] = []
     if crash is not None:
         subject = crash.subject or ""
         by_cause = {
@@ -164,6 +170,8 @@ def extract(crash: Explanation | None, command: tuple[str, ...] = ()) -> Resourc
             executables += [m.group(1) for m in _SHELL_MISSING.finditer(line)]
             if crash.cause != "executable not found":
                 paths += [m.group(1) for m in _QUOTED_PATH.finditer(line)]
+            if crash.cause == "network":
+                hosts += [f"{m.group(1)}:{m.group(2)}" if m.group(1) else _first(m) for m in _HOST.finditer(line)]
         if crash.cause == "interpreter not found" and subject:
             executables.append(subject)
     first = command[0] if command else ""
@@ -171,9 +179,8 @@ def extract(crash: Explanation | None, command: tuple[str, ...] = ()) -> Resourc
         scripts.append(first)  # a script or console script: its #! line decides the interpreter
     if scripts and crash is not None and crash.cause == "interpreter not found":
         executables += ["python3", "python"]
-    return Resources(
-        *(tuple(dict.fromkeys(x))[:MAX_NAMES] for x in (modules, libraries, executables, paths, env, uids, scripts))
-    )
+    kinds = (modules, libraries, executables, paths, env, uids, scripts, hosts)
+    return Resources(*(tuple(dict.fromkeys(x))[:MAX_NAMES] for x in kinds))
 
 
 # ---- helpers over the facts
@@ -348,6 +355,12 @@ def executables(ev: Evidence) -> Iterable[Cause]:
             if package
             else f"install the {img_words} package that provides `{name}` (or COPY the program) in the Dockerfile"
         )
+        interp = ev.image_record.get("interpreter") if isinstance(ev.image_record, Mapping) else None
+        has = str(interp.get("executable") or "") if isinstance(interp, Mapping) else ""
+        if re.match(r"^python[0-9.]*$", name) and has:
+            image_text = f"not on the image's PATH ({path}); the image's Python is {has}"
+            fix = f"name the image's interpreter in the command ({has}, or `{posixpath.basename(has)}`), or provide "
+            fix += f"`{name}` on PATH (RUN ln -s {has} /usr/local/bin/{name}; or ENV PATH with the venv's bin first)"
         yield Cause("executable", name, f"`{name}` is not in the image", host_text, image_text, fix, weight=85)
 
 
@@ -477,10 +490,12 @@ def sandbox(ev: Evidence) -> Iterable[Cause]:
     sysf = _system(ev.image)
     text = "\n".join(crash.evidence)
     if crash.cause == "network":
+        hosts = ev.resources.hosts
+        where = f" ({', '.join(hosts[:3])})" if hosts else ""
         yield Cause(
             "sandbox",
-            "network",
-            "network: the prediction reaches the network, which the sandbox turns off",
+            hosts[0] if hosts else "network",
+            f"network: the prediction reaches the network{where}, which the sandbox turns off",
             "the host has a network",
             "no network (`network = false`)",
             "ship what it downloads in the image (pinned revision and checksum at build time); declare "

@@ -109,7 +109,8 @@ _CAUSES: tuple[_Cause, ...] = (
         "Dockerfile, or put it on PATH",
         re.compile(
             r"(?:^|\s)(?:/bin/)?(?:ba|da)?sh: (?:\d+: |line \d+: )?([\w.+-]+): (?:command )?not found|"
-            r"shutil\.which\('([\w.+-]+)'\) (?:returned|is) None|executable [`'\"]?([\w.+-]+)[`'\"]? not found"
+            r"shutil\.which\('([\w.+-]+)'\) (?:returned|is) None|executable [`'\"]?([\w.+-]+)[`'\"]? not found|"
+            r"exec: \"([^\"]+)\": executable file not found in \$PATH"
         ),
     ),
     _Cause(

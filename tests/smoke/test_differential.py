@@ -343,3 +343,27 @@ def test_rank_puts_observed_facts_before_inferred_ones() -> None:
     b = Cause("x", "b", "b", "", "", "", weight=10)
     c = Cause("x", "c", "c", "", "", "", weight=50)
     assert [x.subject for x in rank([a, b, c])] == ["c", "b", "a"]
+
+
+def test_a_network_failure_names_the_host_and_the_air_gapped_setting() -> None:
+    why, res = _crash(
+        "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries "
+        "exceeded (Caused by NameResolutionError: Failed to resolve 'huggingface.co')"
+    )
+    assert res.hosts == ("huggingface.co:443", "huggingface.co")
+    (cause,) = gather(Evidence(res, {"system": {}}, {"system": {"network_interfaces": ["lo"]}}, crash=why))
+    assert cause.subject == "huggingface.co:443" and "air-gapped" in cause.production
+    assert cause.text.startswith("network: the prediction reaches the network (huggingface.co:443")
+
+
+def test_a_command_whose_python_the_image_lacks_names_the_image_s_python() -> None:
+    why = explain(
+        127, b'OCI runtime create failed: exec: "python": executable file not found in $PATH: unknown', False, False
+    )
+    assert (why.cause, why.subject) == ("executable not found", "python")
+    res = extract(why, ("python", "predict.py"))
+    image = {"system": {**DEBIAN, "path": "/usr/bin:/bin"}, "executables": {"python": {"path": None}}}
+    host = {"executables": {"python": {"path": "/usr/bin/python"}}}
+    record = {"interpreter": {"executable": "/usr/bin/python3"}}
+    (cause,) = gather(Evidence(res, host, image, image_record=record, crash=why))
+    assert "the image's Python is /usr/bin/python3" in cause.image and "ln -s /usr/bin/python3" in cause.fix

@@ -117,3 +117,24 @@ def test_the_finding_names_the_fact_of_both_sides_and_the_fix(name: str, backend
     fact = details["fact"]  # the deciding fact, with both sides' values
     assert fact["host"] and fact["image"] and fact["fix"], fact
     assert _containers_of(backend, name) == []
+
+
+def test_a_passing_run_pays_nothing_for_the_diagnosis(backend: Any, tmp_path: Path) -> None:
+    """Recorded without the variable, env-variant passes: no probe runs and the diagnosis is not even
+    imported (python -X importtime lists every module the run imported)."""
+    project = stage("env-variant", tmp_path)
+    assert _record(project, {}).returncode == 0
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "reprocheck", "smoke", "--progress", "quiet"],
+        cwd=project,
+        env={k: v for k, v in os.environ.items() if k != "CHURN_VARIANT"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time")}
+    assert "reprocheck.smoke.runner" in imported
+    for module in ("reprocheck.smoke.facts", "reprocheck.smoke.differential", "reprocheck.smoke.diagnose"):
+        assert module not in imported, module
+    assert _containers_of(backend, "env-variant") == []
