@@ -479,6 +479,7 @@ def interpreter(ev: Evidence) -> Iterable[Cause]:
 
 
 _GPU = re.compile(r"CUDA|cuda|NVIDIA|nvidia-smi|no GPU|GPU", re.I)
+_PIDS = re.compile(r"can't start new thread|Resource temporarily unavailable|fork: retry|pthread_create", re.I)
 _SHM = re.compile(r"/dev/shm|shared memory|Bus error|shm_open", re.I)
 
 
@@ -530,6 +531,43 @@ def sandbox(ev: Evidence) -> Iterable[Cause]:
             production="Docker's default --shm-size and Kubernetes pods without a memory-backed emptyDir at "
             "/dev/shm give 64 MB too",
         )
+    pids = str(sysf.get("pids_limit") or "") if sysf else ""
+    if pids.isdigit() and _PIDS.search(text):
+        yield Cause(
+            "sandbox",
+            "pids",
+            f"the prediction starts more threads or processes than the sandbox's pids limit ({pids})",
+            f"pids limit {_system(ev.host).get('pids_limit') or 'none'}",
+            f"pids limit {pids}",
+            "cap the threads and workers (OMP_NUM_THREADS, torch.set_num_threads, DataLoader num_workers), or "
+            "raise `pids` in the smoke spec to what production allows",
+            weight=75,
+            production="a container runtime's pids limit (docker --pids-limit, Kubernetes podPidsLimit) fails "
+            "the same way",
+        )
+    home = str(sysf.get("home") or "") if sysf else ""
+    subject = crash.subject or ""
+    if (
+        sysf
+        and crash.cause in ("permission denied", "read-only file system")
+        and home
+        and sysf.get("home_writable") is False
+        and subject.startswith(home.rstrip("/") + "/")
+    ):
+        uid = sysf.get("uid")
+        yield Cause(
+            "sandbox",
+            subject,
+            f"the prediction writes under HOME ({home}), which uid {uid} cannot write",
+            "HOME is the developer's own, writable",
+            f"HOME={home}, not writable by {_user_words(ev.image)}",
+            "ENV HOME=/tmp (or point the cache at /tmp: XDG_CACHE_HOME, HF_HOME, TORCH_HOME, MPLCONFIGDIR), or "
+            "create the user with a home (useradd --create-home) and COPY --chown what it writes",
+            weight=88,
+            production="a user without a home, as OpenShift's arbitrary uids and Kubernetes runAsUser give, "
+            "fails the same way",
+        )
+        return
     if sysf and crash.cause == "permission denied" and sysf.get("uid") not in (0, None):
         path = crash.subject or ""
         f = _get(ev.image, "paths", path) if path else None

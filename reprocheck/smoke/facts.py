@@ -29,6 +29,9 @@ from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec
 
 HOST_PROBE_TIMEOUT = 30.0
+# Modules that add fact sources (``differential.register``) when they exist: the ML comparison of the image's
+# frameworks against the host's (out["ml"] of both records) is one; imported only when a run fails.
+EXTRA_FACT_SOURCES = ("reprocheck.smoke.ml_facts",)
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "site-packages", ".tox", ".mypy_cache", "golden"}
 _MAX_SOURCES = 300
 _ENV_READ = re.compile(
@@ -78,6 +81,22 @@ def file_facts(spec: SmokeSpec, workdir: str, crash: Explanation, image: dict[st
     found_map = image.get("found") if image else None
     found = found_map.get(crash.subject, []) if isinstance(found_map, dict) else []
     return FileFacts(crash.subject, workdir, in_context, ignored, tuple(str(f) for f in found))
+
+
+def load_fact_sources(names: tuple[str, ...] = EXTRA_FACT_SOURCES) -> list[str]:
+    """Import the modules that register more fact sources; those not present are skipped. (The loaded ones.)"""
+    import importlib
+
+    loaded = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        loaded.append(name)
+    return loaded
 
 
 def probe_host_facts(spec: SmokeSpec, host: Mapping[str, Any] | None, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,15 +185,20 @@ def diagnose_run(
 ) -> Diagnosis:
     """Probe the image and diagnose a crash (``crash``) or a mismatch (``output`` against the golden)."""
     host = load_record(env_record_path(spec.golden))
+    load_fact_sources()
     find = (crash.subject,) if crash and crash.cause == "file not found" and crash.subject else ()
     # 1. extract what the failure touched; 2. the same facts on both sides (one probe run each)
     reads, files = code_facts(spec) if crash is None else ({}, {})
     resources = extract(crash, spec.command) if crash is not None else Resources(env=tuple(reads), paths=tuple(files))
     request = resources.request()
-    host_facts = probe_host_facts(spec, host, request) if request else {}
-    image_record, problem = (
-        probe_image(backend, image, sandbox, spec.command, find, request) if sandbox is not None else (None, None)
-    )
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the host's side runs while the image's container does
+        host_side = pool.submit(probe_host_facts, spec, host, request) if request else None
+        image_record, problem = (
+            probe_image(backend, image, sandbox, spec.command, find, request) if sandbox is not None else (None, None)
+        )
+        host_facts = host_side.result() if host_side is not None else {}
     probed = Probed(host_facts, {}, spec.command, production(spec), reads, files)
     if problem and notes is not None:
         notes.append(problem)

@@ -367,3 +367,22 @@ def test_a_command_whose_python_the_image_lacks_names_the_image_s_python() -> No
     record = {"interpreter": {"executable": "/usr/bin/python3"}}
     (cause,) = gather(Evidence(res, host, image, image_record=record, crash=why))
     assert "the image's Python is /usr/bin/python3" in cause.image and "ln -s /usr/bin/python3" in cause.fix
+
+
+def test_a_user_without_a_home_and_the_pids_limit_are_named_as_the_sandbox_s() -> None:
+    why, res = _crash("PermissionError: [Errno 13] Permission denied: '/.cache/huggingface'")
+    image = {"system": {"uid": 10001, "passwd": None, "home": "/", "home_writable": False}}
+    (cause,) = gather(Evidence(res, {"system": {}}, image, crash=why))
+    assert cause.text == "the prediction writes under HOME (/), which uid 10001 cannot write"
+    assert "ENV HOME=/tmp" in cause.fix and "OpenShift" in cause.production
+    why, res = _crash("RuntimeError: can't start new thread")
+    (cause,) = gather(Evidence(res, {"system": {}}, {"system": {"pids_limit": "256"}}, crash=why))
+    assert cause.subject == "pids" and "raise `pids`" in cause.fix and "podPidsLimit" in cause.production
+
+
+def test_extra_fact_source_modules_are_loaded_when_present() -> None:
+    from reprocheck.smoke.facts import load_fact_sources
+
+    assert load_fact_sources(("reprocheck.smoke.no_such_facts_module", "reprocheck.smoke.differential")) == [
+        "reprocheck.smoke.differential"
+    ]
