@@ -50,6 +50,12 @@ def quiet(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a tree holding reprocheck/ as it was before issue 25 (git archive d8423d0 reprocheck | tar -x -C DIR): "
+        "also times the differing smoke with it",
+    )
     args = parser.parse_args()
     runs = max(args.runs, 5)
     work = Path(tempfile.mkdtemp(prefix="reprocheck-bench-explain-"))
@@ -66,7 +72,7 @@ def main() -> int:
         from reprocheck.envprobe import load_record
         from reprocheck.smoke.differential import extract
         from reprocheck.smoke.explain import explain
-        from reprocheck.smoke.facts import probe_host_facts, probe_image
+        from reprocheck.smoke.facts import diagnose_run, probe_host_facts, probe_image
         from reprocheck.smoke.record import env_record_path
         from reprocheck.smoke.runner import SmokeRunner
         from reprocheck.smoke.spec import load_spec
@@ -103,10 +109,14 @@ def main() -> int:
                 "image_probe_before",
                 "image_probe_facts",
                 "host_probe_facts",
+                "diagnose_run",
                 "smoke_passing",
                 "smoke_differing",
+                *(("smoke_differing_before",) if args.before else ()),
             )
         }
+        before_env = {**env, "PYTHONPATH": str(args.before)} if args.before else env
+        smoke = [*reprocheck, "smoke", "--progress", "quiet"]
         for _ in range(runs):  # interleaved: a load that comes and goes hits every part alike
             rows["prediction"].append(timed(lambda: backend.run(image, spec.command, sandbox, spec.timeout)))
             rows["image_probe_before"].append(timed(lambda: probe_image(backend, image, sandbox, spec.command)))
@@ -114,9 +124,11 @@ def main() -> int:
                 timed(lambda: probe_image(backend, image, sandbox, spec.command, (), request))
             )
             rows["host_probe_facts"].append(timed(lambda: probe_host_facts(spec, host_record, request)))
+            rows["diagnose_run"].append(timed(lambda: diagnose_run(backend, spec, image, sandbox, crash=why)))
+            if args.before:
+                rows["smoke_differing_before"].append(timed(lambda: quiet(smoke, differing, before_env)))
             for key, project in (("smoke_passing", passing), ("smoke_differing", differing)):
-                cmd = [*reprocheck, "smoke", "--progress", "quiet"]
-                rows[key].append(timed(lambda: quiet(cmd, project, env)))  # noqa: B023
+                rows[key].append(timed(lambda: quiet(smoke, project, env)))  # noqa: B023
         m = {k: round(med(v), 3) for k, v in rows.items()}
         before = m["image_probe_before"]
         after = m["image_probe_facts"] + m["host_probe_facts"]
@@ -126,7 +138,11 @@ def main() -> int:
         results["diagnosis_after_s"] = round(after, 3)
         results["diagnosis_after_over_before_ratio"] = round(after / before, 3)
         results["facts_added_s"] = round(after - before, 3)
-        results["diagnosis_after_overlapped_s"] = round(max(m["image_probe_facts"], m["host_probe_facts"]), 3)
+        results["diagnose_run_over_probe_before_ratio"] = round(m["diagnose_run"] / before, 3)
+        if args.before:
+            results["differing_smoke_after_over_before_ratio"] = round(
+                m["smoke_differing"] / m["smoke_differing_before"], 3
+            )
         results["differing_smoke_over_passing_smoke_ratio"] = round(m["smoke_differing"] / m["smoke_passing"], 3)
         backend.close()
     finally:
