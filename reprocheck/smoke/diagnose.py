@@ -279,6 +279,7 @@ def _explain(known: Diagnosis, causes: list[Cause], *, mismatch: bool) -> Diagno
         return replace_diagnosis(known, details, OBSERVED)
     if mismatch and known.cause not in _SPECIFIC:
         extra = tuple(line for c in causes[:3] for line in c.lines()[:1])
+        details["certainty"] = OBSERVED  # a pattern of the two outputs and the records' facts
         return Diagnosis(known.rule, known.cause, known.hint, known.evidence + extra, details, OBSERVED)
     known_observed = bool(details.get("host_sets_it") or details.get("file"))
     if top is not None and not (known_observed and top.weight < 80):

@@ -224,6 +224,4 @@ def diagnose_run(
             probed=probed,
         )
     # the JSON report keeps the image's environment record beside the diagnosis
-    if host_facts:
-        d = replace(d, details={**d.details, "host_facts": host_facts})
     return replace(d, details={**d.details, "image_record": image_record}) if image_record else d
