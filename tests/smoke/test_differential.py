@@ -386,3 +386,24 @@ def test_extra_fact_source_modules_are_loaded_when_present() -> None:
     assert load_fact_sources(("reprocheck.smoke.no_such_facts_module", "reprocheck.smoke.differential")) == [
         "reprocheck.smoke.differential"
     ]
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        {"system": 5, "libraries": [1, 2], "paths": {"model/churn.json": "x"}},
+        {"system": {"gpu_devices": 3, "os": "debian", "uid": [], "home": 7, "shm_bytes": "big"}},
+        {"modules": {"churnscore": {"found": False, "copies": 5}}, "scripts": {"./predict": {"shebang": 1}}},
+    ],
+)
+def test_hostile_facts_from_the_image_never_raise(image: dict[str, Any]) -> None:
+    """The image's stdout is not trusted: odd types end in no cause, never in a traceback."""
+    stderr = (
+        "ModuleNotFoundError: No module named 'churnscore'\nPermission denied: 'model/churn.json'\n"
+        "OSError: libgomp.so.1: cannot open shared object file\nCUDA error /dev/shm"
+    )
+    why, res = _crash(stderr, ("./predict",))
+    causes = gather(Evidence(res, {"system": {"os": 1}}, image, {"environment": 3}, {"environment": []}, why))
+    assert all(isinstance(c, Cause) for c in causes)
+    d = diagnose({"environment": 3}, {"facts": image}, crash=why, probed=Probed(command=("./predict",)))
+    assert d.cause
