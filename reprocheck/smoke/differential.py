@@ -384,11 +384,11 @@ def files(ev: Evidence) -> Iterable[Cause]:
                 host_text,
                 f"mode {img.get('mode')} owner {owner}; the prediction runs as {_user_words(ev.image)}",
                 f"COPY --chmod=0644 {name} ... (or COPY --chown={uid}:{uid} ...) in the Dockerfile, so the user "
-                "that runs the code can read it",
+                "that runs the code can read it, and no later RUN chmod that takes the read bit away",
                 weight=90,
                 production=(
-                    "production runs the same way when it sets a non-root user (Kubernetes runAsNonRoot, "
-                    "runAsUser; OpenShift's arbitrary uids): a file only root can read fails there too"
+                    "production fails the same way when it runs as a non-root user (Kubernetes runAsNonRoot, "
+                    "runAsUser; OpenShift's arbitrary uids): a file only root can read is unreadable there too"
                     if uid not in (0, None)
                     else ""
                 ),
@@ -615,7 +615,7 @@ def environment(ev: Evidence) -> Iterable[Cause]:
             if crashed
             else f"environment variable {name}: set on the host, not in the image"
             + (f" ({read_at} reads it)" if read_at else ""),
-            f"{name} {shown}",
+            f"set ({shown})",
             "unset",
             fix,
             weight=(70 if secret else 85) if read_at else 60,  # a credential seldom changes a prediction
