@@ -31,6 +31,8 @@ FIXTURES = {
     "unreadable-model": {},
     "unknown-uid": {},
     "shebang-python": {},
+    "home-cache": {},  # the sandbox exposed it: a uid without a home
+    "file-differs": {},  # no crash: a file the code opens has other bytes in the image
 }
 
 
