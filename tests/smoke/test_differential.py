@@ -407,3 +407,20 @@ def test_hostile_facts_from_the_image_never_raise(image: dict[str, Any]) -> None
     assert all(isinstance(c, Cause) for c in causes)
     d = diagnose({"environment": 3}, {"facts": image}, crash=why, probed=Probed(command=("./predict",)))
     assert d.cause
+
+
+def test_the_os_package_table_has_the_rows_the_explanations_use() -> None:
+    from reprocheck.knowledge import system_package, table
+
+    rows = table("system_libs")
+    assert all(r["source"] and r["kind"] in ("library", "executable") for r in rows)
+    assert len({r["name"] for r in rows}) == len(rows)
+    expected = {
+        ("git", "debian"): "git",
+        ("libsndfile.so.1", "debian"): "libsndfile1",
+        ("tesseract", "debian"): "tesseract-ocr",
+        ("ffmpeg", "alpine"): "ffmpeg",
+        ("libglib-2.0.so.0", "rhel"): "glib2",
+        ("libgomp.so.1", "alpine"): "libgomp",
+    }
+    assert {key: system_package(*key) for key in expected} == expected
