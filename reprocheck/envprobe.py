@@ -23,12 +23,350 @@ SCHEMA = "reprocheck-env-record/1"
 # keys of the record whose bytes change between two identical runs; everything else is stable
 VOLATILE_KEY = "recorded"
 
+# The differential probe (issue 25), run with the base probe on both sides: given `--reprocheck-facts <json>`
+# naming resources a failure touched ({"modules": [...], "libraries": [...], "executables": [...], "paths": [...],
+# "env": [...], "uids": [...], "scripts": [...]}), it looks each one up the same way (exists, where, version or
+# owning distribution / OS package, mode and owner against the running user, PATH resolution) and describes the
+# sandbox's limits (user entry, home, read-only root, /dev/shm, cgroup limits, GPUs, network interfaces).
+# Bounded: no network, at most 50 names a kind, files hashed up to 64 MB, the package index read once.
+_FACTS = r"""
+def _facts_main(raw):
+    import stat
+    try:
+        request = json.loads(raw or "{}")
+    except ValueError:
+        request = {}
+    if not isinstance(request, dict):
+        request = {}
+    try:
+        import pwd
+    except ImportError:
+        pwd = None
+    try:
+        import grp
+    except ImportError:
+        grp = None
+
+    def names(kind):
+        v = request.get(kind)
+        return [str(x)[:300] for x in v[:50]] if isinstance(v, list) else []
+
+    def read(path, limit=4096):
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(limit).decode("utf-8", "replace").strip()
+        except OSError:
+            return None
+
+    def user_name(uid):
+        try:
+            return pwd.getpwuid(uid).pw_name if pwd else None
+        except (KeyError, OverflowError):
+            return None
+
+    def group_name(gid):
+        try:
+            return grp.getgrgid(gid).gr_name if grp else None
+        except (KeyError, OverflowError):
+            return None
+
+    owners_cache = {}
+
+    def os_owner(path):
+        # the OS package whose file list has this path (dpkg, apk), or None
+        if not owners_cache:
+            owners_cache["ready"] = {}
+            table = owners_cache["ready"]
+            info = "/var/lib/dpkg/info"
+            try:
+                lists = [f for f in os.listdir(info) if f.endswith(".list")][:6000]
+            except OSError:
+                lists = []
+            for f in lists:
+                pkg = f[:-5].split(":")[0]
+                try:
+                    with open(os.path.join(info, f), "rb") as fh:
+                        for line in fh:
+                            table.setdefault(line.rstrip(b"\n").decode("utf-8", "replace"), pkg)
+                except OSError:
+                    pass
+            try:
+                with open("/lib/apk/db/installed", "rb") as fh:
+                    pkg, folder = None, ""
+                    for line in fh:
+                        text = line.rstrip(b"\n").decode("utf-8", "replace")
+                        if text.startswith("P:"):
+                            pkg = text[2:]
+                        elif text.startswith("F:"):
+                            folder = text[2:]
+                        elif text.startswith("R:") and pkg:
+                            table.setdefault("/" + folder + "/" + text[2:], pkg)
+            except OSError:
+                pass
+        table = owners_cache["ready"]
+        candidates = [path, os.path.realpath(path)]
+        for c in list(candidates):
+            if c.startswith("/usr/"):
+                candidates.append(c[4:])
+            else:
+                candidates.append("/usr" + c)
+        for c in candidates:
+            if c in table:
+                return table[c]
+        return None
+
+    res = {}
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    gid = os.getgid() if hasattr(os, "getgid") else None
+    entry = None
+    if pwd is not None and uid is not None:
+        try:
+            e = pwd.getpwuid(uid)
+            entry = {"name": e.pw_name, "home": e.pw_dir}
+        except KeyError:
+            entry = None
+    home = os.environ.get("HOME") or (entry or {}).get("home")
+    osr = {}
+    for line in (read("/etc/os-release") or read("/usr/lib/os-release") or "").splitlines():
+        if "=" in line:
+            k, v = line.split("=", 1)
+            if k in ("ID", "ID_LIKE", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME"):
+                osr[k.lower()] = v.strip().strip('"')
+    system = {"uid": uid, "gid": gid, "passwd": entry, "home": home,
+              "home_exists": bool(home) and os.path.isdir(home),
+              "home_writable": bool(home) and os.access(home, os.W_OK),
+              "path": os.environ.get("PATH", ""), "os": osr}
+    try:
+        system["root_read_only"] = bool(os.statvfs("/").f_flag & getattr(os, "ST_RDONLY", 1))
+    except (OSError, AttributeError):
+        system["root_read_only"] = None
+    try:
+        st = os.statvfs("/dev/shm")
+        system["shm_bytes"] = st.f_blocks * st.f_frsize
+    except (OSError, AttributeError):
+        system["shm_bytes"] = None
+    for key, paths in (("memory_limit", ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")),
+                       ("pids_limit", ("/sys/fs/cgroup/pids.max", "/sys/fs/cgroup/pids/pids.max"))):
+        value = None
+        for p in paths:
+            value = read(p, 64)
+            if value:
+                break
+        system[key] = value
+    system["gpu_devices"] = sorted(d for d in ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
+                                   if os.path.exists(d))
+    try:
+        system["network_interfaces"] = sorted(os.listdir("/sys/class/net"))[:20]
+    except OSError:
+        system["network_interfaces"] = None
+    res["system"] = system
+
+    def file_fact(name):
+        path = name if os.path.isabs(name) else os.path.join(os.getcwd(), name)
+        d = {"path": path}
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            d["exists"] = False
+            d["error"] = exc.strerror or str(exc)
+            parent = os.path.dirname(path) or "/"
+            d["parent_exists"] = os.path.isdir(parent)
+            d["parent_writable"] = os.access(parent, os.W_OK)
+            return d
+        d["exists"] = True
+        d["type"] = "dir" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"
+        d["mode"] = "%04o" % stat.S_IMODE(st.st_mode)
+        d["uid"], d["gid"] = st.st_uid, st.st_gid
+        d["owner"], d["group"] = user_name(st.st_uid), group_name(st.st_gid)
+        d["size"] = st.st_size
+        d["readable"] = os.access(path, os.R_OK)
+        d["writable"] = os.access(path, os.W_OK)
+        if d["type"] == "file" and d["readable"] and st.st_size <= 64 * 1024 * 1024:
+            h = hashlib.sha256()
+            try:
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
+                d["sha256"] = h.hexdigest()
+            except OSError:
+                pass
+        return d
+
+    res["paths"] = dict((n, file_fact(n)) for n in names("paths"))
+
+    def exe_fact(name):
+        p = which(name)
+        d = {"path": p}
+        if p:
+            d["real"] = os.path.realpath(p)
+            d["package"] = os_owner(p) if os.path.isabs(p) else None
+        return d
+
+    res["executables"] = dict((n, exe_fact(n)) for n in names("executables"))
+
+    def lib_dirs():
+        dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+        conf = ["/etc/ld.so.conf"]
+        try:
+            conf += [os.path.join("/etc/ld.so.conf.d", f) for f in sorted(os.listdir("/etc/ld.so.conf.d"))]
+        except OSError:
+            pass
+        for c in conf:
+            for line in (read(c, 65536) or "").splitlines():
+                line = line.strip()
+                if line.startswith("/"):
+                    dirs.append(line)
+        dirs += ["/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib"]
+        for base in ("/lib", "/usr/lib"):
+            try:
+                dirs += [os.path.join(base, x) for x in os.listdir(base) if x.endswith("-linux-gnu")]
+            except OSError:
+                pass
+        return list(dict.fromkeys(dirs))
+
+    if names("libraries"):
+        dirs = lib_dirs()
+        libs = {}
+        for n in names("libraries"):
+            hit = next((os.path.join(d, n) for d in dirs if os.path.exists(os.path.join(d, n))), None)
+            libs[n] = {"path": hit, "package": hit and os_owner(hit)}
+        res["libraries"] = libs
+
+    def module_fact(name):
+        import importlib.util
+        top = name.split(".")[0]
+        d = {"found": False}
+        try:
+            spec = importlib.util.find_spec(top)
+        except Exception as exc:
+            spec = None
+            d["error"] = str(exc)[:200]
+        if spec is not None:
+            d["found"] = True
+            locs = list(spec.submodule_search_locations or [])
+            d["origin"] = spec.origin if spec.origin and spec.origin != "namespace" else (locs[0] if locs else None)
+        if metadata is not None and not dist_index:
+            for dist in metadata.distributions():
+                dname = dist.metadata["Name"] or ""
+                direct = {}
+                raw_direct = dist.read_text("direct_url.json")
+                if raw_direct:
+                    try:
+                        direct = json.loads(raw_direct)
+                    except ValueError:
+                        pass
+                dist_index.append((dist, dname, (dist.read_text("top_level.txt") or "").split(), direct))
+        canon_top = re.sub(r"[-_.]+", "-", top).lower()
+        for dist, dname, tops, direct in dist_index:
+            editable = bool((direct.get("dir_info") or {}).get("editable"))
+            mine = top in tops or re.sub(r"[-_.]+", "-", dname).lower() == canon_top
+            if not mine and (editable or d.get("origin")) and not tops:
+                files = [str(f) for f in (dist.files or [])[:5000]]
+                mine = any(f == top + ".py" or f.startswith(top + "/") for f in files)
+            if mine:
+                d["dist"] = dname
+                d["version"] = dist.version
+                d["editable"] = editable
+                url = str(direct.get("url") or "")
+                if url.startswith("file://"):
+                    d["project_dir"] = url[7:]
+                break
+        # where a copy of its source lies near the working directory (copied but not installed)
+        copies = []
+        queue = [(os.getcwd(), 0)]
+        seen = 0
+        while queue and seen < 400 and len(copies) < 5:
+            root, depth = queue.pop(0)
+            seen += 1
+            try:
+                entries = sorted(os.scandir(root), key=lambda e: e.name)
+            except OSError:
+                continue
+            for e in entries:
+                try:
+                    if e.name == top + ".py" and e.is_file():
+                        copies.append(e.path)
+                    elif e.is_dir(follow_symlinks=False) and e.name not in (
+                            "site-packages", "__pycache__", "node_modules", ".git", ".venv", "venv"):
+                        if e.name == top and os.path.isfile(os.path.join(e.path, "__init__.py")):
+                            copies.append(e.path)
+                        elif depth < 3:
+                            queue.append((e.path, depth + 1))
+                except OSError:
+                    pass
+        d["copies"] = copies
+        d["sys_path"] = [p for p in sys.path if p][:20]
+        return d
+
+    dist_index = []
+    if names("modules"):
+        res["modules"] = dict((n, module_fact(n)) for n in names("modules"))
+
+    def script_fact(name):
+        path = which(name) if "/" not in name else (os.path.abspath(name) if os.path.exists(name) else None)
+        d = {"path": path}
+        if not path:
+            return d
+        try:
+            with open(path, "rb") as fh:
+                line = fh.readline(512)
+        except OSError as exc:
+            d["error"] = exc.strerror or str(exc)
+            return d
+        d["executable"] = os.access(path, os.X_OK)
+        if line.startswith(b"#!"):
+            words = line[2:].decode("utf-8", "replace").split()
+            d["shebang"] = " ".join(words)
+            if words:
+                interp = words[0]
+                if os.path.basename(interp) == "env":
+                    rest = [w for w in words[1:] if not w.startswith("-")]
+                    d["wants"] = rest[0] if rest else None
+                    d["resolves_to"] = which(rest[0]) if rest else None
+                else:
+                    d["wants"] = interp
+                    d["resolves_to"] = interp if os.path.isfile(interp) else None
+        return d
+
+    res["scripts"] = dict((n, script_fact(n)) for n in names("scripts"))
+
+    def env_fact(name):
+        if name not in os.environ:
+            return {"set": False}
+        v = os.environ[name]
+        hidden = SECRET.search(name) or CREDENTIALS.search(v)
+        return {"set": True, "value": "sha256:" + hashlib.sha256(v.encode("utf-8", "replace")).hexdigest()[:16]
+                if hidden else v[:500]}
+
+    res["env"] = dict((n, env_fact(n)) for n in names("env"))
+    uids = {}
+    for n in names("uids"):
+        try:
+            uids[n] = {"known": True, "name": pwd.getpwuid(int(n)).pw_name} if pwd else {"known": None}
+        except (KeyError, ValueError, OverflowError):
+            uids[n] = {"known": False}
+    res["uids"] = uids
+    return res
+
+if facts_request is not None:
+    try:
+        out["facts"] = _facts_main(facts_request)
+    except Exception as exc:
+        out["facts"] = {"error": "%s: %s" % (type(exc).__name__, exc)}
+"""
+_PRINT = r"""
+print(json.dumps(out, sort_keys=True))
+"""
+
 # Runs under any Python 3.8+. argv[1:]: the command, then `--reprocheck-find` and names of files to look for.
 PROBE = r"""
 import hashlib, json, os, platform, re, sys, time
 args = sys.argv[1:]
-cut = args.index("--reprocheck-find") if "--reprocheck-find" in args else len(args)
-command, finds = args[:cut], args[cut + 1:]
+_fa = args.index("--reprocheck-facts") if "--reprocheck-facts" in args[:-1] else -1
+facts_request = args[_fa + 1] if _fa >= 0 else None
+_rest = args[:_fa] + args[_fa + 2:] if _fa >= 0 else args
+cut = _rest.index("--reprocheck-find") if "--reprocheck-find" in _rest else len(_rest)
+command, finds = _rest[:cut], _rest[cut + 1:]
 first = command[0] if command else ""
 
 def which(name):
@@ -211,14 +549,18 @@ if finds:
             except OSError:
                 pass
     out["found"] = dict((k, sorted(v)[:10]) for k, v in sorted(found.items()))
-print(json.dumps(out, sort_keys=True))
 """
+PROBE += _FACTS + _PRINT
 PROBE = PROBE.replace("__PROBE__", repr(PROBE))
 
 
-def probe_argv(python: str, command: tuple[str, ...], find: tuple[str, ...] = ()) -> list[str]:
-    """The argv that runs the probe with ``python`` for the prediction ``command``."""
-    extra = ["--reprocheck-find", *find] if find else []
+def probe_argv(
+    python: str, command: tuple[str, ...], find: tuple[str, ...] = (), facts: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The argv that runs the probe with ``python`` for the prediction ``command`` (``facts``: the resources
+    to look up, see ``_FACTS``)."""
+    extra = ["--reprocheck-facts", json.dumps(facts, sort_keys=True)] if facts is not None else []
+    extra += ["--reprocheck-find", *find] if find else []
     return [python, "-c", PROBE, *command, *extra]
 
 
@@ -274,6 +616,21 @@ def _scalars(value: Any) -> dict[str, Any]:
     return out
 
 
+def _bounded(value: Any, depth: int) -> Any:
+    """Plain JSON of limited depth, size and string length (``facts`` comes from the image's stdout)."""
+    if isinstance(value, str):
+        return value[:_MAX_TEXT]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if depth <= 0:
+        return None
+    if isinstance(value, list):
+        return [_bounded(x, depth - 1) for x in value[:_MAX_ITEMS]]
+    if isinstance(value, Mapping):
+        return {str(k)[:_MAX_TEXT]: _bounded(v, depth - 1) for k, v in list(value.items())[:_MAX_ITEMS]}
+    return None
+
+
 def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Keep only the record's known keys with the types readers expect: a record comes from a file the user
     may have edited, or from the stdout of an image, which is not to be trusted."""
@@ -314,6 +671,8 @@ def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
     found = doc.get("found")
     if isinstance(found, Mapping):
         out["found"] = {str(k): _strings(v) for k, v in list(found.items())[:_MAX_ITEMS]}
+    if "facts" in doc:
+        out["facts"] = _bounded(doc["facts"], 5)
     determinism = doc.get("determinism")
     if isinstance(determinism, Mapping):
         moving = determinism.get("moving")

@@ -59,6 +59,7 @@ class Sandbox:
     labels: Mapping[str, str] = field(default_factory=dict)
     max_output: int = 16 * 1024**2  # bytes kept of stdout and of stderr; past it the container is stopped
     max_file: int | None = None  # RLIMIT_FSIZE: no file the process writes can grow past it (output files)
+    shm_size: int | None = None  # bytes of /dev/shm (None: the engine's default, 64 MB)
 
 
 def container_config(
@@ -78,6 +79,7 @@ def container_config(
         "MemorySwap": sandbox.memory,
         "NanoCpus": int(cpus * 1e9),
         "PidsLimit": sandbox.pids,
+        **({"ShmSize": sandbox.shm_size} if sandbox.shm_size else {}),
         "Mounts": [
             {"Target": m.target, "Source": m.source, "Type": "bind", "ReadOnly": m.read_only} for m in sandbox.mounts
         ],

@@ -291,6 +291,8 @@ def _container(
             type=LogConfig.types.JSON, config={"max-size": str(max(sandbox.max_output, 1024**2)), "max-file": "1"}
         ),
     }
+    if sandbox.shm_size:
+        kwargs["shm_size"] = sandbox.shm_size
     if sandbox.workdir:
         kwargs["working_dir"] = sandbox.workdir
     if command:

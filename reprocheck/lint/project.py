@@ -368,7 +368,7 @@ def build_project(
             copies.append(ContextFile(copy_ins.line, src, exists, ignore.describe(pattern) if pattern else None))
             if exists and pattern is None and ignore.patterns and _is_directory(context, src):
                 copies.extend(
-                    ContextFile(copy_ins.line, n.path, True, ignore.describe(n.pattern), src, n.named_by)
+                    ContextFile(copy_ins.line, n.path, True, ignore.describe(n.pattern), src, n.named_by, n.reached)
                     for n in excluded_but_needed(context, ignore, src)
                 )
     installed: list[InstalledFile] = []

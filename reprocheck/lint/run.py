@@ -385,7 +385,7 @@ def judged(
         meta = META[f.rule]
         if not selection.enabled(meta) or _per_file_ignored(f.location.path, f.rule, entries, set()):
             continue
-        sev = selection.severity_of(meta)
+        sev = selection.severity_for(f.severity, meta)
         out.append(f.with_severity(sev) if sev is not f.severity else f)
     out.sort(key=lambda f: f.sort_key)
     out = _finish(out, read_texts(f.location.path for f in out), replace(options, write_baseline=None))
@@ -550,6 +550,6 @@ def _lint_group(
         )
     findings: list[Finding] = []
     for f in kept:
-        sev = selection.severity_of(META[f.rule])
+        sev = selection.severity_for(f.severity, META[f.rule])
         findings.append(f.with_severity(sev) if sev is not f.severity else f)
     return _Part(findings, files, {**run.loader.texts(), **run.texts}, tuple(run.notes()))

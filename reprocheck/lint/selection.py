@@ -42,6 +42,11 @@ class Selection:
     def enabled(self, meta: RuleMeta) -> bool:
         return _best(self.select, meta) > _best(self.ignore, meta)
 
+    def severity_for(self, own: Severity, meta: RuleMeta) -> Severity:
+        """A configured severity wins; else the finding's own (a rule may lower a finding it is unsure of)."""
+        configured = any(specificity(sel, meta) >= 0 for sel in self.severity)
+        return self.severity_of(meta) if configured else own
+
     def severity_of(self, meta: RuleMeta) -> Severity:
         best, sev = -1, meta.severity
         for sel, s in self.severity.items():

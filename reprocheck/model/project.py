@@ -18,6 +18,7 @@ class ContextFile(Node):
     ignored_by: str | None = None  # ".dockerignore:3 `*.bin`"
     within: str | None = None  # the directory COPY source that leaves this needed file behind
     named_by: str = ""  # who needs it: "predict.py:22" or "the smoke spec's `inputs`"
+    reached: bool | None = None  # the smoke command runs or imports what names it (None: not known)
 
 
 @node

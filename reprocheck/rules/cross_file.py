@@ -241,11 +241,26 @@ def build_context_file_missing(project: Project, ctx: RuleContext) -> Iterator[F
                 hint="add the file, fix the path, or build from the right context directory",
             )
         elif c.ignored_by and c.within is not None:
-            yield ctx.finding(
-                c.line,
-                f"`{c.source}` is excluded by {c.ignored_by}, so `COPY {c.within}` sends the directory without it, "
-                f"but {c.named_by} names it: the container will not find it",
-                hint=f"add an exception line `!{c.source}` to .dockerignore (after the pattern), or narrow the pattern",
+            hint = f"add an exception line `!{c.source}` to .dockerignore (after the pattern), or narrow the pattern"
+            head = f"`{c.source}` is excluded by {c.ignored_by}, so `COPY {c.within}` sends the directory without it"
+            if c.reached:
+                yield ctx.finding(c.line, f"{head}, but {c.named_by} names it: the container will not find it", hint)
+                continue
+            # named by code the smoke command is not known to run: a guess, said as one (a warning)
+            from dataclasses import replace
+
+            why = (
+                "the smoke command neither runs nor imports that script"
+                if c.reached is False
+                else "no smoke command tells whether the container runs that script"
+            )
+            yield replace(
+                ctx.finding(
+                    c.line,
+                    f"{head}; {c.named_by} names it, but {why}: the container may never open it",
+                    hint + " if the container needs it; else nothing to do",
+                ),
+                severity=Severity.WARNING,
             )
         elif c.ignored_by:
             yield ctx.finding(

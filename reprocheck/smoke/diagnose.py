@@ -1,8 +1,16 @@
-"""The diagnosis of a failed smoke run: from the host's environment record, the image's (the same probe run in
-the container), the crash explanation or the two outputs, name the most likely cause and its evidence.
+"""The diagnosis of a failed smoke run, as a pipeline (issue 25):
 
-Pure: plain data in (records are the probe's JSON documents, see reprocheck/envprobe.py), a ``Diagnosis`` out. The
-runner gathers the facts (one probe run in the image, the .dockerignore verdicts) and calls ``diagnose`` once.
+1. extract the resources the failure names (``differential.extract``: modules, libraries, executables, files,
+   variables, uids, the script's interpreter);
+2. gather the same facts on both sides: the probe's ``facts`` of the host and of the image (smoke/facts.py runs
+   it, once per side), the two environment records, the .dockerignore verdicts;
+3. rank the causes every fact source finds (``differential.gather``/``rank``), the recognisers of known messages
+   (smoke/explain.py, and the record comparisons below: timezone, hash order, locale, versions...) being one
+   input among others;
+4. explain: the likeliest cause with both sides' facts, its fix, and how sure it is (observed, or inferred from a
+   message), or that no fact explains it.
+
+Pure: plain data in (records are the probe's JSON documents, see reprocheck/envprobe.py), a ``Diagnosis`` out.
 """
 
 from __future__ import annotations
@@ -17,7 +25,20 @@ from reprocheck.model.names import canonical
 from reprocheck.model.rule import RuleMeta
 from reprocheck.rules.runtime import DIFFERS, NOT_DETERMINISTIC
 from reprocheck.smoke.compare import Pattern, classify, generalise
+from reprocheck.smoke.differential import (
+    INFERRED,
+    OBSERVED,
+    Cause,
+    Evidence,
+    Production,
+    Resources,
+    extract,
+    gather,
+    rank,
+)
 from reprocheck.smoke.explain import Explanation
+
+NO_FACT = "no fact found explains it"
 
 # tools that differ between any two environments and never change a prediction
 _TOOLING = {"pip", "setuptools", "wheel", "distribute", "pkg-resources"}
@@ -80,12 +101,25 @@ class FileFacts:
 
 
 @dataclass(frozen=True)
+class Probed:
+    """What the differential probe saw (step 2): each side's ``facts`` and what the project itself says."""
+
+    host: Mapping[str, Any] = field(default_factory=dict)  # the host probe's ``facts`` ({}: it did not run)
+    image: Mapping[str, Any] = field(default_factory=dict)  # the image probe's ``facts``
+    command: tuple[str, ...] = ()
+    production: Production = field(default_factory=Production)
+    code_reads: Mapping[str, str] = field(default_factory=dict)  # variable -> where the project's code reads it
+    host_files: Mapping[str, str] = field(default_factory=dict)  # file the code names -> sha256 in the project
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     rule: RuleMeta  # CRASHED ... NOT_DETERMINISTIC
     cause: str
     hint: str
     evidence: tuple[str, ...]
     details: Mapping[str, Any] = field(default_factory=dict)
+    certainty: str = INFERRED  # OBSERVED (a fact on both sides), INFERRED (a message), or NO_FACT
 
     @property
     def headline(self) -> str:
@@ -193,13 +227,81 @@ def diagnose(
     mode: str = "json",
     differing: Sequence[str] = (),
     file: FileFacts | None = None,
+    probed: Probed | None = None,
 ) -> Diagnosis:
     """A crash (``crash``) or a mismatch (``golden`` vs ``output``, ``differing`` the paths that differ beyond
-    tolerance). ``host``/``image`` are the two environment records (either may be None: then less is said)."""
+    tolerance). ``host``/``image`` are the two environment records (either may be None: then less is said);
+    ``probed`` the differential probe's facts (None: only the records and the messages speak)."""
+    probed = probed or Probed()
+    # 1. extract (smoke/facts.py did the same to ask the probe)
+    resources = extract(crash, probed.command) if crash is not None else _mismatch_resources(probed)
+    # 2. the facts of both sides
+    image_facts = image.get("facts") if isinstance(image, Mapping) else None
+    evidence = Evidence(
+        resources,
+        probed.host,
+        image_facts if isinstance(image_facts, Mapping) else probed.image,
+        host,
+        image,
+        crash,
+        probed.production,
+        probed.code_reads,
+        probed.host_files,
+    )
+    # 3. rank: the fact sources, and the recognisers of known messages and record differences
+    causes = rank(gather(evidence))
     pkgs = package_differences(host, image)
     if crash is not None:
-        return _crash(crash, host, image, pkgs, file)
-    return _mismatch(host, image, pkgs, golden or b"", output or b"", mode, differing)
+        known = _crash(crash, host, image, pkgs, file)
+    else:
+        known = _mismatch(host, image, pkgs, golden or b"", output or b"", mode, differing)
+    # 4. explain
+    return _explain(known, causes, mismatch=crash is None)
+
+
+def _mismatch_resources(probed: Probed) -> Resources:
+    return Resources(env=tuple(probed.code_reads), paths=tuple(probed.host_files))
+
+
+_SPECIFIC = ("values differ", "package versions differ")
+
+
+def _explain(known: Diagnosis, causes: list[Cause], *, mismatch: bool) -> Diagnosis:
+    """The likeliest cause: an observed fact beats a recogniser's reading of the message; a mismatch keeps a
+    recognised pattern (timezone, order, locale, drift) and lists the facts beside it."""
+    observed = [c for c in causes if c.certainty == OBSERVED]
+    details = dict(known.details)
+    if causes:
+        details["causes"] = [c.as_dict() for c in causes[:10]]
+    top = observed[0] if observed else None
+    others = [line for c in causes[1:4] for line in c.lines()[:1]] if top else []
+    if known.rule is NOT_DETERMINISTIC:
+        return replace_diagnosis(known, details, OBSERVED)
+    if mismatch and known.cause not in _SPECIFIC:
+        extra = tuple(line for c in causes[:3] for line in c.lines()[:1])
+        details["certainty"] = OBSERVED  # a pattern of the two outputs and the records' facts
+        return Diagnosis(known.rule, known.cause, known.hint, known.evidence + extra, details, OBSERVED)
+    known_observed = bool(details.get("host_sets_it") or details.get("file"))
+    if top is not None and not (known_observed and top.weight < 80):
+        hint = top.fix + (f"\n{top.production}" if top.production else "")
+        evidence = (*top.lines(), *others, *known.evidence)
+        details["certainty"] = OBSERVED
+        details["fact"] = top.as_dict()
+        return Diagnosis(known.rule, top.text, hint, tuple(dict.fromkeys(evidence)), details, OBSERVED)
+    if mismatch and known.cause == "values differ":
+        details["certainty"] = NO_FACT
+        evidence = (
+            *known.evidence,
+            "no environment variable, file or package the probe compared differs in a way that explains it",
+        )
+        return Diagnosis(known.rule, f"values differ; {NO_FACT}", known.hint, evidence, details, NO_FACT)
+    certainty = OBSERVED if known_observed or mismatch else INFERRED
+    details["certainty"] = certainty
+    return Diagnosis(known.rule, known.cause, known.hint, known.evidence, details, certainty)
+
+
+def replace_diagnosis(d: Diagnosis, details: Mapping[str, Any], certainty: str) -> Diagnosis:
+    return Diagnosis(d.rule, d.cause, d.hint, d.evidence, {**details, "certainty": certainty}, certainty)
 
 
 def _package_lines(pkgs: list[PackageDifference]) -> list[str]:
@@ -245,7 +347,16 @@ def _crash(
     elif cause == "module not found" and subject:
         cause = f"module not found: {subject}"
         owner = module_owner(subject, host)
-        if owner:
+        local = owner is not None and _dig(host, "distributions", owner[0], "direct_url") is True
+        if owner and local:
+            facts.append(
+                f"the host installed {owner[0]} {owner[1]} from a path or URL (direct_url.json), not from an index: "
+                "likely the project itself"
+            )
+            hint = "install the project in the image (`RUN pip install --no-deps .` after COPYing it) or put its "
+            hint += "source directory on PYTHONPATH"
+            extra["host_package"] = {"name": owner[0], "version": owner[1], "direct_url": True}
+        elif owner:
             facts.append(f"the host has it: {owner[0]} {owner[1]} provides `{subject}`")
             hint = f"add {owner[0]}=={owner[1]} to the lock and rebuild (the host has it)"
             extra["host_package"] = {"name": owner[0], "version": owner[1]}
@@ -431,4 +542,4 @@ def rel_to_workdir(path: str, workdir: str) -> str:
     return path
 
 
-__all__ = ["Diagnosis", "FileFacts", "PackageDifference", "Pattern", "diagnose", "package_differences"]
+__all__ = ["Diagnosis", "FileFacts", "PackageDifference", "Pattern", "Probed", "diagnose", "package_differences"]

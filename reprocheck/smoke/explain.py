@@ -53,6 +53,25 @@ _CAUSES: tuple[_Cause, ...] = (
         ),
     ),
     _Cause(
+        "unknown user",
+        "the prediction runs as a user id the image's /etc/passwd does not know (getpass.getuser, "
+        "os.path.expanduser, pwd.getpwuid fail): create the user in the image (useradd -u) or set ENV HOME and "
+        "USER, and do not look the user up",
+        re.compile(
+            r"getpwuid\(\): uid not found: (\d+)|uid (\d+) (?:is )?not found in (?:/etc/)?passwd|"
+            r"I have no name!|No user exists for uid (\d+)"
+        ),
+    ),
+    _Cause(
+        "interpreter not found",
+        "a script's #! line names an interpreter the image's PATH does not have: use the full path of the image's "
+        "Python in the command (or the #! line), or put it on PATH with ENV PATH",
+        re.compile(
+            r"^/usr/bin/env: [‘'`\"]?([\w.+-]+)[’'`\"]?: No such file or directory|"
+            r"bad interpreter: No such file or directory|^env: [‘'`\"]?([\w.+-]+)[’'`\"]?: No such file"
+        ),
+    ),
+    _Cause(
         "missing environment variable",
         "the code reads an environment variable the container does not set: set it with ENV in the Dockerfile "
         "(or in the smoke spec's `env` when it is a deployment setting)",
@@ -66,7 +85,8 @@ _CAUSES: tuple[_Cause, ...] = (
     _Cause(
         "module not found",
         "a package the code imports is not in the image: add it to the lock and rebuild",
-        re.compile(r"No module named '([\w.]+)'|ModuleNotFoundError: No module named (\S+)"),
+        # every quoting form: No module named 'x', "x", or bare x.y (group 1, 2 or 3 is the module)
+        re.compile(r"No module named (?:'([^'\s]+)'|\"([^\"\s]+)\"|([A-Za-z_][\w.]*))"),
     ),
     _Cause(
         "shared library missing",
@@ -81,6 +101,16 @@ _CAUSES: tuple[_Cause, ...] = (
             r"(?:Contextual)?VersionConflict|requires ([\w.-]+[<>=!~][^\s,]*), but you have|"
             r"ImportError: cannot import name '(\w+)'|AttributeError: module '([\w.]+)' has no attribute|"
             r"is incompatible with|DistributionNotFound",
+        ),
+    ),
+    _Cause(
+        "executable not found",
+        "the code runs a program the image does not have: install the OS package that provides it in the "
+        "Dockerfile, or put it on PATH",
+        re.compile(
+            r"(?:^|\s)(?:/bin/)?(?:ba|da)?sh: (?:\d+: |line \d+: )?([\w.+-]+): (?:command )?not found|"
+            r"shutil\.which\('([\w.+-]+)'\) (?:returned|is) None|executable [`'\"]?([\w.+-]+)[`'\"]? not found|"
+            r"exec: \"([^\"]+)\": executable file not found in \$PATH"
         ),
     ),
     _Cause(
@@ -118,6 +148,13 @@ _CAUSES: tuple[_Cause, ...] = (
         re.compile(r"ImportError"),
     ),
 )
+
+
+def _runs_a_program(subject: str, lines: list[str]) -> bool:
+    """``No such file or directory: 'git'`` raised by subprocess names a program, not a data file."""
+    return "/" not in subject and any(
+        "subprocess.py" in text or "_execute_child" in text or "os.exec" in text or "Popen(" in text for text in lines
+    )
 
 
 @dataclass(frozen=True)
@@ -179,7 +216,12 @@ def explain(exit_code: int | None, stderr: bytes, timed_out: bool, oom_killed: b
                 continue
             if cause.name == "module not found" and subject:
                 subject = subject.strip("'\"").split(".")[0]
+            if cause.name == "file not found" and subject and _runs_a_program(subject, lines):
+                cause = _EXECUTABLE
             return Explanation(
                 cause.name, cause.hint, _decisive(lines, index, tail, cause.name == "binary incompatibility"), subject
             )
     return Explanation("crash", f"the prediction exited with status {exit_code}; see the quoted lines", evidence)
+
+
+_EXECUTABLE = next(c for c in _CAUSES if c.name == "executable not found")

@@ -142,6 +142,8 @@ class SmokeRunner:
             mounts.append(BindMount(str(output_file), posixpath.join(workdir, spec.output), read_only=False))
         return Sandbox(
             network=spec.network,
+            read_only=spec.read_only,
+            shm_size=spec.shm_size,
             memory=memory_bytes(spec.memory),
             cpus=spec.cpus,
             pids=spec.pids,
@@ -340,7 +342,7 @@ class SmokeRunner:
 
             why = explain(result.exit_code, result.stderr, result.timed_out, result.oom_killed)
             d = self.diagnosis(image, crash=why) if why.rule is CRASHED else None
-            cause = d.cause if d else why.cause
+            cause = f"{d.cause} ({d.certainty})" if d else why.cause
             evidence = "\n".join(why.evidence) or "(no stderr)"  # the same lines as the finding's evidence
             message = {
                 TIMED_OUT.id: f"the prediction was killed after timeout = {spec.timeout:g} s",
@@ -378,7 +380,8 @@ class SmokeRunner:
         count = comparison.total or 1
         message = (
             f"the container's prediction differs from {self._rel(spec.golden)} "
-            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare}); likely cause: {d.cause}"
+            f"({count} difference{'s' if count != 1 else ''}, compare = {spec.compare}); likely cause: {d.cause} "
+            f"({d.certainty})"
         )
         if d.rule is NOT_DETERMINISTIC:
             message = (

@@ -86,6 +86,9 @@ class SmokeSpec:
     input_paths: tuple[Path, ...] = ()  # the inputs resolved inside the project: what is mounted
     max_output: int = 16 * 1024**2  # bytes of stdout, stderr or output file the prediction may write
     keep_images: int = 2  # smoke cache: images of this project kept
+    # what production gives, declared so the sandbox matches the deployment (issue 25)
+    read_only: bool = True  # `read-only = false`: production gives a writable root file system
+    shm_size: int | None = None  # `shm-size`: production's /dev/shm (None: the engine's 64 MB)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -187,6 +190,8 @@ _KNOWN = {
     "max-output",
     "keep-images",
     "runs",
+    "read-only",
+    "shm-size",
 }
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
@@ -318,6 +323,8 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         input_paths=tuple(input_paths),
         max_output=t.size("max-output", "16m", minimum=1024, maximum=4 * 1024**3),
         keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
+        read_only=t.boolean("read-only", True),
+        shm_size=t.size("shm-size", "64m", minimum=1024**2, maximum=1024**4) if "shm-size" in table else None,
     )
 
 
