@@ -39,6 +39,11 @@ class FormatChoice(enum.StrEnum):
     GITHUB = "github"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    GITLAB = "gitlab"
+    AZURE = "azure"
+    SONAR = "sonar"
+    CHECKSTYLE = "checkstyle"
+    CONCISE = "concise"
 
 
 # ---- the project and its configuration

@@ -34,6 +34,7 @@ class Report:
     threshold: Severity = Severity.WARNING
     notes: tuple[str, ...] = field(default=())
     stages: tuple[StageResult, ...] = field(default=())
+    exit_zero: bool = False  # --exit-zero (or .hadolint.yaml's no-fail): report, never fail the run
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -58,7 +59,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 passed, 1 failed, 3 incomplete (``reprocheck check`` without an engine)."""
+        """0 passed, 1 failed, 3 incomplete (``reprocheck check`` without an engine); always 0 with
+        ``exit_zero``."""
+        if self.exit_zero:
+            return 0
         return {"passed": 0, "failed": 1, "incomplete": EXIT_INCOMPLETE}[self.verdict]
 
     def counts(self) -> dict[Severity, int]:

@@ -19,6 +19,11 @@ FORMATS: dict[str, str] = {
     "github": "github",
     "junit": "junit",
     "markdown": "summary",
+    "gitlab": "gitlab",
+    "azure": "azure",
+    "sonar": "sonar",
+    "checkstyle": "checkstyle",
+    "concise": "concise",
 }
 
 
