@@ -67,6 +67,10 @@ ConfigOpt = Annotated[
     ),
 ]
 IsolatedOpt = Annotated[bool, typer.Option("--isolated", help="Ignore all configuration files.")]
+ExitZeroOpt = Annotated[
+    bool,
+    typer.Option("--exit-zero", help="Report only: exit 0 whatever is found (2 still means a usage or fatal error)."),
+]
 
 # ---- judging, as lint does
 

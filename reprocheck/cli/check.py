@@ -14,6 +14,7 @@ from ._options import (
     ConfigOpt,
     ContextOpt,
     DockerfileOpt,
+    ExitZeroOpt,
     ExtendSelectOpt,
     Formats,
     IgnoreOpt,
@@ -76,6 +77,7 @@ def check(
     ] = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
     color: ColorOpt = ColorChoice.AUTO,
+    exit_zero: ExitZeroOpt = False,
 ) -> int:
     """Lint, build, run the smoke test and verify the image: one verdict for CI.
 
@@ -108,6 +110,10 @@ def check(
         baseline=baseline,
     )
     report = run_pipeline(options, progress)
+    if exit_zero:
+        from dataclasses import replace
+
+        report = replace(report, exit_zero=True)
     code = render(report, pairs, color, step_summary=True)
     if junit:
         write_atomic(str(junit), renderer("junit")(report))

@@ -14,6 +14,7 @@ from ._options import (
     ColorChoice,
     ColorOpt,
     ConfigOpt,
+    ExitZeroOpt,
     ExtendSelectOpt,
     Formats,
     IgnoreOpt,
@@ -67,6 +68,7 @@ def lint(
         bool, typer.Option("--diff", help="With --fix: print the fixes as a diff, change nothing.")
     ] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix: apply unsafe fixes too.")] = False,
+    exit_zero: ExitZeroOpt = False,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.lint.run import LintOptions, lint_paths
@@ -88,6 +90,7 @@ def lint(
         hadolint_config=hadolint_config,
         baseline=baseline,
         write_baseline=write_baseline,
+        exit_zero=exit_zero,
     )
     if fix or diff:
         from .fix import run_fix

@@ -35,6 +35,8 @@ class Config:
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are not read (a finding says so)
+    disallow_inline_ignores: bool = False  # pragmas suppress nothing; each is a finding (RC903)
+    exit_zero: bool = False  # report, never fail (``exit-zero``; hadolint's ``no-fail``)
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -108,6 +110,7 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
 
     t = ConfigTable(table, where, text)
     known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size"}
+    known |= {"disallow-inline-ignores", "exit-zero"}
     known |= set(_OTHER_SECTIONS)
     t.unknown(known)
     lists = {key: t.strings(key) for key in _LIST_KEYS if key in table}
@@ -152,6 +155,8 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         sections=sections,
         keys=frozenset(table),
         max_file_size=max_size,
+        disallow_inline_ignores=t.boolean("disallow-inline-ignores"),
+        exit_zero=t.boolean("exit-zero"),
     )
 
 

@@ -29,7 +29,7 @@ from .config import Config, find_config, load_config
 from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover, shown_roots
 from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, forget_roots, read_file
-from .pragmas import Pragmas, collect, collect_inline
+from .pragmas import Pragmas, collect, collect_inline, refused_pragmas
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
 from .suppressions import UNUSED, PerFileIgnore, per_file_ignores, unused_per_file_ignores, unused_pragmas
@@ -52,6 +52,7 @@ class LintOptions:
     hadolint_config: str | None = None  # default: the nearest .hadolint.yaml, unless isolated
     baseline: str | None = None  # report only findings whose fingerprint this file does not hold
     write_baseline: str | None = None  # record the active findings' fingerprints here
+    exit_zero: bool = False  # report, never fail (the exit code is 0 whatever is found)
 
 
 def _own_config(options: LintOptions, start: Path | None = None) -> Config:
@@ -184,6 +185,8 @@ def lint_dockerfile(
         out.extend(dispatcher.run(project, df.path, df, options))
     pragmas = collect(df.comments, df.instructions, META, df.path)
     out.extend(Finding("RC901", META["RC901"].severity, msg, Location(df.path, line)) for line, msg in pragmas.invalid)
+    if options.get("disallow-inline-ignores"):
+        return [*dict.fromkeys(out), *refused_pragmas(pragmas)]
     marked = []
     for f in dict.fromkeys(out):  # the same message twice on one line (if/else branches) is said once
         why = pragmas.suppression(f.rule, f.location.line) if f.location.path == df.path else None
@@ -336,6 +339,9 @@ class _Run:
             self.findings.extend(
                 Finding("RC901", META["RC901"].severity, msg, Location(path, line)) for line, msg in found.invalid
             )
+        if self.rule_options.get("disallow-inline-ignores"):
+            self.findings.extend(f for found in pragmas.values() for f in refused_pragmas(found))
+            return
         for k, f in enumerate(self.findings):
             inline = pragmas.get(f.location.path)
             if inline is None or f.suppressed_by:
@@ -391,6 +397,7 @@ def judged(
         tool_version=__version__,
         threshold=options.failure_threshold or config.failure_threshold,
         notes=(*notes, *said),
+        exit_zero=options.exit_zero or config.exit_zero,
     )
 
 
@@ -424,6 +431,7 @@ def lint_paths(
         files=tuple(dict.fromkeys(path for part in parts for path in part.files)),
         tool_version=__version__,
         threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
+        exit_zero=options.exit_zero or any(config.exit_zero for config, _notes, _targets in groups),
         notes=tuple(
             dict.fromkeys(
                 [*(note for _config, notes, _targets in groups for note in notes), *(n for p in parts for n in p.notes)]
@@ -495,6 +503,7 @@ def _lint_group(
         "trusted-registries": config.trusted_registries,
         "platform": config.platform,
         "max-file-size": config.max_file_size,
+        "disallow-inline-ignores": config.disallow_inline_ignores,
         **options.extra,
     }
     run = _Run(options, dispatcher, rule_options, shown_roots(targets))

@@ -19,3 +19,9 @@ UNUSED_SUPPRESSION = declare(
     Severity.INFO,
     "An ignore comment or per-file-ignores entry that suppressed nothing",
 )
+INLINE_IGNORE_REFUSED = declare(
+    "RC903",
+    "inline-ignore-refused",
+    Severity.ERROR,
+    "An inline suppression where the configuration sets disallow-inline-ignores",
+)

@@ -92,4 +92,5 @@ def judge_run(
         threshold=dynamic.threshold,
         notes=dynamic.notes,
         stages=tuple(final),
+        exit_zero=dynamic.exit_zero,
     )
