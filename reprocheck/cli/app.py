@@ -71,6 +71,7 @@ COMMANDS: dict[str, LazyCommand] = {
         " what interrupted runs left behind).",
     ),
     "rules": LazyCommand("reprocheck.cli.rules", "rules", "List the rules, or print one rule's documentation."),
+    "config": LazyCommand("reprocheck.cli.config", "config", "Show the resolved settings and where each came from."),
 }
 
 

@@ -37,6 +37,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are not read (a finding says so)
     disallow_inline_ignores: bool = False  # pragmas suppress nothing; each is a finding (RC903)
     exit_zero: bool = False  # report, never fail (``exit-zero``; hadolint's ``no-fail``)
+    hadolint_path: str | None = None  # the .hadolint.yaml merged into this configuration, if any
 
 
 def key_line(text: str, key: str) -> int | None:

@@ -178,6 +178,7 @@ def merge(
             else config.failure_threshold
         ),
         exit_zero=config.exit_zero if "exit-zero" in config.keys else hadolint.no_fail,
+        hadolint_path=hadolint.path,
         disallow_inline_ignores=(
             config.disallow_inline_ignores
             if "disallow-inline-ignores" in config.keys

@@ -398,7 +398,15 @@ def judged(
         threshold=options.failure_threshold or config.failure_threshold,
         notes=(*notes, *said),
         exit_zero=options.exit_zero or config.exit_zero,
+        config_files=config_files([config]),
     )
+
+
+def config_files(configs: Iterable[Config]) -> tuple[str, ...]:
+    """The configuration files behind these configurations, each once, as the report shows paths."""
+    from .baseline import normal_path
+
+    return tuple(dict.fromkeys(normal_path(p) for c in configs for p in (c.path, c.hadolint_path) if p))
 
 
 def lint_paths(
@@ -432,6 +440,7 @@ def lint_paths(
         tool_version=__version__,
         threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
         exit_zero=options.exit_zero or any(config.exit_zero for config, _notes, _targets in groups),
+        config_files=config_files(config for config, _notes, _targets in groups),
         notes=tuple(
             dict.fromkeys(
                 [*(note for _config, notes, _targets in groups for note in notes), *(n for p in parts for n in p.notes)]

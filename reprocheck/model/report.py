@@ -35,6 +35,7 @@ class Report:
     notes: tuple[str, ...] = field(default=())
     stages: tuple[StageResult, ...] = field(default=())
     exit_zero: bool = False  # --exit-zero (or .hadolint.yaml's no-fail): report, never fail the run
+    config_files: tuple[str, ...] = ()  # the configuration files that judged the run
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -93,4 +93,5 @@ def judge_run(
         notes=dynamic.notes,
         stages=tuple(final),
         exit_zero=dynamic.exit_zero,
+        config_files=dynamic.config_files,
     )
