@@ -38,7 +38,7 @@ def project(make_project, monkeypatch) -> Path:
         }
     )
     monkeypatch.chdir(root)
-    return root
+    return Path(root)
 
 
 def test_show_names_the_source_of_each_setting(project: Path, capsys):
