@@ -9,7 +9,6 @@ from typing import NoReturn
 
 import typer
 
-from reprocheck import __version__
 from reprocheck.errors import ReprocheckError
 
 from ._lazy import LazyCommand, LazyGroup
@@ -96,7 +95,9 @@ _ABORT: type[BaseException] = typer.Abort
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"reprocheck {__version__}")
+        from .version import version_line
+
+        typer.echo(version_line())
         raise typer.Exit()
 
 
