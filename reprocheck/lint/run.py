@@ -30,6 +30,7 @@ from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover, shown_roots
 from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, forget_roots, read_file
 from .pragmas import Pragmas, collect, collect_inline, refused_pragmas
+from .pragmas import collect as collect_pragmas
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
 from .suppressions import UNUSED, PerFileIgnore, per_file_ignores, unused_per_file_ignores, unused_pragmas
@@ -203,6 +204,34 @@ def lint_dockerfile(
     return marked
 
 
+def lint_ci_file(path: str, data: bytes, dispatcher: Dispatcher, options: dict[str, Any]) -> list[Finding]:
+    """A CI configuration, through the single-instruction rules (see ``ci_files``), with its pragmas."""
+    from .ci_files import REF_NOT_PINNED, as_dockerfile, collect, ref_findings, shift
+
+    text = data.decode("utf-8", errors="replace")
+    found = collect(text, path)
+    if found is None:
+        return []
+    df = parse_dockerfile(as_dockerfile(text, found), path)
+    raw: list[Finding] = []
+    for node in _walk_dockerfile(df):
+        if node is not df:  # whole-Dockerfile rules (USER, WORKDIR, stages) say nothing about a CI job
+            raw.extend(dispatcher.run(node, path, df, options))
+    pragmas = collect_pragmas(df.comments, df.instructions, META, path)
+    out = list(shift(raw, path))
+    out.extend(Finding("RC901", META["RC901"].severity, m, Location(path, line - 1)) for line, m in pragmas.invalid)
+    if REF_NOT_PINNED in dispatcher.static:
+        out.extend(ref_findings(found, path, META[REF_NOT_PINNED].severity))
+    if options.get("disallow-inline-ignores"):
+        refused = [replace(f, location=replace(f.location, line=f.location.line - 1)) for f in refused_pragmas(pragmas)]
+        return [*dict.fromkeys(out), *refused]
+    marked = []
+    for f in dict.fromkeys(out):
+        why = pragmas.suppression(f.rule, f.location.line + 1)
+        marked.append(f.suppressed(why) if why else f)
+    return marked
+
+
 def _read(target: Target, options: LintOptions, limit: int) -> bytes | Finding:
     """A target's bytes: a regular file, within its tree, up to the size limit (else a finding says why)."""
     if target.fs_path is None:
@@ -286,6 +315,8 @@ class _Run:
             return
         if target.kind is FileKind.DOCKERFILE:
             self.guarded(target.path, lambda: self._dockerfile(target, data))
+        elif target.kind is FileKind.CI:
+            self.guarded(target.path, lambda: lint_ci_file(target.path, data, self.dispatcher, self.rule_options))
         else:
             self.guarded(target.path, lambda: self._dependency(target, data))
 

@@ -25,3 +25,9 @@ INLINE_IGNORE_REFUSED = declare(
     Severity.ERROR,
     "An inline suppression where the configuration sets disallow-inline-ignores",
 )
+CI_REF_NOT_PINNED = declare(
+    "RC904",
+    "ci-ref-not-pinned",
+    Severity.WARNING,
+    "A CI configuration pulls an action or hook repository by a tag or branch, not a commit",
+)
