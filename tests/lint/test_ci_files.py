@@ -24,7 +24,7 @@ def _found(report: Report) -> list[tuple[str, str, int]]:
 
 def test_the_shipped_recipes_action_and_image_pass(monkeypatch):
     monkeypatch.chdir(ROOT)
-    report = lint_paths(["docs/ci", "action.yml", "ci/image"], LintOptions())
+    report = lint_paths(["docs/ci", "action.yml", "ci/image", ".pre-commit-config.yaml"], LintOptions())
     shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs" / "ci").iterdir()}
     assert shipped == {
         "docs/ci/github-actions.yml",
@@ -33,7 +33,7 @@ def test_the_shipped_recipes_action_and_image_pass(monkeypatch):
         "docs/ci/Jenkinsfile",
         "docs/ci/pre-commit-config.yaml",
     }
-    assert shipped | {"action.yml", "ci/image/Dockerfile"} <= set(report.files)  # each is linted, not skipped
+    assert shipped | {"action.yml", "ci/image/Dockerfile", ".pre-commit-config.yaml"} <= set(report.files)  # each is linted, not skipped
     assert [(f.location.path, f.rule, f.message) for f in report.active if f.severity.rank >= 2] == []
 
 
