@@ -33,7 +33,8 @@ def test_the_shipped_recipes_action_and_image_pass(monkeypatch):
         "docs/ci/Jenkinsfile",
         "docs/ci/pre-commit-config.yaml",
     }
-    assert shipped | {"action.yml", "ci/image/Dockerfile", ".pre-commit-config.yaml"} <= set(report.files)  # each is linted, not skipped
+    # each is linted, not skipped
+    assert shipped | {"action.yml", "ci/image/Dockerfile", ".pre-commit-config.yaml"} <= set(report.files)
     assert [(f.location.path, f.rule, f.message) for f in report.active if f.severity.rank >= 2] == []
 
 

@@ -200,3 +200,15 @@ def test_exit_zero_reports_and_passes(make_project, monkeypatch, capsys):
     (root / ".hadolint.yaml").write_text("no-fail: true\n")
     assert main(["lint", "."]) == 0
     assert main(["lint", "--does-not-exist", "."]) == 2  # usage errors still fail
+
+
+def test_check_exit_zero(make_project, monkeypatch, capsys):
+    from reprocheck.cli.app import main
+
+    root = make_project({".git/HEAD": "ref: main\n", "Dockerfile": "FROM python\n"})
+    monkeypatch.chdir(root)
+    assert main(["check", "--static-only", "--isolated", "--progress", "quiet", "-f", "json", "."]) == 1
+    capsys.readouterr()
+    assert main(["check", "--static-only", "--isolated", "--exit-zero", "--progress", "quiet", "-f", "azure", "."]) == 0
+    out = capsys.readouterr().out
+    assert "RC101" in out and out.splitlines()[-1].startswith("##vso[task.complete result=SucceededWithIssues;]")
