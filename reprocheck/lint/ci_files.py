@@ -26,6 +26,8 @@ _NAMES = re.compile(
 )
 _SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "bash", "sh", "inlineScript"})
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(?P<word>[A-Za-z_][\w-]*)\1")
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\[\[.*?\]\]")
 # Jenkinsfile (Groovy): sh 'cmd' / sh "cmd" / sh '''...''' and docker images
 _JENKINS_SH = re.compile(r"""\bsh\s*\(?\s*(?:script\s*:\s*)?(?P<q>'''|\"\"\"|'|")(?P<body>.*?)(?:(?P=q)|$)""")
 _JENKINS_IMAGE = re.compile(r"""\b(?:image|docker\.image)\s*\(?\s*['"](?P<image>[^'"$]+)['"]""")
@@ -42,14 +44,26 @@ class _Collected:
         self.refs: list[tuple[int, int, str, str]] = []  # (line, column, what, reference)
 
     def run(self, line: int, command: str) -> None:
-        if command.strip():
-            self.runs.setdefault(line, []).append(command.strip())
+        # `${{ matrix.pkg }}` (GitHub, Azure `${{ }}`/`$(var)` alike) is a value the CI fills in: a variable
+        command = _EXPRESSION.sub("${CI_EXPRESSION}", command)
+        # a here-document's body is data, and `<<` would open one in the Dockerfile we write: left out
+        command = _HEREDOC.sub("", command).strip()
+        if command:
+            self.runs.setdefault(line, []).append(command)
 
     def shell_block(self, first_line: int, text: str) -> None:
         """Each line of a script (continuation lines joined onto the first) on its own line number."""
         pending: list[str] = []
         start = first_line
+        terminator: str | None = None
         for k, line in enumerate(text.split("\n")):
+            if terminator is not None:
+                if line.strip() == terminator:
+                    terminator = None
+                continue
+            heredoc = _HEREDOC.search(line)
+            if heredoc is not None and "<<<" not in line:
+                terminator = heredoc["word"]
             if not pending:
                 start = first_line + k
             if line.rstrip().endswith("\\"):

@@ -131,3 +131,19 @@ def test_a_readme_job_per_ci_is_pinned():
         report = lint_paths([tmp], LintOptions(isolated=True))
     assert len(report.files) == len(names)
     assert [(f.location.path, f.rule) for f in report.active] == []
+
+
+def test_expressions_and_here_documents(make_project, monkeypatch):
+    text = (
+        "jobs:\n  a:\n    steps:\n"
+        "      - run: pip install ${{ matrix.pkg }}\n"  # a value the CI fills in: not judged
+        "      - run: |\n"
+        "          cat <<'EOF' > notes.txt\n"
+        "          pip install not-a-command-here\n"
+        "          EOF\n"
+        "          pip install requests\n"
+        '      - run: echo "${{ github.sha }}" && curl -sSL https://get.example.com | bash -s -- --yes\n'
+    )
+    found = _found(_lint(make_project, monkeypatch, {".github/workflows/ci.yml": text}))
+    path = ".github/workflows/ci.yml"
+    assert found == [(path, "RC301", 9), (path, "RC503", 10)]
