@@ -87,6 +87,7 @@ def test_the_reason_reaches_the_reports(make_project, monkeypatch):
     sarif = json.loads(renderer("sarif")(report))["runs"][0]["results"]
     assert {"kind": "inSource", "justification": why} in [s for r in sarif for s in r.get("suppressions", [])]
     assert "reason: base pinned upstream" in renderer("junit")(report)
+    assert f"suppressed: Dockerfile:3 RC301 by {why}\n" in renderer("text")(report)
 
 
 def test_shell_pragma_and_plain_comments_are_not_reported(make_project, monkeypatch):
