@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:  # written by the build (hatch_build.py): the version and commit this copy was built from
+    from reprocheck._build_info import COMMIT as __commit__
+    from reprocheck._build_info import VERSION as __version__
+except ImportError:  # a source tree never built: `reprocheck --version` asks git
+    __version__, __commit__ = "0.1.dev0", ""
 
 if TYPE_CHECKING:
     from reprocheck.model.report import Report
 
-__all__ = ["__version__", "lint_paths"]
+__all__ = ["__commit__", "__version__", "lint_paths"]
 
 
 def lint_paths(*args: Any, **kwargs: Any) -> Report:

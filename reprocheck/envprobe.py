@@ -14,6 +14,7 @@ Everything else here is pure: parsing the document and the record's shape (docs/
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 

@@ -41,6 +41,11 @@ class FormatChoice(enum.StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     STATISTICS = "statistics"
+    GITLAB = "gitlab"
+    AZURE = "azure"
+    SONAR = "sonar"
+    CHECKSTYLE = "checkstyle"
+    CONCISE = "concise"
 
 
 # ---- the project and its configuration
@@ -64,6 +69,10 @@ ConfigOpt = Annotated[
     ),
 ]
 IsolatedOpt = Annotated[bool, typer.Option("--isolated", help="Ignore all configuration files.")]
+ExitZeroOpt = Annotated[
+    bool,
+    typer.Option("--exit-zero", help="Report only: exit 0 whatever is found (2 still means a usage or fatal error)."),
+]
 
 # ---- judging, as lint does
 

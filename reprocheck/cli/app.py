@@ -9,7 +9,6 @@ from typing import NoReturn
 
 import typer
 
-from reprocheck import __version__
 from reprocheck.errors import ReprocheckError
 
 from ._lazy import LazyCommand, LazyGroup
@@ -71,6 +70,7 @@ COMMANDS: dict[str, LazyCommand] = {
         " what interrupted runs left behind).",
     ),
     "rules": LazyCommand("reprocheck.cli.rules", "rules", "List the rules, or print one rule's documentation."),
+    "config": LazyCommand("reprocheck.cli.config", "config", "Show the resolved settings and where each came from."),
 }
 
 
@@ -95,7 +95,9 @@ _ABORT: type[BaseException] = typer.Abort
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"reprocheck {__version__}")
+        from .version import version_line
+
+        typer.echo(version_line())
         raise typer.Exit()
 
 

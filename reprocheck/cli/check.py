@@ -14,6 +14,7 @@ from ._options import (
     ConfigOpt,
     ContextOpt,
     DockerfileOpt,
+    ExitZeroOpt,
     ExtendSelectOpt,
     Formats,
     IgnoreOpt,
@@ -78,6 +79,7 @@ def check(
     progress: ProgressOpt = ProgressChoice.AUTO,
     color: ColorOpt = ColorChoice.AUTO,
     statistics: StatisticsOpt = False,
+    exit_zero: ExitZeroOpt = False,
 ) -> int:
     """Lint, build, run the smoke test and verify the image: one verdict for CI.
 
@@ -112,6 +114,10 @@ def check(
         baseline=baseline,
     )
     report = run_pipeline(options, progress)
+    if exit_zero:
+        from dataclasses import replace
+
+        report = replace(report, exit_zero=True)
     # SARIF is for code scanning, whichever option asks for it: `--sarif F` and `--format sarif --output F`
     # write the same file (the findings that point at lines of the project's files)
     scanned = [(fmt, out) for fmt, out in pairs if fmt == "sarif"]

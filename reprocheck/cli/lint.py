@@ -14,6 +14,7 @@ from ._options import (
     ColorChoice,
     ColorOpt,
     ConfigOpt,
+    ExitZeroOpt,
     ExtendSelectOpt,
     Formats,
     IgnoreOpt,
@@ -69,6 +70,7 @@ def lint(
     ] = False,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="With --fix: apply unsafe fixes too.")] = False,
     statistics: StatisticsOpt = False,
+    exit_zero: ExitZeroOpt = False,
 ) -> int:
     """Lint Dockerfiles for everything that makes tomorrow's rebuild differ from today's."""
     from reprocheck.lint.run import LintOptions, lint_paths
@@ -92,6 +94,7 @@ def lint(
         hadolint_config=hadolint_config,
         baseline=baseline,
         write_baseline=write_baseline,
+        exit_zero=exit_zero,
     )
     if fix or diff:
         from .fix import run_fix

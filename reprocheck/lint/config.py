@@ -36,6 +36,9 @@ class Config:
     keys: frozenset[str] = frozenset()  # the keys the file sets (defaults are not settings)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are not read (a finding says so)
     rule_url: str = ""  # a template ({id}, {name}) for the rule pages reports link to; empty: reprocheck's own
+    disallow_inline_ignores: bool = False  # pragmas suppress nothing; each is a finding (RC903)
+    exit_zero: bool = False  # report, never fail (``exit-zero``; hadolint's ``no-fail``)
+    hadolint_path: str | None = None  # the .hadolint.yaml merged into this configuration, if any
 
 
 def key_line(text: str, key: str) -> int | None:
@@ -109,6 +112,7 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
 
     t = ConfigTable(table, where, text)
     known = {*_LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size", "rule-url"}
+    known |= {"disallow-inline-ignores", "exit-zero"}
     known |= set(_OTHER_SECTIONS)
     t.unknown(known)
     lists = {key: t.strings(key) for key in _LIST_KEYS if key in table}
@@ -157,6 +161,8 @@ def parse_config(table: Mapping[str, Any], text: str, where: str) -> Config:
         keys=frozenset(table),
         max_file_size=max_size,
         rule_url=rule_url,
+        disallow_inline_ignores=t.boolean("disallow-inline-ignores"),
+        exit_zero=t.boolean("exit-zero"),
     )
 
 

@@ -163,6 +163,7 @@ class FileKind(enum.StrEnum):
     DOCKERFILE = "dockerfile"
     DEPENDENCIES = "dependencies"
     TEMPLATE = "template"  # a Dockerfile template (Dockerfile.j2): skipped, said once in a note
+    CI = "ci"  # a CI configuration (workflow, .gitlab-ci.yml, Jenkinsfile...): its jobs' installs and images
 
 
 @valueclass(slots=True)
@@ -191,6 +192,10 @@ def kind_of(path: str) -> tuple[FileKind, DepKind | None] | None:
     dep = dep_kind_of(path)
     if dep is not None:
         return FileKind.DEPENDENCIES, dep
+    from .ci_files import is_ci_file
+
+    if is_ci_file(path):
+        return FileKind.CI, None
     return None
 
 

@@ -1,4 +1,5 @@
-"""``.hadolint.yaml``: a team switching from hadolint keeps its configuration. ``ignored``, ``override``,
+"""``.hadolint.yaml``: a team switching from hadolint keeps its configuration. ``no-fail`` is ``exit-zero``
+(report, never fail), ``disable-ignore-pragma`` is ``disallow-inline-ignores``; ``ignored``, ``override``,
 ``trustedRegistries`` and ``failure-threshold`` are mapped through each rule's declared hadolint equivalents
 (a DL id that several reprocheck rules declare applies to all of them); reprocheck's own configuration and
 command line win wherever both say something. PyYAML is imported only when such a file exists."""
@@ -33,6 +34,8 @@ class HadolintConfig:
     trusted_registries: tuple[str, ...] = ()
     failure_threshold: Severity | None = None
     notes: tuple[str, ...] = ()
+    no_fail: bool = False
+    disable_ignore_pragma: bool = False
 
 
 def find_hadolint_config(start: Path) -> Path | None:
@@ -111,13 +114,24 @@ def load_hadolint_config(path: Path) -> HadolintConfig:
             notes.append(f"{where}: failure-threshold `{level}` has no reprocheck equivalent; it is not applied")
         else:
             raise fail("failure-threshold", f"failure-threshold: unknown level `{level}`")
+    flags: dict[str, bool] = {}
     for key in data:
         if key in ("no-fail", "disable-ignore-pragma"):
-            if data[key]:
-                notes.append(f"{where}: `{key}` is not applied by reprocheck")
+            if not isinstance(data[key], bool):
+                raise fail(key, f"`{key}` must be true or false")
+            flags[key] = data[key]
         elif key not in (*_QUIET_KEYS, "ignored", "trustedRegistries", "override", "failure-threshold"):
             notes.append(f"{where}: unknown key `{key}` ignored")
-    return HadolintConfig(where, tuple(c.upper() for c in ignored), override, trusted, threshold, tuple(notes))
+    return HadolintConfig(
+        where,
+        tuple(c.upper() for c in ignored),
+        override,
+        trusted,
+        threshold,
+        tuple(notes),
+        no_fail=flags.get("no-fail", False),
+        disable_ignore_pragma=flags.get("disable-ignore-pragma", False),
+    )
 
 
 def _rules_of(code: str, metas: Iterable[RuleMeta]) -> list[str]:
@@ -162,6 +176,13 @@ def merge(
             hadolint.failure_threshold
             if hadolint.failure_threshold is not None and "failure-threshold" not in config.keys
             else config.failure_threshold
+        ),
+        exit_zero=config.exit_zero if "exit-zero" in config.keys else hadolint.no_fail,
+        hadolint_path=hadolint.path,
+        disallow_inline_ignores=(
+            config.disallow_inline_ignores
+            if "disallow-inline-ignores" in config.keys
+            else hadolint.disable_ignore_pragma
         ),
     )
     return merged, notes

@@ -29,7 +29,8 @@ from .config import Config, find_config, load_config
 from .deps import follow_includes, lock_pairs
 from .discover import FileKind, Target, discover, shown_roots
 from .files import DEFAULT_MAX_FILE_SIZE, Unreadable, forget_roots, read_file
-from .pragmas import Pragmas, collect, collect_inline
+from .pragmas import Pragmas, collect, collect_inline, refused_pragmas
+from .pragmas import collect as collect_pragmas
 from .project import DepLoader, build_project
 from .selection import Selection, unknown_selectors
 from .suppressions import UNUSED, PerFileIgnore, per_file_ignores, unused_per_file_ignores, unused_pragmas
@@ -52,6 +53,7 @@ class LintOptions:
     hadolint_config: str | None = None  # default: the nearest .hadolint.yaml, unless isolated
     baseline: str | None = None  # report only findings whose fingerprint this file does not hold
     write_baseline: str | None = None  # record the active findings' fingerprints here
+    exit_zero: bool = False  # report, never fail (the exit code is 0 whatever is found)
 
 
 def _own_config(options: LintOptions, start: Path | None = None) -> Config:
@@ -184,6 +186,8 @@ def lint_dockerfile(
         out.extend(dispatcher.run(project, df.path, df, options))
     pragmas = collect(df.comments, df.instructions, META, df.path)
     out.extend(Finding("RC901", META["RC901"].severity, msg, Location(df.path, line)) for line, msg in pragmas.invalid)
+    if options.get("disallow-inline-ignores"):
+        return [*dict.fromkeys(out), *refused_pragmas(pragmas)]
     marked = []
     for f in dict.fromkeys(out):  # the same message twice on one line (if/else branches) is said once
         why = pragmas.suppression(f.rule, f.location.line) if f.location.path == df.path else None
@@ -197,6 +201,34 @@ def lint_dockerfile(
         }
         records = [r for r in pragmas.records if r.target not in opaque and not (r.target is None and opaque)]
         marked.extend(unused_pragmas(records, marked, dispatcher.static, META[UNUSED].severity))
+    return marked
+
+
+def lint_ci_file(path: str, data: bytes, dispatcher: Dispatcher, options: dict[str, Any]) -> list[Finding]:
+    """A CI configuration, through the single-instruction rules (see ``ci_files``), with its pragmas."""
+    from .ci_files import REF_NOT_PINNED, as_dockerfile, collect, ref_findings, shift
+
+    text = data.decode("utf-8", errors="replace")
+    found = collect(text, path)
+    if found is None:
+        return []
+    df = parse_dockerfile(as_dockerfile(text, found), path)
+    raw: list[Finding] = []
+    for node in _walk_dockerfile(df):
+        if node is not df:  # whole-Dockerfile rules (USER, WORKDIR, stages) say nothing about a CI job
+            raw.extend(dispatcher.run(node, path, df, options))
+    pragmas = collect_pragmas(df.comments, df.instructions, META, path)
+    out = list(shift(raw, path))
+    out.extend(Finding("RC901", META["RC901"].severity, m, Location(path, line - 1)) for line, m in pragmas.invalid)
+    if REF_NOT_PINNED in dispatcher.static:
+        out.extend(ref_findings(found, path, META[REF_NOT_PINNED].severity))
+    if options.get("disallow-inline-ignores"):
+        refused = [replace(f, location=replace(f.location, line=f.location.line - 1)) for f in refused_pragmas(pragmas)]
+        return [*dict.fromkeys(out), *refused]
+    marked = []
+    for f in dict.fromkeys(out):
+        why = pragmas.suppression(f.rule, f.location.line + 1)
+        marked.append(f.suppressed(why) if why else f)
     return marked
 
 
@@ -288,6 +320,8 @@ class _Run:
             return
         if target.kind is FileKind.DOCKERFILE:
             self.guarded(target.path, lambda: self._dockerfile(target, data))
+        elif target.kind is FileKind.CI:
+            self.guarded(target.path, lambda: lint_ci_file(target.path, data, self.dispatcher, self.rule_options))
         else:
             self.guarded(target.path, lambda: self._dependency(target, data))
 
@@ -341,6 +375,9 @@ class _Run:
             self.findings.extend(
                 Finding("RC901", META["RC901"].severity, msg, Location(path, line)) for line, msg in found.invalid
             )
+        if self.rule_options.get("disallow-inline-ignores"):
+            self.findings.extend(f for found in pragmas.values() for f in refused_pragmas(found))
+            return
         for k, f in enumerate(self.findings):
             inline = pragmas.get(f.location.path)
             if inline is None or f.suppressed_by:
@@ -397,7 +434,16 @@ def judged(
         threshold=options.failure_threshold or config.failure_threshold,
         notes=(*notes, *said),
         rule_url=config.rule_url,
+        exit_zero=options.exit_zero or config.exit_zero,
+        config_files=config_files([config]),
     )
+
+
+def config_files(configs: Iterable[Config]) -> tuple[str, ...]:
+    """The configuration files behind these configurations, each once, as the report shows paths."""
+    from .baseline import normal_path
+
+    return tuple(dict.fromkeys(normal_path(p) for c in configs for p in (c.path, c.hadolint_path) if p))
 
 
 def lint_paths(
@@ -431,6 +477,8 @@ def lint_paths(
         tool_version=__version__,
         threshold=min(thresholds, key=lambda t: t.rank) if thresholds else Severity.WARNING,
         rule_url=next((config.rule_url for config, _notes, _targets in groups if config.rule_url), ""),
+        exit_zero=options.exit_zero or any(config.exit_zero for config, _notes, _targets in groups),
+        config_files=config_files(config for config, _notes, _targets in groups),
         notes=tuple(
             dict.fromkeys(
                 [*(note for _config, notes, _targets in groups for note in notes), *(n for p in parts for n in p.notes)]
@@ -502,6 +550,7 @@ def _lint_group(
         "trusted-registries": config.trusted_registries,
         "platform": config.platform,
         "max-file-size": config.max_file_size,
+        "disallow-inline-ignores": config.disallow_inline_ignores,
         **options.extra,
     }
     run = _Run(options, dispatcher, rule_options, shown_roots(targets))

@@ -37,6 +37,8 @@ class Report:
     notes: tuple[str, ...] = field(default=())
     stages: tuple[StageResult, ...] = field(default=())
     rule_url: str = ""  # the configuration's `rule-url` template ({id}, {name}); empty: RULE_DOCS
+    exit_zero: bool = False  # --exit-zero (or .hadolint.yaml's no-fail): report, never fail the run
+    config_files: tuple[str, ...] = ()  # the configuration files that judged the run
 
     def rule_doc(self, rule: str) -> str:
         """The URL of a rule's page: the configured template, else the rule's page in the repository."""
@@ -67,7 +69,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 passed, 1 failed, 3 incomplete (``reprocheck check`` without an engine)."""
+        """0 passed, 1 failed, 3 incomplete (``reprocheck check`` without an engine); always 0 with
+        ``exit_zero``."""
+        if self.exit_zero:
+            return 0
         return {"passed": 0, "failed": 1, "incomplete": EXIT_INCOMPLETE}[self.verdict]
 
     def counts(self) -> dict[Severity, int]:

@@ -21,6 +21,11 @@ FORMATS: dict[str, str] = {
     "markdown": "summary",
     "html": "html",
     "statistics": "statistics",
+    "gitlab": "gitlab",
+    "azure": "azure",
+    "sonar": "sonar",
+    "checkstyle": "checkstyle",
+    "concise": "concise",
 }
 
 

@@ -47,6 +47,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     return {
         "version": VERSION,
         "tool": {"name": "reprocheck", "version": report.tool_version},
+        "config_files": list(report.config_files),
         "summary": {
             "files": len(report.files),
             "errors": counts_by(report, "error"),

@@ -13,6 +13,7 @@ from .stages import text_table
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_REASONS_SHOWN = 20
 
 
 def render(report: Report, *, color: bool = False) -> str:
@@ -62,6 +63,13 @@ def render(report: Report, *, color: bool = False) -> str:
             summary += f"; {known} known from the baseline"
     verdict = {"passed": "pass", "failed": "fail", "incomplete": "incomplete"}[report.verdict]
     summary += f". Failure threshold: {report.threshold.value} -> {verdict}."
+    # a suppression that gives its reason is shown with it: the reader sees what was waived, and why
+    reasoned = [f for f in report.findings if f.suppressed_by and ", reason: " in f.suppressed_by]
+    lines.extend(
+        f"suppressed: {f.location} {f.rule} by {safe_text(f.suppressed_by or '')}" for f in reasoned[:_REASONS_SHOWN]
+    )
+    if len(reasoned) > _REASONS_SHOWN:
+        lines.append(f"suppressed: {len(reasoned) - _REASONS_SHOWN} more with reasons (see --format json)")
     lines.extend(f"note: {safe_text(note)}" for note in report.notes)
     lines.extend(text_table(report))
     lines.append(summary)

@@ -19,3 +19,15 @@ UNUSED_SUPPRESSION = declare(
     Severity.INFO,
     "An ignore comment or per-file-ignores entry that suppressed nothing",
 )
+INLINE_IGNORE_REFUSED = declare(
+    "RC903",
+    "inline-ignore-refused",
+    Severity.ERROR,
+    "An inline suppression where the configuration sets disallow-inline-ignores",
+)
+CI_REF_NOT_PINNED = declare(
+    "RC904",
+    "ci-ref-not-pinned",
+    Severity.WARNING,
+    "A CI configuration pulls an action or hook repository by a tag or branch, not a commit",
+)

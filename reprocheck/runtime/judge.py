@@ -93,4 +93,6 @@ def judge_run(
         notes=dynamic.notes,
         stages=tuple(final),
         rule_url=dynamic.rule_url,
+        exit_zero=dynamic.exit_zero,
+        config_files=dynamic.config_files,
     )

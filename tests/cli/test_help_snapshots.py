@@ -13,7 +13,21 @@ import pytest
 from tests.conftest import run_cli
 
 HELP = Path(__file__).parent / "help"
-COMMANDS = ["", "lint", "fix", "check", "smoke", "verify", "rebuild", "record", "init", "audit", "clean", "rules"]
+COMMANDS = [
+    "",
+    "lint",
+    "fix",
+    "check",
+    "smoke",
+    "verify",
+    "rebuild",
+    "record",
+    "init",
+    "audit",
+    "clean",
+    "rules",
+    "config",
+]
 WIDTH = {"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
 
 

@@ -114,7 +114,8 @@ def test_hostile_files(make_project, monkeypatch):
 def test_empty_file_and_unknown_keys(make_project, monkeypatch):
     assert "RC201" in rules_of(lint(make_project, monkeypatch, {".hadolint.yaml": ""}))
     report = lint(make_project, monkeypatch, {".hadolint.yaml": "no-fail: true\nformat: json\nbogus: 1\n"})
-    assert any("no-fail" in n for n in report.notes) and any("bogus" in n for n in report.notes)
+    assert not any("no-fail" in n for n in report.notes) and any("bogus" in n for n in report.notes)
+    assert report.exit_zero and report.verdict == "failed" and report.exit_code == 0  # no-fail is --exit-zero
     assert not any("format" in n for n in report.notes)
 
 
