@@ -18,12 +18,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reprocheck.ml_probe import ML_FACTS as _ML_FACTS
+from reprocheck.ml_probe import clean_ml
+
 SCHEMA = "reprocheck-env-record/1"
 # keys of the record whose bytes change between two identical runs; everything else is stable
 VOLATILE_KEY = "recorded"
 
 # Runs under any Python 3.8+. argv[1:]: the command, then `--reprocheck-find` and names of files to look for.
-PROBE = r"""
+_BASE = r"""
 import hashlib, json, os, platform, re, sys, time
 args = sys.argv[1:]
 cut = args.index("--reprocheck-find") if "--reprocheck-find" in args else len(args)
@@ -210,8 +213,12 @@ if finds:
             except OSError:
                 pass
     out["found"] = dict((k, sorted(v)[:10]) for k, v in sorted(found.items()))
+"""
+# each branch's addition to the probe is its own string, run before the document is printed
+_PRINT = """
 print(json.dumps(out, sort_keys=True))
 """
+PROBE = _BASE + _ML_FACTS + _PRINT
 PROBE = PROBE.replace("__PROBE__", repr(PROBE))
 
 
@@ -321,6 +328,8 @@ def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
             "deterministic": bool(determinism.get("deterministic", True)),
             "moving": [m for m in moving if isinstance(m, str)] if isinstance(moving, list) else [],
         }
+    if "ml" in doc:
+        out["ml"] = clean_ml(doc["ml"])
     for key in ("cwd", "schema", "error"):
         if isinstance(doc.get(key), str):
             out[key] = doc[key][:_MAX_TEXT]

@@ -15,6 +15,7 @@ from reprocheck.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.diagnose import Diagnosis, FileFacts, diagnose, rel_to_workdir
 from reprocheck.smoke.explain import Explanation
+from reprocheck.smoke.ml_facts import with_ml_facts
 from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec
 
@@ -83,5 +84,6 @@ def diagnose_run(
         golden = spec.golden.read_bytes()
         differing = moving_keys(golden, output or b"", spec.compare, spec.tolerance, spec.keys)
         d = diagnose(host, image_record, golden=golden, output=output, mode=spec.compare, differing=differing)
+    d = with_ml_facts(d, host, image_record)  # frameworks' builds and GPUs of both sides (smoke/ml_facts.py)
     # the JSON report keeps the image's environment record beside the diagnosis
     return replace(d, details={**d.details, "image_record": image_record}) if image_record else d

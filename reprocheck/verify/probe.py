@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reprocheck.envprobe import PROBE
+from reprocheck.ml_probe import clean_ml
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 APK_INSTALLED = "/lib/apk/db/installed"
@@ -46,6 +47,7 @@ class Inventory:
     os_packages: Mapping[str, str] = field(default_factory=dict)
     python_error: str | None = None
     user: str = ""  # the image's configured user ("" = root)
+    ml: Mapping[str, object] = field(default_factory=dict)  # the probe's ``ml`` section (reprocheck/ml_probe.py)
 
 
 def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
@@ -139,6 +141,7 @@ def inventory(
         os_manager, os_packages = "apk", parse_apk_installed(files[APK_INSTALLED].decode("utf-8", "replace"))
     if doc is None:
         return Inventory(python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user)
+    ml = doc.get("ml")
     if isinstance(doc.get("distributions"), Mapping):  # the environment probe's document
         doc = _from_record(doc)
     dists, shadowed = dists_from(doc)
@@ -154,6 +157,7 @@ def inventory(
         os_packages=os_packages,
         python_error=str(doc["error"]) if doc.get("error") else python_error,
         user=user,
+        ml=clean_ml(ml) if ml is not None else {},
     )
 
 

@@ -10,10 +10,12 @@ from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
+from reprocheck.verify.ml import judge_ml
 from reprocheck.verify.probe import APK_INSTALLED, DPKG_STATUS, SNIPPET, Inventory, inventory, parse_probe
 from reprocheck.verify.spec import VerifySpec
 
 PROBE_TIMEOUT = 60.0
+ML_IMPORT = {"REPROCHECK_PROBE_ML_IMPORT": "1"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class VerifyRunner:
         info = info or self.backend.inspect(image)
         user = info.user if info else ""
         files_wanted = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
-        sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2)
+        # the ML probe may import torch (bounded, in a child process) for what only an import tells
+        sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2, env=ML_IMPORT)
         errors: list[str] = []
         files: dict[str, bytes] = {}
         for python in self.spec.python:
@@ -94,6 +97,9 @@ class VerifyRunner:
         verdict: Verdict = verify(exp, inv, self.spec.ignore)
         findings = list(verdict.findings)
         notes = list(verdict.notes)
+        ml_findings, ml_notes = judge_ml(inv.ml, exp)
+        findings += ml_findings
+        notes += ml_notes
         if self.spec.online:
             findings += self.base_digests(exp)
         else:

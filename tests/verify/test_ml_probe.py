@@ -1,0 +1,180 @@
+"""The ML probe (reprocheck/ml_probe.py) run for real on this interpreter over a site directory made here: a
+real ELF extension whose needed library is absent, two distributions writing one package, an LFS pointer;
+then verify's ML judge over what it wrote, and the smoke diagnosis's comparison of two sides' ML facts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reprocheck.envprobe import PROBE, clean
+from reprocheck.ml_probe import clean_ml
+from reprocheck.smoke.diagnose import Diagnosis
+from reprocheck.smoke.ml_facts import ml_differences, with_ml_facts
+from reprocheck.verify.expect import Expectation, LockEntry
+from reprocheck.verify.ml import is_driver_library, judge_ml
+
+POINTER = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"ab" * 32 + b"\nsize 438123456\n"
+
+
+def _real_extension() -> bytes:
+    """An extension module of this interpreter's standard library, with its libc dependency renamed (same
+    length) to a library no system has: a real ELF file whose DT_NEEDED the loader cannot satisfy."""
+    import _json
+
+    dynload = Path(getattr(_json, "__file__", "") or sysconfig.get_paths()["platstdlib"]).parent
+    for candidate in sorted(dynload.glob("_json*.so")) + sorted(dynload.glob("*.so")):
+        data = candidate.read_bytes()
+        if data[:4] == b"\x7fELF" and data.count(b"libc.so.6\x00") >= 1:
+            return data.replace(b"libc.so.6\x00", b"libq.so.6\x00")
+    pytest.skip("no ELF extension module linked against libc.so.6 in this interpreter's lib-dynload")
+
+
+def _dist(site: Path, name: str, files: dict[str, bytes]) -> None:
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    lines = []
+    for rel, data in files.items():
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        lines.append(f"{rel},sha256={digest},{len(data)}")
+    lines.append(f"{info.name}/RECORD,,")
+    (info / "RECORD").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory) -> dict[str, Any]:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("ELF shared objects: Linux only")
+    root = tmp_path_factory.mktemp("mlprobe")
+    site = root / "site"
+    _dist(
+        site,
+        "visionkit",
+        {
+            "visionkit/__init__.py": b"",
+            "visionkit/_core.so": _real_extension(),
+            "visionkit/broken.so": b"\x7fELF\x02\x01\x01" + b"\xff" * 20,  # truncated: read, never trusted
+        },
+    )
+    _dist(site, "visionkit-headless", {"visionkit/__init__.py": b"# other build\n"})
+    _dist(site, "nsa", {"sharedns/a.py": b""})  # a namespace package shared without shared files
+    _dist(site, "nsb", {"sharedns/b.py": b""})
+    app = root / "app"
+    (app / "models").mkdir(parents=True)
+    (app / "models" / "model.pkl").write_bytes(POINTER)
+    (app / "predict.py").write_text("print(1)\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    ran = subprocess.run([sys.executable, "-c", PROBE], cwd=app, env=env, capture_output=True, timeout=120, check=True)
+    doc = json.loads(ran.stdout.decode().splitlines()[-1])
+    return {"doc": clean(doc), "app": app}
+
+
+def test_unresolved_library_names_file_and_distribution(probed):
+    ml = probed["doc"]["ml"]
+    assert {"file": "visionkit/_core.so", "library": "libq.so.6", "distribution": "visionkit"} in ml["unresolved"]
+    # the same object's other libraries (if any) resolve on this system: only the renamed one is missing
+    assert not [u for u in ml["unresolved"] if u["distribution"] == "visionkit" and u["library"] != "libq.so.6"]
+    assert ml["scanned"] >= 1
+    assert ml["errors"] == []
+
+
+def test_shared_files_only_for_real_overlap(probed):
+    ml = probed["doc"]["ml"]
+    assert ml["shared_files"]["visionkit"]["distributions"] == ["visionkit", "visionkit-headless"]
+    assert "sharedns" not in ml["shared_files"]
+    assert ml["import_owners"]["sharedns"] == ["nsa", "nsb"]
+    assert ml["import_owners"]["visionkit"] == ["visionkit", "visionkit-headless"]
+
+
+def test_lfs_pointer_found_under_working_directory(probed):
+    ml = probed["doc"]["ml"]
+    assert ml["lfs_pointers"] == [
+        {"path": str(probed["app"] / "models" / "model.pkl"), "oid": "sha256:" + "ab" * 32, "size": 438123456}
+    ]
+
+
+def test_verify_judges_the_probe(probed):
+    exp = Expectation(
+        dockerfile="Dockerfile",
+        locks=("requirements.txt",),
+        entries={"visionkit": (LockEntry("visionkit", ("1.0",), "requirements.txt", 3, True),)},
+        base_line=1,
+    )
+    findings, notes = judge_ml(probed["doc"]["ml"], exp)
+    by_rule = {f.rule: f for f in findings}
+    assert set(by_rule) == {"ML801", "ML802", "ML803"}
+    assert "visionkit needs libq.so.6" in by_rule["ML801"].message
+    assert (by_rule["ML801"].location.path, by_rule["ML801"].location.line) == ("requirements.txt", 3)
+    assert "`visionkit`" in by_rule["ML802"].message
+    assert "model.pkl" in by_rule["ML803"].message
+    assert notes == []
+
+
+def test_driver_libraries_are_expected_missing():
+    assert is_driver_library("libcuda.so.1") and is_driver_library("libnvidia-ml.so.1")
+    assert not is_driver_library("libcudart.so.12") and not is_driver_library("libGL.so.1")
+    ml = clean_ml(
+        {
+            "unresolved": [
+                {"file": "torch/lib/libtorch_cuda.so", "library": "libcuda.so.1", "distribution": "torch"},
+                {"file": "cv2/cv2.abi3.so", "library": "libGL.so.1", "distribution": "opencv-python"},
+            ]
+        }
+    )
+    findings, notes = judge_ml(ml, Expectation(dockerfile="Dockerfile"))
+    assert [f.rule for f in findings] == ["ML801"]
+    assert "libgl1" in (findings[0].hint or "") and "opencv-python-headless" in (findings[0].hint or "")
+    assert notes and "libcuda.so.1" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [None, 1, "x", [], {"unresolved": "x", "frameworks": [1], "shared_files": {"a": 3}, "gpu": "y"}],
+)
+def test_clean_ml_keeps_only_known_shapes(hostile):
+    got = clean_ml(hostile)
+    assert isinstance(got, dict)
+    judge_ml(got, Expectation(dockerfile="Dockerfile"))  # never raises
+
+
+def _record(torch: dict[str, Any] | None = None, gpu: dict[str, Any] | None = None) -> dict[str, Any]:
+    ml: dict[str, Any] = {"frameworks": {"torch": torch} if torch else {}}
+    if gpu:
+        ml["gpu"] = gpu
+    return {"ml": ml}
+
+
+def test_smoke_names_the_torch_build_on_each_side():
+    host = _record({"version": "2.3.1+cu121", "cuda": "12.1", "cudnn": "8902"})
+    image = _record({"version": "2.3.1+cpu", "cuda": None, "cudnn": None})
+    lines = ml_differences(host, image)
+    assert "torch: 2.3.1+cu121 on the host, 2.3.1+cpu in the image" in lines
+    assert "torch's CUDA: 12.1 on the host, none in the image" in lines
+    d = with_ml_facts(Diagnosis(rule=None, cause="values differ", hint="h", evidence=("e",)), host, image)  # type: ignore[arg-type]
+    assert d.cause == "ML framework build differs (torch)"
+    assert d.evidence[-1] == "e" and d.details["ml"] == lines
+
+
+def test_smoke_compares_gpus_and_leaves_specific_causes():
+    gpu = {"devices": [{"name": "NVIDIA A10G", "driver": "535.54", "memory": "23028 MiB"}], "driver": "535.54"}
+    host = _record(gpu={**gpu, "cuda": "12.2"})
+    image = _record()
+    assert ml_differences(host, image) == [
+        "GPU: 1 x NVIDIA A10G (driver 535.54, CUDA 12.2) on the host, no GPU in the image"
+    ]
+    d = with_ml_facts(Diagnosis(rule=None, cause="timezone", hint="h", evidence=()), host, image)  # type: ignore[arg-type]
+    assert d.cause == "timezone"
+    assert ml_differences(host, {}) == []  # an old record without the section: nothing is claimed
