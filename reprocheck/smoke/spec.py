@@ -87,6 +87,7 @@ class SmokeSpec:
     input_paths: tuple[Path, ...] = ()  # the inputs resolved inside the project: what is mounted
     max_output: int = 16 * 1024**2  # bytes of stdout, stderr or output file the prediction may write
     keep_images: int = 2  # smoke cache: images of this project kept
+    gpus: str | None = None  # "all" or a count: the prediction runs with GPUs (smoke/gpu.py)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -167,6 +168,7 @@ _KNOWN = {
     "max-output",
     "keep-images",
     "runs",
+    "gpus",
 }
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
@@ -266,6 +268,12 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         if not isinstance(table["serve"], dict):
             raise t.error("serve", "must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
         serve = _parse_serve(t.sub("serve"), project)
+    from reprocheck.smoke.gpu import parse_gpus
+
+    try:
+        gpus = parse_gpus(table.get("gpus"))
+    except ValueError as exc:
+        raise t.error("gpus", str(exc)) from None
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
     return SmokeSpec(
@@ -298,6 +306,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         input_paths=tuple(input_paths),
         max_output=t.size("max-output", "16m", minimum=1024, maximum=4 * 1024**3),
         keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
+        gpus=gpus,
     )
 
 
