@@ -100,7 +100,16 @@ def _ml_facts():
     for key in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tf-nightly"):
         tf = by_name.get(key)
         if tf is not None:
-            info = assignments(read_small(locate(tf, "tensorflow/python/platform/build_info.py")))
+            text = read_small(locate(tf, "tensorflow/python/platform/build_info.py")) or ""
+            info = assignments(text)
+            whole = re.search(r"^build_info\s*=\s*(\{.*\})\s*$", text, re.M | re.S)
+            if whole:  # one dict literal, possibly over several lines
+                try:
+                    info = ast.literal_eval(whole.group(1))
+                except Exception:
+                    pass
+            if isinstance(info.get("build_info"), dict):
+                info = info["build_info"]
             keep = dict((k, v) for k, v in info.items() if isinstance(v, (str, bool, int)) and k != "__future__")
             ml["frameworks"]["tensorflow"] = {"distribution": key, "version": tf.version, "build_info": keep}
             break

@@ -23,6 +23,25 @@ from reprocheck.smoke.ml_facts import ml_differences, with_ml_facts
 from reprocheck.verify.expect import Expectation, LockEntry
 from reprocheck.verify.ml import is_driver_library, judge_ml
 
+# torch/version.py as the 2.13.0+cpu wheel writes it, made a CUDA build
+TORCH_VERSION_PY = b"""from typing import Optional
+
+__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip', 'rocm', 'xpu']
+__version__ = '2.3.1+cu121'
+debug = False
+cuda: Optional[str] = '12.1'
+git_version = 'cf30153c4c131c8164ee7798e5022d810682e2cb'
+hip: Optional[str] = None
+"""
+TF_BUILD_INFO = b"""# generated
+build_info = {
+    'cuda_version': '12.2',
+    'cudnn_version': '8',
+    'is_cuda_build': True,
+    'is_rocm_build': False,
+}
+"""
+ORT_INFO = b"package_name = 'onnxruntime-gpu'\n__version__ = '1.18.0'\ncuda_version = '11.8'\ncudnn_version = '8.9'\n"
 POINTER = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"ab" * 32 + b"\nsize 438123456\n"
 
 
@@ -70,6 +89,20 @@ def probed(tmp_path_factory) -> dict[str, Any]:
         },
     )
     _dist(site, "visionkit-headless", {"visionkit/__init__.py": b"# other build\n"})
+    _dist(
+        site, "torch", {"torch/__init__.py": b"", "torch/version.py": TORCH_VERSION_PY, "torch/lib/libcudnn.so.9": b""}
+    )
+    _dist(site, "tensorflow", {"tensorflow/python/platform/build_info.py": TF_BUILD_INFO})
+    _dist(
+        site,
+        "onnxruntime-gpu",
+        {
+            "onnxruntime/capi/build_and_package_info.py": ORT_INFO,
+            "onnxruntime/capi/libonnxruntime_providers_cuda.so": b"",
+            "onnxruntime/capi/libonnxruntime_providers_shared.so": b"",
+        },
+    )
+    _dist(site, "nvidia-cudnn-cu12", {"nvidia/cudnn/__init__.py": b""})
     _dist(site, "nsa", {"sharedns/a.py": b""})  # a namespace package shared without shared files
     _dist(site, "nsb", {"sharedns/b.py": b""})
     app = root / "app"
@@ -106,6 +139,21 @@ def test_lfs_pointer_found_under_working_directory(probed):
     ]
 
 
+def test_framework_build_facts_read_from_their_files(probed):
+    fw = probed["doc"]["ml"]["frameworks"]
+    assert fw["torch"]["version"] == "2.3.1+cu121" and fw["torch"]["cuda"] == "12.1"
+    assert fw["torch"]["cudnn"] == "9" and fw["torch"]["hip"] is None
+    assert fw["tensorflow"]["build_info"] == {
+        "cuda_version": "12.2",
+        "cudnn_version": "8",
+        "is_cuda_build": True,
+        "is_rocm_build": False,
+    }
+    assert fw["onnxruntime"]["providers_shipped"] == ["CPUExecutionProvider", "CUDAExecutionProvider"]
+    assert fw["onnxruntime"]["cuda_version"] == "11.8" and fw["onnxruntime"]["distribution"] == "onnxruntime-gpu"
+    assert fw["nvidia_wheels"] == {"nvidia-cudnn-cu12": "1.0"}
+
+
 def test_verify_judges_the_probe(probed):
     exp = Expectation(
         dockerfile="Dockerfile",
@@ -120,7 +168,11 @@ def test_verify_judges_the_probe(probed):
     assert (by_rule["ML801"].location.path, by_rule["ML801"].location.line) == ("requirements.txt", 3)
     assert "`visionkit`" in by_rule["ML802"].message
     assert "model.pkl" in by_rule["ML803"].message
-    assert notes == []
+    assert notes == [
+        "ML build facts in the image: torch 2.3.1+cu121 (CUDA 12.1, cuDNN 9); tensorflow 1.0 (CUDA 12.2); "
+        "onnxruntime-gpu 1.0 (providers: CPUExecutionProvider, CUDAExecutionProvider); "
+        "CUDA wheels: nvidia-cudnn-cu12 1.0"
+    ]
 
 
 def test_driver_libraries_are_expected_missing():
