@@ -87,9 +87,48 @@ def ml_differences(host: Mapping[str, Any] | None, image: Mapping[str, Any] | No
     return lines
 
 
+def library_owners(library: str, image: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
+    """(distributions, files) of the image whose shared objects need ``library`` and do not find it."""
+    dists: list[str] = []
+    files: list[str] = []
+    for row in _ml(image).get("unresolved") or ():
+        if isinstance(row, Mapping) and row.get("library") == library:
+            if row.get("distribution") and row["distribution"] not in dists:
+                dists.append(str(row["distribution"]))
+            files.append(str(row.get("file", "")))
+    return dists, files
+
+
+def _missing_library(d: Diagnosis, image: Mapping[str, Any] | None) -> Diagnosis:
+    """A crash on a missing shared library: which distribution needs it (the image's ML scan)."""
+    subject = d.details.get("subject")
+    if not isinstance(subject, str) or not d.cause.startswith("shared library missing"):
+        return d
+    dists, files = library_owners(subject, image)
+    if not dists:
+        return d
+    from reprocheck.knowledge import system_package
+
+    package = system_package(subject, "debian")
+    line = (
+        f"{subject} is needed by {', '.join(dists)} ({', '.join(files[:2])}) and is in no directory the loader searches"
+    )
+    hint = f"install {package} (pinned) in the final stage" if package else d.hint
+    if any(x.startswith("opencv-") and not x.endswith("-headless") for x in dists):
+        hint += "; or use opencv-python-headless, which needs no libGL"
+    return replace(
+        d,
+        cause=f"shared library missing: {subject} (needed by {', '.join(dists)})",
+        hint=hint,
+        evidence=(line, *d.evidence),
+        details={**d.details, "needed_by": dists},
+    )
+
+
 def with_ml_facts(d: Diagnosis, host: Mapping[str, Any] | None, image: Mapping[str, Any] | None) -> Diagnosis:
     """The diagnosis with the ML differences as evidence (and as its cause when nothing more specific was
-    found and a framework's build differs)."""
+    found and a framework's build differs); a missing shared library named with the distribution that needs it."""
+    d = _missing_library(d, image)
     lines = ml_differences(host, image)
     if not lines:
         return d

@@ -38,11 +38,20 @@ def _where(exp: Expectation, dist: str) -> Location:
     return Location(exp.dockerfile, max(exp.base_line, 1))
 
 
+def _known_rank(library: str, dist: str) -> int:
+    from reprocheck.knowledge import table
+
+    for i, row in enumerate(table("system_libs")):
+        if row.get("name") == library and dist in (row.get("needed_by") or ()):
+            return i
+    return 1_000_000
+
+
 def unresolved_libraries(ml: Mapping[str, Any], exp: Expectation) -> tuple[list[Finding], list[str]]:
-    """ML801: one finding per (distribution, missing library), naming the files that need it."""
+    """ML801: one finding per distribution, naming each library it lacks and the files that need it."""
     from reprocheck.knowledge import system_package
 
-    needers: dict[tuple[str, str], list[str]] = {}
+    needers: dict[str, dict[str, list[str]]] = {}
     drivers: set[str] = set()
     for row in ml.get("unresolved") or ():
         lib, dist, file = str(row.get("library", "")), str(row.get("distribution", "")), str(row.get("file", ""))
@@ -51,24 +60,30 @@ def unresolved_libraries(ml: Mapping[str, Any], exp: Expectation) -> tuple[list[
         if is_driver_library(lib):
             drivers.add(lib)
             continue
-        needers.setdefault((dist, lib), []).append(file)
+        needers.setdefault(dist, {}).setdefault(lib, []).append(file)
     findings = []
-    for (dist, lib), files in sorted(needers.items()):
-        more = len(files) - MAX_FILES_SHOWN
-        shown = ", ".join(files[:MAX_FILES_SHOWN]) + (f" and {more} more" if more > 0 else "")
-        package = system_package(lib, "debian")
+    for dist, libs in sorted(needers.items()):
+        # first the library the knowledge table says this distribution needs (what its import stops at),
+        # then those most files need
+        ordered = sorted(libs, key=lambda lib: (_known_rank(lib, dist), -len(libs[lib]), lib))
+        first = ordered[0]
+        more = len(libs[first]) - MAX_FILES_SHOWN
+        shown = ", ".join(libs[first][:MAX_FILES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        others = f" and {len(ordered) - 1} more librar{'y' if len(ordered) == 2 else 'ies'} ({', '.join(ordered[1:])})"
+        packages = sorted({p for lib in ordered if (p := system_package(lib, "debian"))})
         hint = (
-            f"install the OS package that provides {lib} in the final stage"
-            + (f" (Debian: {package}; pin its version)" if package else "")
-            + ", or use a build of the package that does not need it"
+            "install the OS packages that provide them in the final stage"
+            + (f" (Debian: {', '.join(packages)}; pinned)" if packages else "")
+            + ", or use a build of the package that does not need them"
         )
         if dist.startswith("opencv-") and not dist.endswith("-headless"):
-            hint += f" ({dist}-headless has no GUI and needs no libGL)"
+            hint += f" ({dist}-headless has no GUI and needs none of the GUI libraries)"
         findings.append(
             ML_UNRESOLVED_LIBRARY.finding(
                 _where(exp, dist),
-                f"{dist} needs {lib}, which the image does not have (needed by {shown}): importing it fails with "
-                f'"{lib}: cannot open shared object file: No such file or directory"',
+                f"{dist} needs {first}{others if len(ordered) > 1 else ''}, which the image does not have "
+                f'(needed by {shown}): importing it fails with "{first}: cannot open shared object file: No such '
+                'file or directory"',
                 hint,
             )
         )

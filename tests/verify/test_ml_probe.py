@@ -230,3 +230,38 @@ def test_smoke_compares_gpus_and_leaves_specific_causes():
     d = with_ml_facts(Diagnosis(rule=None, cause="timezone", hint="h", evidence=()), host, image)  # type: ignore[arg-type]
     assert d.cause == "timezone"
     assert ml_differences(host, {}) == []  # an old record without the section: nothing is claimed
+
+
+OPENCV_GUI = {
+    "unresolved": [
+        {"file": "cv2/qt/plugins/platforms/libqxcb.so", "library": "libxcb.so.1", "distribution": "opencv-python"},
+        {"file": "opencv_python.libs/libQt5XcbQpa.so", "library": "libxcb.so.1", "distribution": "opencv-python"},
+        {"file": "opencv_python.libs/libQt5Gui.so", "library": "libGL.so.1", "distribution": "opencv-python"},
+        {"file": "opencv_python.libs/libQt5Core.so", "library": "libgthread-2.0.so.0", "distribution": "opencv-python"},
+    ]
+}
+
+
+def test_one_finding_per_distribution_led_by_the_library_its_import_needs():
+    findings, _ = judge_ml(clean_ml(OPENCV_GUI), Expectation(dockerfile="Dockerfile"))
+    (f,) = findings
+    assert f.message.startswith(
+        "opencv-python needs libGL.so.1 and 2 more libraries (libgthread-2.0.so.0, libxcb.so.1), which the image"
+    )
+    assert "Debian: libgl1, libglib2.0-0" in (f.hint or "")
+
+
+def test_a_crash_on_a_missing_library_names_the_distribution_that_needs_it():
+    crash = Diagnosis(
+        rule=None,  # type: ignore[arg-type]
+        cause="shared library missing",
+        hint="install it",
+        evidence=("ImportError: libGL.so.1: cannot open shared object file",),
+        details={"subject": "libGL.so.1"},
+    )
+    d = with_ml_facts(crash, None, {"ml": clean_ml(OPENCV_GUI)})
+    assert d.cause == "shared library missing: libGL.so.1 (needed by opencv-python)"
+    assert d.hint.startswith("install libgl1 (pinned) in the final stage") and "headless" in d.hint
+    assert d.evidence[0].startswith("libGL.so.1 is needed by opencv-python (opencv_python.libs/libQt5Gui.so)")
+    other = Diagnosis(rule=None, cause="shared library missing", hint="h", evidence=(), details={"subject": "libz.so"})  # type: ignore[arg-type]
+    assert with_ml_facts(other, None, {"ml": clean_ml(OPENCV_GUI)}) == other
