@@ -45,6 +45,8 @@ def _ml_facts():
                     real_names[key] = m.group(1)
 
     def read_small(path, limit=1 << 20):
+        if not path or not os.path.isfile(path):  # a FIFO or a device would block the probe
+            return None
         try:
             with open(path, "rb") as fh:
                 return fh.read(limit).decode("utf-8", "replace")
@@ -208,6 +210,8 @@ def _ml_facts():
 
     def dynamic(path):
         # (needed names, rpath list, runpath list) of an ELF shared object, read without running it
+        if not os.path.isfile(path):
+            return None
         with open(path, "rb") as fh:
             head = fh.read(64)
             if head[:4] != b"\x7fELF":

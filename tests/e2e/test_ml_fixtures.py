@@ -13,7 +13,11 @@ from tests.conftest import ROOT, run_cli
 from tests.support.engine import assert_nothing_left, engine_or_skip, expected, stage
 
 pytestmark = pytest.mark.engine
-ML = sorted(p.name for p in (ROOT / "fixtures" / "ml").iterdir() if (p / "expect.toml").is_file())
+ML = [
+    pytest.param(p.name, marks=[pytest.mark.slow] if expected(p).get("slow") else [], id=p.name)
+    for p in sorted((ROOT / "fixtures" / "ml").iterdir())
+    if (p / "expect.toml").is_file()
+]
 
 
 @pytest.fixture(scope="module")

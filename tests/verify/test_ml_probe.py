@@ -88,6 +88,7 @@ def probed(tmp_path_factory) -> dict[str, Any]:
             "visionkit/broken.so": b"\x7fELF\x02\x01\x01" + b"\xff" * 20,  # truncated: read, never trusted
         },
     )
+    fifo = site / "visionkit" / "pipe.so"
     _dist(site, "visionkit-headless", {"visionkit/__init__.py": b"# other build\n"})
     _dist(
         site, "torch", {"torch/__init__.py": b"", "torch/version.py": TORCH_VERSION_PY, "torch/lib/libcudnn.so.9": b""}
@@ -105,6 +106,9 @@ def probed(tmp_path_factory) -> dict[str, Any]:
     _dist(site, "nvidia-cudnn-cu12", {"nvidia/cudnn/__init__.py": b""})
     _dist(site, "nsa", {"sharedns/a.py": b""})  # a namespace package shared without shared files
     _dist(site, "nsb", {"sharedns/b.py": b""})
+    os.mkfifo(fifo)  # listed in no RECORD... and one that is: neither may block the probe
+    record = site / "visionkit_headless-1.0.dist-info" / "RECORD"
+    record.write_text(record.read_text() + "visionkit/pipe.so,,\n")
     app = root / "app"
     (app / "models").mkdir(parents=True)
     (app / "models" / "model.pkl").write_bytes(POINTER)
