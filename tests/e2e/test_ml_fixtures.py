@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.support.engine import assert_nothing_left, engine_or_skip, expected, stage
 
 pytestmark = pytest.mark.engine
+REPORT_SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text())
 ML = [
     pytest.param(p.name, marks=[pytest.mark.slow] if expected(p).get("slow") else [], id=p.name)
     for p in sorted((ROOT / "fixtures" / "ml").iterdir())
@@ -32,6 +34,7 @@ def test_ml_fixture(name: str, backend, tmp_path: Path):
     r = run_cli("check", "--progress", "plain", "--format", "json", cwd=project)
     assert r.code == expect["exit"], r.err[-3000:] + r.out[-3000:]
     data = json.loads(r.out)
+    jsonschema.validate(data, REPORT_SCHEMA)  # ML8xx ids are part of the report's contract
     failing = [f["rule"] for f in data["findings"] if f["severity"] in ("error", "warning")]
     for rule in expect["rules"]:  # type: ignore[attr-defined]
         assert rule in failing, (rule, data["findings"])
