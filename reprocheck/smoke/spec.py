@@ -274,6 +274,8 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         gpus = parse_gpus(table.get("gpus"))
     except ValueError as exc:
         raise t.error("gpus", str(exc)) from None
+    if gpus and serve is not None:
+        raise t.error("gpus", "serve mode does not ask the engine for GPUs yet: use command mode for a GPU smoke")
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
     return SmokeSpec(

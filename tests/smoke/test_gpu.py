@@ -59,6 +59,8 @@ def test_spec_reads_gpus_and_points_at_a_bad_value(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         parse_spec({**table, "gpus": "lots"}, tmp_path, "pyproject.toml", text)
     assert err.value.line == 4 and "gpus" in err.value.message
+    with pytest.raises(ConfigError, match="serve mode"):
+        parse_spec({**table, "serve": {"port": 8000}}, tmp_path, "pyproject.toml")
 
 
 def _project(root: Path, gpus: str | None) -> Path:
