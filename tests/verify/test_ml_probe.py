@@ -113,7 +113,19 @@ def probed(tmp_path_factory) -> dict[str, Any]:
     (app / "models").mkdir(parents=True)
     (app / "models" / "model.pkl").write_bytes(POINTER)
     (app / "predict.py").write_text("print(1)\n")
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    bin_dir = root / "bin"  # an nvidia-smi that answers as a driver 535 machine with one A10G would
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--query-gpu=name,driver_version,memory.total" ]; then\n'
+        '  echo "NVIDIA A10G, 535.54.03, 23028 MiB"\n'
+        "else\n"
+        '  echo "| NVIDIA-SMI 535.54.03    Driver Version: 535.54.03    CUDA Version: 12.2 |"\n'
+        "fi\n"
+    )
+    smi.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(site), "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
     ran = subprocess.run([sys.executable, "-c", PROBE], cwd=app, env=env, capture_output=True, timeout=120, check=True)
     doc = json.loads(ran.stdout.decode().splitlines()[-1])
     return {"doc": clean(doc), "app": app}
@@ -156,6 +168,16 @@ def test_framework_build_facts_read_from_their_files(probed):
     assert fw["onnxruntime"]["providers_shipped"] == ["CPUExecutionProvider", "CUDAExecutionProvider"]
     assert fw["onnxruntime"]["cuda_version"] == "11.8" and fw["onnxruntime"]["distribution"] == "onnxruntime-gpu"
     assert fw["nvidia_wheels"] == {"nvidia-cudnn-cu12": "1.0"}
+
+
+def test_gpu_model_driver_and_cuda_from_nvidia_smi(probed):
+    gpu = probed["doc"]["ml"]["gpu"]
+    assert gpu == {
+        "driver": "535.54.03",
+        "cuda": "12.2",
+        "error": None,
+        "devices": [{"name": "NVIDIA A10G", "driver": "535.54.03", "memory": "23028 MiB"}],
+    }
 
 
 def test_verify_judges_the_probe(probed):
