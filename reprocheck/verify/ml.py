@@ -5,7 +5,7 @@ pointers among the copied files (ML803), and the frameworks' build facts as note
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reprocheck.model.finding import Finding
@@ -13,6 +13,7 @@ from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.rules.runtime import ML_LFS_POINTER, ML_SHARED_IMPORT_PACKAGE, ML_UNRESOLVED_LIBRARY
 from reprocheck.verify.expect import Expectation
+from reprocheck.verify.probe import Inventory
 
 # libraries the NVIDIA container runtime injects from the host's driver when a GPU is requested: missing in
 # any image, and never to be installed in one
@@ -98,19 +99,27 @@ def unresolved_libraries(ml: Mapping[str, Any], exp: Expectation) -> tuple[list[
     return findings, notes
 
 
-def shared_import_packages(ml: Mapping[str, Any], exp: Expectation) -> list[Finding]:
-    """ML802: one finding per import package whose files two or more distributions install."""
+def shared_import_packages(
+    ml: Mapping[str, Any], exp: Expectation, requirers: Mapping[str, Sequence[str]] | None = None
+) -> list[Finding]:
+    """ML802: one finding per import package whose files two or more distributions install, naming what
+    requires each of them in the image (``requirers``: distribution -> the distributions that require it)."""
     findings = []
+    requirers = requirers or {}
     shared = ml.get("shared_files") or {}
     for top, info in sorted(shared.items()):
         dists = [str(d) for d in info.get("distributions") or ()]
         if len(dists) < 2:
             continue
         count = info.get("files", 0)
+        pulled = [
+            f"{d} is required by {', '.join(requirers[canonical(d)])}" for d in dists if requirers.get(canonical(d))
+        ]
+        why = f" ({'; '.join(pulled)})" if pulled else ""
         findings.append(
             ML_SHARED_IMPORT_PACKAGE.finding(
                 _where(exp, dists[-1]),
-                f"{' and '.join(dists)} both install the import package `{top}` ({count} files in common, e.g. "
+                f"{' and '.join(dists)} both install the import package `{top}`{why} ({count} files in common, e.g. "
                 f"{info.get('example', '?')}): the files of the last one installed win, so `import {top}` gets a "
                 "mix that depends on the install order",
                 "keep one of them in the lock (e.g. only opencv-python-headless, only onnxruntime-gpu); when a "
@@ -168,12 +177,23 @@ def framework_facts(ml: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def judge_ml(ml: Mapping[str, Any] | None, exp: Expectation) -> tuple[list[Finding], list[str]]:
+def requirers(inv: Inventory) -> dict[str, list[str]]:
+    """Distribution (canonical name) -> the image's distributions that require it."""
+    out: dict[str, list[str]] = {}
+    for d in inv.dists:
+        for dep in d.requires:
+            out.setdefault(canonical(dep), []).append(d.name)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def judge_ml(
+    ml: Mapping[str, Any] | None, exp: Expectation, requirers: Mapping[str, Sequence[str]] | None = None
+) -> tuple[list[Finding], list[str]]:
     """Every ML finding of verify, and its notes (build facts, expected driver libraries)."""
     if not ml:
         return [], []
     findings, notes = unresolved_libraries(ml, exp)
-    findings += shared_import_packages(ml, exp)
+    findings += shared_import_packages(ml, exp, requirers)
     findings += lfs_pointers(ml, exp)
     facts = framework_facts(ml)
     if facts:

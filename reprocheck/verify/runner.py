@@ -10,7 +10,7 @@ from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
-from reprocheck.verify.ml import judge_ml
+from reprocheck.verify.ml import judge_ml, requirers
 from reprocheck.verify.probe import APK_INSTALLED, DPKG_STATUS, SNIPPET, Inventory, inventory, parse_probe
 from reprocheck.verify.spec import VerifySpec
 
@@ -97,7 +97,7 @@ class VerifyRunner:
         verdict: Verdict = verify(exp, inv, self.spec.ignore)
         findings = list(verdict.findings)
         notes = list(verdict.notes)
-        ml_findings, ml_notes = judge_ml(inv.ml, exp)
+        ml_findings, ml_notes = judge_ml(inv.ml, exp, requirers(inv))
         findings += ml_findings
         notes += ml_notes
         if self.spec.online:

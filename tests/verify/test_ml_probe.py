@@ -201,6 +201,24 @@ def test_verify_judges_the_probe(probed):
     ]
 
 
+def test_ml802_names_the_distribution_that_pulls_the_second_build_in():
+    from reprocheck.verify.ml import requirers
+    from reprocheck.verify.probe import Dist, Inventory
+
+    inv = Inventory(
+        dists=(
+            Dist("opencv-python", "4.10.0.84"),
+            Dist("opencv-python-headless", "4.10.0.84"),
+            Dist("albumentations", "1.4.8", requires=("opencv-python-headless", "numpy")),
+        )
+    )
+    ml = clean_ml(
+        {"shared_files": {"cv2": {"distributions": ["opencv-python", "opencv-python-headless"], "files": 79}}}
+    )
+    (f,) = judge_ml(ml, Expectation(dockerfile="Dockerfile"), requirers(inv))[0]
+    assert "`cv2` (opencv-python-headless is required by albumentations)" in f.message
+
+
 def test_driver_libraries_are_expected_missing():
     assert is_driver_library("libcuda.so.1") and is_driver_library("libnvidia-ml.so.1")
     assert not is_driver_library("libcudart.so.12") and not is_driver_library("libGL.so.1")
