@@ -18,6 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reprocheck.ml_probe import ML_FACTS as _ML_FACTS
+from reprocheck.ml_probe import clean_ml
 from reprocheck.model.bounded import loads as bounded_loads
 
 SCHEMA = "reprocheck-env-record/1"
@@ -360,7 +362,7 @@ print(json.dumps(out, sort_keys=True))
 """
 
 # Runs under any Python 3.8+. argv[1:]: the command, then `--reprocheck-find` and names of files to look for.
-PROBE = r"""
+_BASE = r"""
 import hashlib, json, os, platform, re, sys, time
 args = sys.argv[1:]
 _fa = args.index("--reprocheck-facts") if "--reprocheck-facts" in args[:-1] else -1
@@ -551,7 +553,8 @@ if finds:
                 pass
     out["found"] = dict((k, sorted(v)[:10]) for k, v in sorted(found.items()))
 """
-PROBE += _FACTS + _PRINT
+# each branch's addition to the probe is its own string, run before the document is printed (_PRINT)
+PROBE = _BASE + _ML_FACTS + _FACTS + _PRINT
 PROBE = PROBE.replace("__PROBE__", repr(PROBE))
 
 
@@ -682,6 +685,8 @@ def clean(doc: Mapping[str, Any]) -> dict[str, Any]:
             "deterministic": bool(determinism.get("deterministic", True)),
             "moving": [m for m in moving if isinstance(m, str)] if isinstance(moving, list) else [],
         }
+    if "ml" in doc:
+        out["ml"] = clean_ml(doc["ml"])
     for key in ("cwd", "schema", "error"):
         if isinstance(doc.get(key), str):
             out[key] = doc[key][:_MAX_TEXT]

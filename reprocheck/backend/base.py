@@ -60,6 +60,7 @@ class Sandbox:
     max_output: int = 16 * 1024**2  # bytes kept of stdout and of stderr; past it the container is stopped
     max_file: int | None = None  # RLIMIT_FSIZE: no file the process writes can grow past it (output files)
     shm_size: int | None = None  # bytes of /dev/shm (None: the engine's default, 64 MB)
+    gpus: str | None = None  # "all" or a count: a device request for GPUs (docker run --gpus)
 
 
 def container_config(
@@ -86,6 +87,11 @@ def container_config(
         # the output is streamed through an attach (bounded), never kept in an engine log file
         "LogConfig": {"Type": "none", "Config": {}},
     }
+    if sandbox.gpus:
+        count = -1 if sandbox.gpus == "all" else int(sandbox.gpus)
+        host_config["DeviceRequests"] = [
+            {"Driver": "", "Count": count, "DeviceIDs": None, "Capabilities": [["gpu"]], "Options": {}}
+        ]
     if sandbox.max_file:
         host_config["Ulimits"] = [{"Name": "fsize", "Soft": sandbox.max_file, "Hard": sandbox.max_file}]
     return {

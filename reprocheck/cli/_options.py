@@ -142,6 +142,14 @@ NoReuseOpt = Annotated[
     typer.Option("--no-reuse", help="Build even if an image of the same inputs exists (the layer cache is used)."),
 ]
 OnlineOpt = Annotated[bool, typer.Option("--online", help="Also compare base images with their registries' digests.")]
+GpusOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--gpus",
+        metavar="all|N|none",
+        help="Run the smoke prediction with GPUs (overrides the smoke spec's `gpus`; none: on the CPU).",
+    ),
+]
 
 
 def split_rules(values: list[str] | None) -> tuple[str, ...] | None:

@@ -17,6 +17,7 @@ from ._options import (
     ExitZeroOpt,
     ExtendSelectOpt,
     Formats,
+    GpusOpt,
     IgnoreOpt,
     ImageOpt,
     IsolatedOpt,
@@ -55,6 +56,7 @@ def check(
     build_arg: BuildArgOpt = None,
     no_cache: NoCacheOpt = False,
     no_reuse: NoReuseOpt = False,
+    gpus: GpusOpt = None,
     online: OnlineOpt = False,
     select: SelectOpt = None,
     extend_select: ExtendSelectOpt = None,
@@ -110,6 +112,7 @@ def check(
         build_args=build_args(build_arg),
         no_cache=no_cache,
         no_reuse=no_reuse,
+        gpus=gpus,
         online=online,
         baseline=baseline,
     )

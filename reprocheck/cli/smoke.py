@@ -13,6 +13,7 @@ from ._options import (
     DockerfileOpt,
     ExtendSelectOpt,
     Formats,
+    GpusOpt,
     IgnoreOpt,
     ImageOpt,
     IsolatedOpt,
@@ -39,6 +40,7 @@ def smoke(
     build_arg: BuildArgOpt = None,
     no_cache: NoCacheOpt = False,
     no_reuse: NoReuseOpt = False,
+    gpus: GpusOpt = None,
     select: SelectOpt = None,
     extend_select: ExtendSelectOpt = None,
     ignore: IgnoreOpt = None,
@@ -65,5 +67,6 @@ def smoke(
         build_args=build_args(build_arg),
         no_cache=no_cache,
         no_reuse=no_reuse,
+        gpus=gpus,
     )
     return render(run_pipeline(options, progress), pairs, color)

@@ -182,3 +182,30 @@ SERVER_MISBEHAVED = declare(
     needs=ENGINE,
     stage=Stage.SMOKE,
 )
+
+# ML checks inside the built image (verify): what the ML probe (reprocheck/ml_probe.py) found, judged by
+# reprocheck/verify/ml.py
+ML_UNRESOLVED_LIBRARY = declare(
+    "ML801",
+    "image-shared-library-missing",
+    Severity.ERROR,
+    "A shared library that an installed extension module needs is not in the image (libGL.so.1, libgomp.so.1...)",
+    needs=ENGINE,
+    stage=Stage.VERIFY,
+)
+ML_SHARED_IMPORT_PACKAGE = declare(
+    "ML802",
+    "image-import-package-two-distributions",
+    Severity.ERROR,
+    "Two installed distributions write the same import package (opencv-python and opencv-python-headless...)",
+    needs=ENGINE,
+    stage=Stage.VERIFY,
+)
+ML_LFS_POINTER = declare(
+    "ML803",
+    "image-lfs-pointer",
+    Severity.ERROR,
+    "A file the image holds is a Git LFS pointer, not the model or data it stands for",
+    needs=ENGINE,
+    stage=Stage.VERIFY,
+)

@@ -51,5 +51,6 @@ class RunOptions:
     no_reuse: bool = False
     # stages
     online: bool = False
+    gpus: str | None = None  # --gpus: the smoke prediction asks the engine for GPUs (overrides the spec)
     rebuild: RebuildOptions = field(default_factory=RebuildOptions)
     debug: bool = False

@@ -184,7 +184,7 @@ def _dynamic(
             lint.start()
         try:
             if smoke_row is None and project.smoke is not None:
-                smoke_row = run_smoke(backend, project.smoke, got, progress, out)
+                smoke_row = run_smoke(backend, project.smoke, got, progress, out, options.gate)
         finally:
             if verifying is not None:
                 verifying.wait()

@@ -148,10 +148,23 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+def _gpus_option(value: str) -> str | None:
+    from reprocheck.smoke.gpu import parse_gpus
+
+    try:
+        return parse_gpus(value)
+    except ValueError as exc:
+        raise UsageError(f"--gpus {exc}") from None
+
+
 def load_project(options: RunOptions, configured: Configured | None = None) -> LoadedProject:
     configured = configured or configure(options)
     table = configured.table()
     smoke = _smoke_spec(configured, table)
+    if smoke is not None and options.gpus is not None:  # --gpus (none: a CPU run whatever the spec says)
+        smoke = replace(smoke, gpus=_gpus_option(options.gpus))
+        if smoke.gpus and smoke.serve is not None:
+            raise UsageError("--gpus: serve mode does not ask the engine for GPUs yet (command mode does)")
     source = _source(options, configured, table, smoke)
     missing = ""
     if smoke is None:

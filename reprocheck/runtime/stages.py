@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 
 def run_smoke(
-    backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress, out: Collected
+    backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress, out: Collected, gate: bool = False
 ) -> StageResult:
+    from reprocheck.smoke.gpu import GpuUnavailable
     from reprocheck.smoke.runner import SmokeRunner
 
     started = time.monotonic()
@@ -35,7 +36,14 @@ def run_smoke(
     assert got.image is not None
     if got.info is not None:
         runner.remember(got.image, got.info)
-    outcome = runner.run_on(got.image, got.build, got.reused)
+    try:
+        outcome = runner.run_on(got.image, got.build, got.reused)
+    except GpuUnavailable as exc:  # asked for GPUs the engine cannot give: not run (check: incomplete)
+        if not gate:
+            raise
+        out.note(exc.message)
+        out.file(spec.config_path)
+        return StageResult(Stage.SMOKE, "skipped", time.monotonic() - started, "not run: the engine has no GPU")
     out.findings.extend(outcome.findings)
     out.note(*outcome.notes)
     out.file(spec.config_path)

@@ -25,6 +25,7 @@ from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.diagnose import Diagnosis, FileFacts, Probed, diagnose, rel_to_workdir
 from reprocheck.smoke.differential import Production, Resources, extract
 from reprocheck.smoke.explain import Explanation
+from reprocheck.smoke.ml_facts import with_ml_facts
 from reprocheck.smoke.record import env_record_path
 from reprocheck.smoke.spec import SmokeSpec
 
@@ -223,5 +224,6 @@ def diagnose_run(
             differing=differing,
             probed=probed,
         )
+    d = with_ml_facts(d, host, image_record)  # frameworks' builds and GPUs of both sides (smoke/ml_facts.py)
     # the JSON report keeps the image's environment record beside the diagnosis
     return replace(d, details={**d.details, "image_record": image_record}) if image_record else d

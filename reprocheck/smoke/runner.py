@@ -38,6 +38,8 @@ from reprocheck.rules.runtime import (
     TIMED_OUT,
 )
 from reprocheck.smoke.compare import Comparison, compare
+from reprocheck.smoke.gpu import not_run as gpu_not_run
+from reprocheck.smoke.gpu import refusal as gpu_refusal
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
@@ -155,6 +157,7 @@ class SmokeRunner:
             # sandbox: output bounded (streams by the backend, a file by RLIMIT_FSIZE one byte past the limit)
             max_output=spec.max_output,
             max_file=spec.max_output + 1 if output_file is not None else None,
+            gpus=spec.gpus,
         )
 
     def execute(self, image: str) -> tuple[RunResult, bytes | None]:
@@ -169,6 +172,8 @@ class SmokeRunner:
             self.progress(f"running {' '.join(spec.command)} (network {'on' if spec.network else 'off'})")
             sandbox = self.sandbox(image, output_file)
             result = self.backend.run(image, spec.command, sandbox, spec.timeout, info=self.image_info(image))
+            if spec.gpus and result.exit_code == 127 and (why := gpu_refusal(result.stderr)):
+                raise gpu_not_run(spec.gpus, why)  # the engine has no GPU to give: not run, not crashed
             if output_file is None:
                 return result, result.stdout
             # sandbox: the file is read only up to the limit; larger is OUTPUT_TOO_LARGE, however it ended

@@ -89,6 +89,7 @@ class SmokeSpec:
     # what production gives, declared so the sandbox matches the deployment (issue 25)
     read_only: bool = True  # `read-only = false`: production gives a writable root file system
     shm_size: int | None = None  # `shm-size`: production's /dev/shm (None: the engine's 64 MB)
+    gpus: str | None = None  # "all" or a count: the prediction runs with GPUs (smoke/gpu.py)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -192,6 +193,7 @@ _KNOWN = {
     "runs",
     "read-only",
     "shm-size",
+    "gpus",
 }
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
@@ -291,6 +293,14 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         if not isinstance(table["serve"], dict):
             raise t.error("serve", "must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
         serve = _parse_serve(t.sub("serve"), project)
+    from reprocheck.smoke.gpu import parse_gpus
+
+    try:
+        gpus = parse_gpus(table.get("gpus"))
+    except ValueError as exc:
+        raise t.error("gpus", str(exc)) from None
+    if gpus and serve is not None:
+        raise t.error("gpus", "serve mode does not ask the engine for GPUs yet: use command mode for a GPU smoke")
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
     return SmokeSpec(
@@ -325,6 +335,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
         read_only=t.boolean("read-only", True),
         shm_size=t.size("shm-size", "64m", minimum=1024**2, maximum=1024**4) if "shm-size" in table else None,
+        gpus=gpus,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reprocheck.envprobe import PROBE
+from reprocheck.ml_probe import clean_ml
 from reprocheck.model.bounded import loads
 from reprocheck.model.users import FILES as USER_FILES
 from reprocheck.model.users import resolve
@@ -51,6 +52,7 @@ class Inventory:
     python_error: str | None = None
     user: str = ""  # the image's configured user ("" = root)
     user_root: bool | None = None  # the user is uid 0 in the image's /etc/passwd (None: not read)
+    ml: Mapping[str, object] = field(default_factory=dict)  # the probe's ``ml`` section (reprocheck/ml_probe.py)
 
 
 def parse_probe(stdout: bytes) -> tuple[dict[str, object] | None, str | None]:
@@ -147,6 +149,7 @@ def inventory(
         return Inventory(
             python_error=python_error, os_manager=os_manager, os_packages=os_packages, user=user, user_root=root
         )
+    ml = doc.get("ml")
     if isinstance(doc.get("distributions"), Mapping):  # the environment probe's document
         doc = _from_record(doc)
     dists, shadowed = dists_from(doc)
@@ -163,6 +166,7 @@ def inventory(
         python_error=str(doc["error"]) if doc.get("error") else python_error,
         user=user,
         user_root=root,
+        ml=clean_ml(ml) if ml is not None else {},
     )
 
 

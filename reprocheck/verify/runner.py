@@ -12,6 +12,7 @@ from reprocheck.model.users import FILES as USER_FILES
 from reprocheck.model.users import needs_files
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
+from reprocheck.verify.ml import judge_ml, requirers
 from reprocheck.verify.probe import (
     APK_INSTALLED,
     DPKG_STATUS,
@@ -23,6 +24,7 @@ from reprocheck.verify.probe import (
 from reprocheck.verify.spec import VerifySpec
 
 PROBE_TIMEOUT = 60.0
+ML_IMPORT = {"REPROCHECK_PROBE_ML_IMPORT": "1"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class VerifyRunner:
         files_wanted: tuple[str, ...] = (DPKG_STATUS, APK_INSTALLED) if self.spec.os_packages else ()
         if user and needs_files(user):  # a name: uid 0 or not is in the image's passwd
             files_wanted += USER_FILES
-        sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2)
+        # the ML probe may import torch (bounded, in a child process) for what only an import tells
+        sandbox = Sandbox(labels={RUN_LABEL: self.run_id}, memory=512 * 1024**2, env=ML_IMPORT)
         errors: list[str] = []
         files: dict[str, bytes] = {}
         for python in self.spec.python:
@@ -105,6 +108,9 @@ class VerifyRunner:
         verdict: Verdict = verify(exp, inv, self.spec.ignore)
         findings = list(verdict.findings)
         notes = list(verdict.notes)
+        ml_findings, ml_notes = judge_ml(inv.ml, exp, requirers(inv))
+        findings += ml_findings
+        notes += ml_notes
         if self.spec.online:
             findings += self.base_digests(exp)
         else:

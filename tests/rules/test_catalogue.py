@@ -157,6 +157,8 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         return any(f.rule == rid for f in found)
     if rid.startswith("RC81"):
         return _verify_fires(rid, files, tmp_path)
+    if rid.startswith("ML8"):
+        return _ml_fires(rid, files, tmp_path)
     if rid == "RC801":
         from reprocheck.backend.base import BuildRequest
         from tests.support.engine import engine_or_skip
@@ -205,6 +207,24 @@ def _verify_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         user=image.get("user", ""),
     )
     return any(f.rule == rid for f in verify(exp, inv).findings)
+
+
+def _ml_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
+    """ML8xx examples: the Dockerfile and lock read as verify reads them, the image's ML probe section from
+    ml.json (what reprocheck/ml_probe.py would write)."""
+    import json
+
+    from reprocheck.ml_probe import clean_ml
+    from reprocheck.model.build import ImageSource
+    from reprocheck.verify.ml import judge_ml
+    from reprocheck.verify.runner import load_expectation
+    from reprocheck.verify.spec import VerifySpec
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    exp = load_expectation(ImageSource("example", tmp_path, tmp_path / "Dockerfile"), VerifySpec())
+    findings, _ = judge_ml(clean_ml(json.loads(files["ml.json"])), exp)
+    return any(f.rule == rid for f in findings)
 
 
 @pytest.mark.parametrize(("rid", "example"), EXAMPLES)

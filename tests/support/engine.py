@@ -135,6 +135,8 @@ def _download(requirements: Path) -> None:
             "3.11",
             "--platform",
             "manylinux2014_x86_64",
+            "--platform",  # lightgbm 4.x ships only manylinux_2_28 wheels (the fixture base has glibc 2.36)
+            "manylinux_2_28_x86_64",
             "--implementation",
             "cp",
             "-r",
@@ -170,11 +172,14 @@ def stage(name: str, dest: Path, group: str = "smoke") -> Path:
                 code=code,
                 scripts=_header(code, "console_scripts"),
             )
-    requirements = project / "requirements.txt"
-    if requirements.is_file() and "--hash" in requirements.read_text():
-        download_locked_wheels(requirements)
+    # requirements.txt, and the pinned files of later install steps (requirements-*.txt)
+    locks = [p for p in sorted(project.glob("requirements*.txt")) if "--hash" in p.read_text()]
+    if locks:
+        for requirements in locks:
+            download_locked_wheels(requirements)
         names = {
             line.split("==")[0].strip().replace("-", "_").lower()
+            for requirements in locks
             for line in requirements.read_text().splitlines()
             if "==" in line and not line.startswith(("#", " "))
         }

@@ -21,10 +21,13 @@ def make_wheel(
     tag: str = "py3-none-any",
     code: str = "",
     scripts: tuple[str, ...] = (),
+    module: str | None = None,
 ) -> Path:
-    """Write ``<name>-<version>-<tag>.whl`` into ``dest`` and return its path. Deterministic bytes."""
-    module = name.replace("-", "_")
-    dist_info = f"{module}-{version}.dist-info"
+    """Write ``<name>-<version>-<tag>.whl`` into ``dest`` and return its path. Deterministic bytes. ``module``:
+    the import package it installs, when not its name (two distributions of one package, as OpenCV's)."""
+    dist = name.replace("-", "_")
+    module = module or dist
+    dist_info = f"{dist}-{version}.dist-info"
     metadata = (
         "\n".join(
             [
@@ -48,7 +51,7 @@ def make_wheel(
     record = [_record_line(n, d) for n, d in files.items()] + [f"{dist_info}/RECORD,,"]
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{module}-{version}-{tag}.whl"
+    path = dest / f"{dist}-{version}-{tag}.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in files.items():
             info = zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0))
