@@ -20,7 +20,7 @@ FAKE = "sha256:" + "0" * 64
 
 def test_fix_never_breaks_a_corpus_dockerfile_and_is_idempotent(tmp_path: Path, monkeypatch):
     corpus = corpus_or_skip()
-    monkeypatch.setattr("reprocheck.fix.images.digest_for", lambda ctx, image: FAKE)
+    monkeypatch.setattr("reprocheck.fix.base_image.digest_for", lambda ctx, image: FAKE)
     files = sorted(Path(d) / f for d, _, names in os.walk(corpus) for f in names if DOCKERFILE_NAME.search(f))
     options, lint = FixOptions(unsafe=True, offline=True), LintOptions(isolated=True)
     problems, fixed = [], 0

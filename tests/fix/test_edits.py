@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reprocheck.fix.diff import unified_diff
-from reprocheck.fix.edits import Edit, Source, apply_edits
+from reprocheck.fix.machinery.diff import unified_diff
+from reprocheck.fix.text.edits import Edit, Source, apply_edits
 from tests.fix.conftest import git_apply
 
 CRLF = (

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.registry]
 
 
 def test_a_file_changed_while_fix_works_is_not_written(pushed: Pushed, tmp_path: Path, monkeypatch):
-    from reprocheck.fix.edits import apply_edits
+    from reprocheck.fix.text.edits import apply_edits
 
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(f"FROM {pushed.repo}:1.0\nUSER 65534\n")
@@ -27,7 +27,7 @@ def test_a_file_changed_while_fix_works_is_not_written(pushed: Pushed, tmp_path:
             fh.write("LABEL edited=yes\n")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("reprocheck.fix.run.apply_edits", meanwhile)
+    monkeypatch.setattr("reprocheck.fix.machinery.run.apply_edits", meanwhile)
     monkeypatch.chdir(tmp_path)
     result = fix_paths(["."], LintOptions(isolated=True), FixOptions())
     assert result.written == [] and len(result.refused) == 1

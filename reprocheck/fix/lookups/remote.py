@@ -13,8 +13,8 @@ import urllib.request
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-from ._api import FixContext
-from .oci import LookupFailed
+from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.fix.machinery.api import FixContext
 
 MAX_DOWNLOAD = 2 * 1024**3
 MAX_HUB_ANSWER = 64 * 1024**2  # the revision answer lists every file of the repository

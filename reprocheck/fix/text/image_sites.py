@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from reprocheck.fix.text.edits import Source
 from reprocheck.model.dockerfile import (
     CopyInstruction,
     Dockerfile,
@@ -19,8 +20,6 @@ from reprocheck.model.dockerfile import (
     RunInstruction,
 )
 from reprocheck.parsing.image import parse_image_ref
-
-from .edits import Source
 
 _WHOLE_VAR = re.compile(r"^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$")
 _SYNTAX = re.compile(r"^(\s*#\s*syntax\s*=\s*)(\S+)\s*$", re.IGNORECASE)

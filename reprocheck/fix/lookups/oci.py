@@ -20,9 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from reprocheck.fix.lookups.credentials import Credentials, credentials_for
 from reprocheck.parsing.image import DIGEST
-
-from .credentials import Credentials, credentials_for
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"

@@ -12,11 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from reprocheck.fix.machinery.tools import copy_inputs, find_tool, run_tool, tool_env
 from reprocheck.model.finding import Finding
-
-from ._api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
-from .oci import LookupFailed
-from .tools import copy_inputs, find_tool, run_tool, tool_env
 
 RULES = ("RC611", "RC612", "RC613")
 
@@ -109,4 +108,4 @@ def fix_lock_tools(ctx: FixContext, target: Target, findings: Sequence[Finding])
     return out
 
 
-FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_lock_tools)
+RELOCK_FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_lock_tools)

@@ -2,16 +2,14 @@
 
 - RC401 (conda/mamba/micromamba install unpinned): the versions come from the conda solver or from an image
   that holds the environment; reprocheck runs no conda, and ``--from-image`` reads pip, dpkg and apk
-  databases only.
-"""
+  databases only."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.model.finding import Finding
-
-from ._api import FixContext, Fixer, Outcome, Target
 
 REASONS = {
     "RC401": (
@@ -31,4 +29,4 @@ def explain(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Out
     return out
 
 
-FIXER = Fixer({}, explain, hints=frozenset(REASONS))
+HINT_FIXER = Fixer({}, explain, hints=frozenset(REASONS))

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reprocheck.fix.text.edits import Edit, Source
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
-
-from .edits import Edit, Source
 
 
 class FixKind(enum.StrEnum):

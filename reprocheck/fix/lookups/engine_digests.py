@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from reprocheck.errors import EngineUnavailable
-
-from .oci import LookupFailed
+from reprocheck.fix.lookups.oci import LookupFailed
 
 
 def local_digest(name: str, tag: str) -> str:

@@ -1,12 +1,15 @@
-"""RC511: ``pip install --extra-index-url X pkgs`` becomes ``pip install --index-url X pkgs`` when X alone
+"""RC513: lock-based installs told to install exactly the lock: ``uv sync --locked``, ``uv run --locked``,
+``pipenv install --deploy``, ``pdm install --frozen-lockfile``, ``yarn/pnpm install --frozen-lockfile``,
+``npm install`` -> ``npm ci``. Unsafe: with a stale lock the build now stops instead of re-resolving.
+
+RC511: ``pip install --extra-index-url X pkgs`` becomes ``pip install --index-url X pkgs`` when X alone
 serves the whole resolution of the install's requirements (checked by resolving them with pip-compile
 against X and nothing else). Unsafe: every file now comes from X, where before pip took the highest version
 of each name from either index, which is the dependency confusion the rule is about.
 
 Left with a reason: an extra index set for every later install (``ENV PIP_EXTRA_INDEX_URL``,
 ``pip config set``), an install that also names ``--index-url``, ``--find-links`` or requirement files, and
-one whose requirements X does not serve on its own (split it: one ``--index-url`` per install).
-"""
+one whose requirements X does not serve on its own (split it: one ``--index-url`` per install)."""
 
 from __future__ import annotations
 
@@ -17,18 +20,63 @@ import sys
 import tempfile
 from collections.abc import Sequence
 
+from reprocheck.fix.lock_files import TIMEOUT
+from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.python_install import python_of
+from reprocheck.fix.text.edits import Edit
+from reprocheck.fix.text.words import command_spans
 from reprocheck.model.dockerfile import KeyValueInstruction, RunInstruction
 from reprocheck.model.finding import Finding
 from reprocheck.model.install import InstallCommand, SpecKind
 
-from ._api import FixContext, Fixer, FixKind, Outcome, Target
-from .edits import Edit
-from .lock import TIMEOUT
-from .oci import LookupFailed
-from .pip_pins import _python_of
-from .words import command_spans
+FLAGS_RULE = "RC513"
+FLAGS = {
+    ("uv", "sync"): "--locked",
+    ("uv", "run"): "--locked",
+    ("pipenv", "install"): "--deploy",
+    ("pdm", "install"): "--frozen-lockfile",
+}
 
-RULE = "RC511"
+
+def fix_lock_flags(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if target.dockerfile is None:
+        return out
+    flagged = {f.location.line: f for f in findings if f.rule == FLAGS_RULE}
+    for ins in target.dockerfile.instructions:
+        if not isinstance(ins, RunInstruction):
+            continue
+        for inst in ins.installs:
+            finding = flagged.get(inst.line)
+            if finding is None:
+                continue
+            argv = inst.command.argv
+            verb = next((v for v in (inst.verb, inst.action, "install", "i") if v and v in argv[1:]), "")
+            spans = command_spans(target.source, ins, inst.command)
+            if spans is None or not verb:
+                out.fail(finding, "the command is not written plainly enough to edit")
+                continue
+            s = spans[argv.index(verb)]
+            flag = FLAGS.get((inst.manager, inst.action))
+            if flag is None and inst.manager == "npm" and inst.action == "install-lock":
+                flag = "--frozen-lockfile" if inst.tool in ("yarn", "pnpm") else None
+                if inst.tool == "npm":
+                    out.edits.append(Edit(target.shown, s.line, s.start, s.end, "ci", FLAGS_RULE, "npm ci"))
+                    continue
+            if flag is None:
+                out.fail(finding, "no flag makes this tool install exactly its lock; copy the lock first")
+                continue
+            out.edits.append(
+                Edit(target.shown, s.line, s.end, s.end, f" {flag}", FLAGS_RULE, f"{inst.tool} {verb} {flag}")
+            )
+    return out
+
+
+FLAGS_FIXER = Fixer({FLAGS_RULE: FixKind.UNSAFE}, fix_lock_flags)
+
+
+INDEX_RULE = "RC511"
 EXTRA = "--extra-index-url"
 _INDEX_ENV = frozenset({"PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX"})
 _BLOCKING = ("--index-url", "-i", "--find-links", "-f", "--no-index", "--index")
@@ -89,16 +137,16 @@ def _blocked(target: Target, inst: InstallCommand) -> str:
 
 def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
     out = Outcome()
-    if not ctx.allows(RULE):
+    if not ctx.allows(INDEX_RULE):
         return out  # unsafe, and each edit costs a resolution: nothing without --unsafe-fixes
     if target.dockerfile is None:
         for f in findings:
-            if f.rule == RULE:
+            if f.rule == INDEX_RULE:
                 out.fail(f, "the index option applies to every requirement of the file: fix cannot tell which need it")
         return out
-    flagged = {f.location.line: f for f in findings if f.rule == RULE and f.message.startswith(f"`{EXTRA}")}
+    flagged = {f.location.line: f for f in findings if f.rule == INDEX_RULE and f.message.startswith(f"`{EXTRA}")}
     for f in findings:
-        if f.rule == RULE and f.location.line not in flagged:
+        if f.rule == INDEX_RULE and f.location.line not in flagged:
             out.fail(
                 f,
                 "an extra index for every later install: fix cannot tell which packages need it; "
@@ -124,7 +172,7 @@ def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding])
             assert k is not None
             index = inst.values(EXTRA)[0]
             try:
-                _serves_all(ctx, index, [p.raw for p in inst.packages], _python_of(target, ins.line))
+                _serves_all(ctx, index, [p.raw for p in inst.packages], python_of(target, ins.line))
             except LookupFailed as exc:
                 out.fail(finding, str(exc))
                 continue
@@ -136,11 +184,11 @@ def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding])
                     span.start,
                     span.start + len(EXTRA),
                     "--index-url",
-                    RULE,
+                    INDEX_RULE,
                     f"{index} serves every requirement of the install: it becomes the only index",
                 )
             )
     return out
 
 
-FIXER = Fixer({RULE: FixKind.UNSAFE}, fix_index_urls)
+INDEX_FIXER = Fixer({INDEX_RULE: FixKind.UNSAFE}, fix_index_urls)

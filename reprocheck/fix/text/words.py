@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reprocheck.model.dockerfile import Instruction
+from reprocheck.fix.text.edits import Source
+from reprocheck.model.dockerfile import Instruction, RunInstruction
 from reprocheck.model.shell import ShellCommand
-
-from .edits import Source
 
 _GAP = re.compile(r"(?:[ \t]|\\\n|(?<=\n)[ \t]*#[^\n]*\n)*")
 _BEFORE = " \t\n;&|(`"
@@ -91,3 +90,17 @@ def _match(flat: _Flat, start: int, words: tuple[str, ...]) -> list[Span] | None
         spans.append(Span(line, col, col + len(word), word))
         pos = end
     return spans
+
+
+def next_command(ins: RunInstruction, cmd: ShellCommand) -> ShellCommand | None:
+    """The command after ``cmd`` in the same shell context of ``ins``, if any."""
+    commands = [c for c in ins.commands if c.context == cmd.context]
+    k = next((i for i, c in enumerate(commands) if c is cmd), -1)
+    return commands[k + 1] if 0 <= k < len(commands) - 1 else None
+
+
+def previous_command(ins: RunInstruction, cmd: ShellCommand) -> ShellCommand | None:
+    """The command before ``cmd`` in the same shell context of ``ins``, if any."""
+    commands = [c for c in ins.commands if c.context == cmd.context]
+    k = next((i for i, c in enumerate(commands) if c is cmd), -1)
+    return commands[k - 1] if k > 0 else None

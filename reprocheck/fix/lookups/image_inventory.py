@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .oci import LookupFailed
+from reprocheck.fix.lookups.oci import LookupFailed
 
 if TYPE_CHECKING:
+    from reprocheck.fix.machinery.api import FixContext
     from reprocheck.verify.probe import Inventory
-
-    from ._api import FixContext
 
 CACHED = "cached"
 

@@ -1,10 +1,14 @@
-"""RC103: ``ARG BASE`` / ``FROM ${BASE}`` gets the default the project itself declares for it: the
+"""RC101/RC102: pin image references by digest, keeping the tag for humans (``image:tag@sha256:...``).
+
+A tag pinned to the digest it points at today is safe: today's build pulls exactly that. A reference
+without a tag or with ``latest`` is unsafe: the digest freezes whatever ``latest`` happens to be now.
+
+RC103: ``ARG BASE`` / ``FROM ${BASE}`` gets the default the project itself declares for it: the
 ``build-args`` of its smoke spec (``[smoke]`` in reprocheck.toml, ``[tool.reprocheck.smoke]``), which is what
 ``reprocheck check`` builds this Dockerfile with. Safe: a build that passes the argument is unchanged, and
 one that does not failed before. Only a value pinned by digest is written (else RC101/RC102 would flag the
 default at once); with no declared value the finding stays and says so, since any other value would be a
-guess.
-"""
+guess."""
 
 from __future__ import annotations
 
@@ -12,13 +16,80 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from reprocheck.model.dockerfile import FromInstruction, KeyValueInstruction
+from reprocheck.fix.lookups.oci import LookupFailed, RegistryClient, reference
+from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.text.edits import Edit
+from reprocheck.fix.text.image_sites import image_sites
+from reprocheck.model.dockerfile import FromInstruction, ImageRef, KeyValueInstruction
 from reprocheck.model.finding import Finding
 
-from ._api import FixContext, Fixer, FixKind, Outcome, Target
-from .edits import Edit
+SAFE_RULE, UNSAFE_RULE = "RC102", "RC101"
 
-RULE = "RC103"
+
+def digest_for(ctx: FixContext, image: ImageRef) -> str:
+    """The digest ``image`` points at: the registry's answer, or with ``--offline`` the local engine's.
+    Raises LookupFailed with the reason."""
+    platform = ctx.options.platform
+    key = ("digest", image.name, image.tag or "latest", platform or "", str(ctx.options.offline))
+
+    def compute() -> str | LookupFailed:
+        try:
+            if ctx.options.offline:
+                from reprocheck.fix.lookups.engine_digests import local_digest
+
+                return local_digest(image.name, image.tag or "latest")
+            client: RegistryClient = ctx.cached(("registry-client",), lambda: RegistryClient(ctx.options.timeout))
+            return client.digest(reference(image.registry, image.repository, image.tag), platform)
+        except LookupFailed as exc:
+            return exc
+
+    found = ctx.cached(key, compute)
+    if isinstance(found, LookupFailed):
+        raise found
+    return str(found)
+
+
+def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if target.dockerfile is None:
+        return out
+    flagged = {(f.location.line, f.rule): f for f in findings}
+    for site in image_sites(target.dockerfile, target.source):
+        image = site.image
+        if image.digest or image.unresolved or image.is_scratch:
+            continue
+        rule = UNSAFE_RULE if image.tag in (None, "latest") else SAFE_RULE
+        finding = flagged.get((site.instruction_line, rule))
+        if site.kind == "from" and finding is None:
+            continue  # suppressed, or not selected
+        if not ctx.allows(rule):
+            continue
+        try:
+            digest = digest_for(ctx, image)
+        except LookupFailed as exc:
+            if finding is not None:
+                out.fail(finding, str(exc))
+            continue
+        written = target.source.line(site.line)[site.start_col : site.end_col]
+        tagged = written if image.tag else f"{written}:latest"
+        out.edits.append(
+            Edit(
+                target.shown,
+                site.line,
+                site.start_col,
+                site.end_col,
+                f"{tagged}@{digest}",
+                rule,
+                f"{written} pinned to {digest[:19]}…",
+            )
+        )
+    return out
+
+
+DIGEST_FIXER = Fixer({UNSAFE_RULE: FixKind.UNSAFE, SAFE_RULE: FixKind.SAFE}, fix_images, every_dockerfile=True)
+
+
+ARG_RULE = "RC103"
 
 
 def _declared(ctx: FixContext, dockerfile: Path) -> tuple[dict[str, str], str]:
@@ -57,7 +128,7 @@ def _global_arg(target: Target, name: str) -> KeyValueInstruction | None:
 
 def fix_base_args(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
     out = Outcome()
-    flagged = {f.location.line: f for f in findings if f.rule == RULE}
+    flagged = {f.location.line: f for f in findings if f.rule == ARG_RULE}
     if target.dockerfile is None or not flagged:
         return out
     declared, where = _declared(ctx, target.path)
@@ -89,8 +160,8 @@ def fix_base_args(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
                 break
             done.add(name)
             note = f"default {name}={value}, as {where} builds it"
-            out.edits.append(Edit(target.shown, arg.line, match.end(), match.end(), f"={value}", RULE, note))
+            out.edits.append(Edit(target.shown, arg.line, match.end(), match.end(), f"={value}", ARG_RULE, note))
     return out
 
 
-FIXER = Fixer({RULE: FixKind.SAFE}, fix_base_args)
+ARG_FIXER = Fixer({ARG_RULE: FixKind.SAFE}, fix_base_args)

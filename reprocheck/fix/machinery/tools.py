@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .oci import LookupFailed
+from reprocheck.fix.lookups.oci import LookupFailed
 
 TIMEOUT = 600
 

@@ -1,7 +1,7 @@
 """Edits on the original text: each replaces a span of one line, so everything else stays byte for byte.
 
 A file is held as its lines *with* their endings; an edit names a line (1-based) and a span of columns
-(0-based character offsets into the line without its ending). A ``\\n`` in a replacement becomes the
+(0-based character offsets into the line without its ending). A ``\n`` in a replacement becomes the
 line ending of the line it is written into, so CRLF files stay CRLF.
 """
 

@@ -12,17 +12,16 @@ from pathlib import Path
 
 from reprocheck.errors import ReprocheckError, UsageError
 from reprocheck.files import write_atomic
+from reprocheck.fix.machinery.api import Failure, FixContext, Fixer, FixKind, FixOptions, NewFile, Target
+from reprocheck.fix.machinery.diff import unified_diff
+from reprocheck.fix.machinery.registry import FIXERS, fix_kinds
+from reprocheck.fix.text.edits import Edit, Source, apply_edits
 from reprocheck.lint.run import LintOptions, lint_paths, lint_selection
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
 from reprocheck.model.report import Report
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import META
-
-from ._api import Failure, FixContext, Fixer, FixKind, FixOptions, NewFile, Target
-from .diff import unified_diff
-from .edits import Edit, Source, apply_edits
-from .registry import FIXERS, fix_kinds
 
 MAX_BYTES = 4 * 1024 * 1024
 
