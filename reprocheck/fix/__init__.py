@@ -7,7 +7,9 @@ text edits (``text/``) and the look-ups (``lookups/``: registries, remotes, the 
 
 from __future__ import annotations
 
-from .machinery.api import FixKind, FixOptions
+from reprocheck.model.rule import FixKind
+
+from .machinery.api import FixOptions
 from .machinery.registry import fix_kinds
 from .machinery.run import FixResult, fix_paths
 

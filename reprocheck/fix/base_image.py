@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reprocheck.fix.lookups.oci import LookupFailed, RegistryClient, reference
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import image_sites
 from reprocheck.model.dockerfile import FromInstruction, ImageRef, KeyValueInstruction
@@ -86,7 +86,7 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
     return out
 
 
-DIGEST_FIXER = Fixer({UNSAFE_RULE: FixKind.UNSAFE, SAFE_RULE: FixKind.SAFE}, fix_images, every_dockerfile=True)
+DIGEST_FIXER = Fixer(frozenset({UNSAFE_RULE, SAFE_RULE}), fix_images, every_dockerfile=True)
 
 
 ARG_RULE = "RC103"
@@ -99,7 +99,7 @@ def _declared(ctx: FixContext, dockerfile: Path) -> tuple[dict[str, str], str]:
         return {}, "--isolated: no configuration read, so no declared build argument"
     from reprocheck.errors import ReprocheckError
     from reprocheck.lint.config import find_config
-    from reprocheck.smoke.spec import load_spec
+    from reprocheck.runtime.for_fix import declared_build_args
 
     config = Path(ctx.options.config) if ctx.options.config else find_config(dockerfile.parent)
     if config is None:
@@ -107,12 +107,10 @@ def _declared(ctx: FixContext, dockerfile: Path) -> tuple[dict[str, str], str]:
     if not ctx.inside(config):
         return {}, f"{config} is outside the paths given to fix"
     try:
-        spec = load_spec(config, dockerfile.parent)
+        args = declared_build_args(config, dockerfile)
     except ReprocheckError as exc:
         return {}, f"the project declares no value for it ({exc.message})"
-    if spec.dockerfile.resolve() != dockerfile.resolve():
-        return {}, f"the smoke spec of {config.name} builds {spec.dockerfile.name}, not this Dockerfile"
-    return dict(spec.build_args), f"[smoke] build-args of {config.name}"
+    return args, f"[smoke] build-args of {config.name}"
 
 
 def _global_arg(target: Target, name: str) -> KeyValueInstruction | None:
@@ -164,4 +162,10 @@ def fix_base_args(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
     return out
 
 
-ARG_FIXER = Fixer({ARG_RULE: FixKind.SAFE}, fix_base_args)
+ARG_FIXER = Fixer(frozenset({ARG_RULE}), fix_base_args)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    DIGEST_FIXER,
+    ARG_FIXER,
+)

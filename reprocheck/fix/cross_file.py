@@ -2,7 +2,7 @@
 ``.in`` source, for the image's interpreter and platform: ``uv pip compile --python-version X.Y
 --python-platform <the image's>`` (pip-compile can only compile for the Python it runs on). The existing lock
 gives its pins as preferences, as it does to pip-compile. Unsafe: markers evaluated for the image's Python can
-pick other versions or other packages. Without uv on PATH the lock is left as it is and the finding says so.
+pick other versions or other packages. uv is a dependency of reprocheck (found next to it, else on PATH).
 
 RC704: a uv.lock whose packages have no file for the image's platform. uv already locks every platform,
 so locking again changes nothing; what makes uv choose versions that ship a file for linux is the project
@@ -31,10 +31,6 @@ fix: the finding stays and says why."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
 import tempfile
 import tomllib
 from collections.abc import Sequence
@@ -42,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reprocheck.fix.drift import TOOLS, relock
-from reprocheck.fix.lock_files import TIMEOUT
+from reprocheck.fix.lookups.compiler import Compile, compile_requirements, uv_platform
 from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.machinery.tools import copy_inputs, find_tool, run_tool, tool_env
 from reprocheck.fix.python_install import admits, name_end
 from reprocheck.fix.text.edits import Edit
@@ -58,19 +54,9 @@ from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.model.project import InstalledFile
 from reprocheck.parsing.depfiles import parse_dependency_file
-from reprocheck.rules._platform import unfit_packages
+from reprocheck.parsing.platform import unfit_packages
 
 PYTHON_RULE = "RC703"
-_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "arm64/v8": "aarch64"}
-
-
-def uv_platform(platform: str, libc: str) -> str | None:
-    """uv's ``--python-platform`` for a Docker platform (``linux/amd64``) and C library, or None."""
-    system, _, arch = platform.partition("/")
-    machine = _ARCH.get(arch)
-    if system != "linux" or machine is None:
-        return None
-    return f"{machine}-unknown-linux-{'musl' if libc == 'musl' else 'gnu'}"
 
 
 def _requirements_lock_of(item: InstalledFile) -> Path:
@@ -127,7 +113,7 @@ def fix_lock_python(ctx: FixContext, target: Target, findings: Sequence[Finding]
     return out
 
 
-PYTHON_FIXER = Fixer({PYTHON_RULE: FixKind.UNSAFE}, fix_lock_python)
+PYTHON_FIXER = Fixer(frozenset({PYTHON_RULE}), fix_lock_python)
 
 
 PLATFORM_RULE = "RC704"
@@ -216,7 +202,7 @@ def fix_lock_platform(ctx: FixContext, target: Target, findings: Sequence[Findin
     return out
 
 
-PLATFORM_FIXER = Fixer({PLATFORM_RULE: FixKind.UNSAFE}, fix_lock_platform, every_dockerfile=True)
+PLATFORM_FIXER = Fixer(frozenset({PLATFORM_RULE}), fix_lock_platform, every_dockerfile=True)
 
 
 OVERRIDE_RULE = "RC702"
@@ -292,30 +278,13 @@ def _recompile(ctx: FixContext, source: Path, text: str, lock: Path, python: str
     Raises LookupFailed."""
     if ctx.options.offline:
         raise LookupFailed("recompiling the lock needs the package index, and --offline forbids it")
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if python and ".".join(python.split(".")[:2]) != host:
-        raise LookupFailed(f"the image runs Python {python} and pip-compile here runs {host}")
-    if importlib.util.find_spec("piptools") is None:
-        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
     with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
         (Path(tmp) / source.name).write_text(text, encoding="utf-8", newline="")
         out = Path(tmp) / lock.name
         old = parse_dependency_file(lock.read_bytes(), str(lock), DepKind.REQUIREMENTS)
         out.write_text("".join(f"{d.name}=={d.spec.version}\n" for d in old.dependencies if d.spec.pinned))
-        command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--generate-hashes"]
-        command += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
-        if ctx.options.index_url:
-            command += ["--index-url", ctx.options.index_url]
-        command += ["--output-file", str(out), source.name]
-        env = dict(os.environ)
-        env["CUSTOM_COMPILE_COMMAND"] = f"pip-compile --generate-hashes --output-file={lock.name} {source.name}"
-        try:
-            proc = subprocess.run(command, cwd=tmp, env=env, capture_output=True, timeout=TIMEOUT, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise LookupFailed(f"cannot run pip-compile: {exc}") from None
-        if proc.returncode != 0 or not out.is_file():
-            lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-            raise LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+        job = Compile(source.name, out, hashes=True, index_url=ctx.options.index_url, lock_name=lock.name)
+        compile_requirements(job, Path(tmp), python, ctx.options.platform)
         content = out.read_text(encoding="utf-8")
     new: DependencyFile = parse_dependency_file(content.encode(), str(lock), DepKind.REQUIREMENTS)
     return content, {canonical(d.name): d.spec.version or "" for d in new.dependencies if d.spec.pinned}
@@ -446,7 +415,7 @@ def _relock(ctx: FixContext, target: Target, missing: _Missing, out: Outcome) ->
                 out.edits.append(_pin(target, span, spec, pinned, why))
 
 
-OVERRIDE_FIXER = Fixer({OVERRIDE_RULE: FixKind.UNSAFE}, fix_lock_overrides)
+OVERRIDE_FIXER = Fixer(frozenset({OVERRIDE_RULE}), fix_lock_overrides)
 
 
 IGNORE_RULE = "RC705"
@@ -513,4 +482,12 @@ def fix_ignored_sources(ctx: FixContext, target: Target, findings: Sequence[Find
     return out
 
 
-IGNORE_FIXER = Fixer({IGNORE_RULE: FixKind.UNSAFE}, fix_ignored_sources)
+IGNORE_FIXER = Fixer(frozenset({IGNORE_RULE}), fix_ignored_sources)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    PYTHON_FIXER,
+    PLATFORM_FIXER,
+    OVERRIDE_FIXER,
+    IGNORE_FIXER,
+)

@@ -21,25 +21,25 @@ from urllib.parse import urlsplit
 
 from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.lookups.remote import hub_commit, ls_remote, sha256_of_url
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import whole_word
 from reprocheck.fix.text.words import command_spans, next_command
 from reprocheck.model.dockerfile import CopyInstruction, RunInstruction
 from reprocheck.model.finding import Finding
 from reprocheck.model.shell import ShellCommand, is_shell_or_interpreter
-from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.versions import has_variable, is_commit
-from reprocheck.rules.downloads import (
-    _GIT_CLONE,
-    _GIT_URL,
-    _HF,
-    _HF_CLI,
-    _git_sub,
-    _moving_checkout,
+from reprocheck.parsing.downloads import (
+    GIT_CLONE,
+    GIT_URL,
+    HF_CLI,
+    HF_DOWNLOAD,
     first_url,
+    git_subcommand,
     is_download,
+    moving_checkout,
 )
+from reprocheck.parsing.installers.options import OptionSpec, split_options
+from reprocheck.parsing.versions import has_variable, is_commit
 
 _ADD = re.compile(r"^(\s*(?:ONBUILD\s+)?ADD\s+)", re.IGNORECASE)
 _CURL = OptionSpec(
@@ -142,7 +142,7 @@ def _add(ctx: FixContext, target: Target, ins: CopyInstruction, finding: Finding
         return
     src = ins.sources[0]
     try:
-        if _GIT_URL.search(src):
+        if GIT_URL.search(src):
             url, _, fragment = src.partition("#")
             ref, colon, subdir = fragment.partition(":")
             commit = ls_remote(ctx, url, ref or None)
@@ -194,17 +194,17 @@ def _clone(ctx: FixContext, target: Target, findings: dict[int, Finding], out: O
     runs = [i for i in target.dockerfile.instructions if isinstance(i, RunInstruction)]
     for ins in runs:
         for k, cmd in enumerate(ins.commands):
-            sub = _git_sub(cmd)
+            sub = git_subcommand(cmd)
             finding = findings.get(cmd.line)
             if sub is None or sub[0] != "clone" or finding is None:
                 continue
-            parsed = split_options(sub[1], _GIT_CLONE)
+            parsed = split_options(sub[1], GIT_CLONE)
             if not parsed.positionals:
                 continue
             url = parsed.positionals[0]
             branches = parsed.options.get("--branch")
             branch = branches[0] if branches else None
-            later = [c for c in ins.commands[k + 1 :] if _moving_checkout(c)]
+            later = [c for c in ins.commands[k + 1 :] if moving_checkout(c)]
             if later:
                 _replace_moving(ctx, target, ins, later[0], url, finding, out)
                 continue
@@ -232,7 +232,7 @@ def _clone(ctx: FixContext, target: Target, findings: dict[int, Finding], out: O
 def _replace_moving(
     ctx: FixContext, target: Target, ins: RunInstruction, cmd: ShellCommand, url: str, finding: Finding, out: Outcome
 ) -> None:
-    ref = _moving_checkout(cmd)
+    ref = moving_checkout(cmd)
     spans = command_spans(target.source, ins, cmd)
     index = cmd.argv.index(ref) if ref in cmd.argv else -1
     if ref is None or spans is None or index < 0 or has_variable(ref):
@@ -264,7 +264,7 @@ def fix_downloads(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
     return out
 
 
-DOWNLOAD_FIXER = Fixer({"RC501": FixKind.UNSAFE, "RC502": FixKind.UNSAFE, "RC504": FixKind.UNSAFE}, fix_downloads)
+DOWNLOAD_FIXER = Fixer(frozenset({"RC501", "RC502", "RC504"}), fix_downloads)
 
 
 _REPO = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?")
@@ -277,7 +277,7 @@ PYTHON_REASON = (
 def _pin(
     ctx: FixContext, target: Target, ins: RunInstruction, cmd: ShellCommand, finding: Finding, out: Outcome
 ) -> None:
-    parsed = split_options(cmd.args[1:], _HF)
+    parsed = split_options(cmd.args[1:], HF_DOWNLOAD)
     kind = (parsed.options.get("--repo-type") or ["model"])[-1]
     if kind != "model":
         out.fail(finding, f"fix asks the hub for model repositories only; pin this {kind}'s --revision by hand")
@@ -334,14 +334,14 @@ def fix_models(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
             finding = flagged.get(cmd.line)
             if finding is None:
                 continue
-            if cmd.name in _HF_CLI and cmd.args[:1] == ("download",):
+            if cmd.name in HF_CLI and cmd.args[:1] == ("download",):
                 _pin(ctx, target, ins, cmd, finding, out)
             elif cmd.name.startswith("python"):
                 out.fail(finding, PYTHON_REASON)
     return out
 
 
-MODEL_FIXER = Fixer({"RC505": FixKind.UNSAFE}, fix_models)
+MODEL_FIXER = Fixer(frozenset({"RC505"}), fix_models)
 
 
 _PIPE = re.compile(r"^[ \t]*\|[ \t]*$")
@@ -408,4 +408,11 @@ def _run_of(target: Target, finding: Finding) -> RunInstruction | None:
     )
 
 
-PIPED_FIXER = Fixer({"RC503": FixKind.UNSAFE}, fix_piped)
+PIPED_FIXER = Fixer(frozenset({"RC503"}), fix_piped)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    DOWNLOAD_FIXER,
+    MODEL_FIXER,
+    PIPED_FIXER,
+)

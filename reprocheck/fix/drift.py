@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.machinery.tools import copy_inputs, find_tool, run_tool, tool_env
 from reprocheck.model.finding import Finding
 
@@ -108,4 +108,7 @@ def fix_lock_tools(ctx: FixContext, target: Target, findings: Sequence[Finding])
     return out
 
 
-RELOCK_FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_lock_tools)
+RELOCK_FIXER = Fixer(frozenset(RULES), fix_lock_tools)
+
+
+FIXERS: tuple[Fixer, ...] = (RELOCK_FIXER,)

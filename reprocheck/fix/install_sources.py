@@ -13,16 +13,13 @@ one whose requirements X does not serve on its own (split it: one ``--index-url`
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
-from reprocheck.fix.lock_files import TIMEOUT
+from reprocheck.fix.lookups.compiler import Compile, compile_requirements
 from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.python_install import python_of
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.words import command_spans
@@ -73,7 +70,7 @@ def fix_lock_flags(ctx: FixContext, target: Target, findings: Sequence[Finding])
     return out
 
 
-FLAGS_FIXER = Fixer({FLAGS_RULE: FixKind.UNSAFE}, fix_lock_flags)
+FLAGS_FIXER = Fixer(frozenset({FLAGS_RULE}), fix_lock_flags)
 
 
 INDEX_RULE = "RC511"
@@ -86,30 +83,20 @@ def _serves_all(ctx: FixContext, index: str, requirements: Sequence[str], python
     """Raises LookupFailed unless pip-compile resolves ``requirements`` from ``index`` alone."""
     if ctx.options.offline:
         raise LookupFailed(f"checking that {index} alone serves the install needs the network (--offline)")
-    host = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if python and ".".join(python.split(".")[:2]) != host:
-        raise LookupFailed(f"the image runs Python {python} and the resolver here runs {host}")
-    if importlib.util.find_spec("piptools") is None:
-        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
 
     def run() -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-        env["PIP_CONFIG_FILE"] = os.devnull  # only this index: no extra index or find-links from pip's config
         with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
-            src = os.path.join(tmp, "wanted.in")
-            with open(src, "w", encoding="utf-8") as fh:
-                fh.write("".join(f"{r}\n" for r in requirements))
-            command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--allow-unsafe", "--no-header"]
-            command += ["--index-url", index, "--output-file", os.path.join(tmp, "wanted.txt"), src]
+            src = Path(tmp) / "wanted.in"
+            src.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
+            out = Path(tmp) / "wanted.txt"
+            job = Compile(src.name, out, plain=True, allow_unsafe=True, index_url=index, only_index=True)
             try:
-                proc = subprocess.run(command, cwd=tmp, env=env, capture_output=True, timeout=TIMEOUT, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return f"cannot run pip-compile: {exc}"
-            if proc.returncode != 0:
-                lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-                last = (lines or ["no output"])[-1].strip()[:300]
+                compile_requirements(job, Path(tmp), python, ctx.options.platform)
+            except LookupFailed as exc:
+                if "needs uv" in str(exc) or "no resolver" in str(exc):
+                    return str(exc)
                 wanted = " ".join(requirements)
-                return f"{index} alone does not serve {wanted} ({last}); use one --index-url per install"
+                return f"{index} alone does not serve {wanted} ({exc}); use one --index-url per install"
         return ""
 
     error = ctx.cached(("index-alone", index, python or "", *requirements), run)
@@ -191,4 +178,10 @@ def fix_index_urls(ctx: FixContext, target: Target, findings: Sequence[Finding])
     return out
 
 
-INDEX_FIXER = Fixer({INDEX_RULE: FixKind.UNSAFE}, fix_index_urls)
+INDEX_FIXER = Fixer(frozenset({INDEX_RULE}), fix_index_urls)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    FLAGS_FIXER,
+    INDEX_FIXER,
+)

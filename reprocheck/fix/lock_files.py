@@ -1,7 +1,8 @@
-"""Requirements locks made by pip-tools: a project that installs ``requirements.in`` or a floating
-``requirements.txt`` gets a hashed lock next to it (``pip-compile --generate-hashes``, run as
-``python -m piptools`` from this environment, never imported), and its Dockerfile installs that lock with
-``--require-hashes``. Unsafe: the lock holds what the index serves today.
+"""Requirements locks: a project that installs ``requirements.in`` or a floating ``requirements.txt`` gets a
+hashed lock next to it, compiled for the Python and platform the image runs (``fix/lookups/compiler.py``:
+``pip-compile --generate-hashes`` when that is reprocheck's own Python, ``uv pip compile --python-version
+--python-platform`` otherwise), and its Dockerfile installs that lock with ``--require-hashes``. Unsafe: the
+lock holds what the index serves today.
 
 ``x.in`` compiles to ``x.txt`` (an existing ``x.txt`` gives its pins as preferences, as pip-compile does).
 A floating ``x.txt`` with no ``x.in`` becomes the source: its text moves to ``x.in`` and ``x.txt`` is
@@ -14,17 +15,14 @@ channels, which fix does not run: they are left as they are."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reprocheck.fix.lookups.compiler import Compile, compile_requirements, minor
 from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, NewFile, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import whole_word
 from reprocheck.fix.text.words import command_spans
@@ -37,7 +35,6 @@ from reprocheck.model.project import InstalledFile
 from reprocheck.parsing.depfiles import dep_kind_of, parse_dependency_file
 
 RULES = ("RC701", "RC601", "RC602", "RC603", "RC611", "RC612")
-TIMEOUT = 600
 
 
 def _plan(path: Path) -> tuple[Path, Path, bool]:
@@ -51,29 +48,23 @@ def _plan(path: Path) -> tuple[Path, Path, bool]:
     return sibling, path, True
 
 
-def _host_python() -> str:
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def compile_lock(ctx: FixContext, path: Path, python: str | None = None) -> list[NewFile]:
-    """The files to write so that ``path`` (a source, or a floating requirements file) has a hashed lock.
-    Raises LookupFailed when pip-compile cannot make one."""
+def compile_lock(
+    ctx: FixContext, path: Path, python: str | None = None, platform: str | None = None, libc: str = "glibc"
+) -> list[NewFile]:
+    """The files to write so that ``path`` (a source, or a floating requirements file) has a hashed lock for
+    the image's ``python`` and ``platform``. Raises LookupFailed when no resolver can make one."""
     source, lock, move = _plan(path)
     if ctx.options.offline:
         raise LookupFailed("a lock needs the package index, and --offline forbids it")
-    if python and ".".join(python.split(".")[:2]) != _host_python():
-        raise LookupFailed(
-            f"the image runs Python {python} and pip-compile here runs {_host_python()}: "
-            f"run reprocheck fix with Python {'.'.join(python.split('.')[:2])} so the lock fits the image"
-        )
 
     def run() -> list[NewFile] | LookupFailed:
         try:
-            return _compile(ctx, source, lock, move)
+            return _compile(ctx, source, lock, move, python, platform, libc)
         except LookupFailed as exc:
             return exc
 
-    found = ctx.cached(("lock", str(source.resolve()), str(lock.resolve())), run)
+    key = ("lock", str(source.resolve()), str(lock.resolve()), minor(python) or "", platform or "", libc)
+    found = ctx.cached(key, run)
     if isinstance(found, LookupFailed):
         raise found
     return list(found)
@@ -87,9 +78,9 @@ def _preferences(lock: Path) -> str:
     return "".join(pins)
 
 
-def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewFile]:
-    if importlib.util.find_spec("piptools") is None:
-        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
+def _compile(
+    ctx: FixContext, source: Path, lock: Path, move: bool, python: str | None, platform: str | None, libc: str
+) -> list[NewFile]:
     files: list[NewFile] = []
     with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
         out = Path(tmp) / lock.name
@@ -106,22 +97,8 @@ def _compile(ctx: FixContext, source: Path, lock: Path, move: bool) -> list[NewF
             files.append(NewFile(source, text, "RC601", f"the requirements of {lock.name}, as the lock's source"))
         elif lock.is_file() and not lock.is_symlink():
             out.write_text(_preferences(lock), encoding="utf-8")
-        command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--generate-hashes"]
-        command += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
-        if ctx.options.index_url:
-            command += ["--index-url", ctx.options.index_url]
-        command += ["--output-file", str(out), src_name]
-        env = dict(os.environ)
-        env["CUSTOM_COMPILE_COMMAND"] = f"pip-compile --generate-hashes --output-file={lock.name} {src_name}"
-        try:
-            proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise LookupFailed(f"pip-compile did not finish within {TIMEOUT} s") from None
-        except OSError as exc:
-            raise LookupFailed(f"cannot run pip-compile: {exc}") from None
-        if proc.returncode != 0 or not out.is_file():
-            lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-            raise LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+        job = Compile(src_name, out, hashes=True, index_url=ctx.options.index_url, lock_name=lock.name)
+        compile_requirements(job, cwd, python, platform, libc)
         files.append(NewFile(lock, out.read_text(encoding="utf-8"), "RC701", f"hashed lock of {src_name}"))
     return files
 
@@ -133,27 +110,16 @@ def resolve_versions(ctx: FixContext, requirements: Sequence[str], python: str |
 
     if ctx.options.offline:
         raise LookupFailed("resolving needs the package index, and --offline forbids it")
-    if python and ".".join(python.split(".")[:2]) != _host_python():
-        raise LookupFailed(f"the image runs Python {python} and the resolver here runs {_host_python()}")
-    if importlib.util.find_spec("piptools") is None:
-        raise LookupFailed("pip-tools is not installed next to reprocheck (pip install pip-tools)")
 
     def run() -> dict[str, str] | LookupFailed:
         with tempfile.TemporaryDirectory(prefix="reprocheck-fix-") as tmp:
             src, out = Path(tmp) / "wanted.in", Path(tmp) / "wanted.txt"
             src.write_text("".join(f"{r}\n" for r in requirements), encoding="utf-8")
-            command = [sys.executable, "-m", "piptools", "compile", "--quiet", "--strip-extras", "--allow-unsafe"]
-            command += ["--no-header", "--no-annotate", "--no-emit-index-url", "--no-emit-find-links"]
-            if ctx.options.index_url:
-                command += ["--index-url", ctx.options.index_url]
-            command += ["--output-file", str(out), str(src)]
+            job = Compile(src.name, out, plain=True, allow_unsafe=True, index_url=ctx.options.index_url)
             try:
-                proc = subprocess.run(command, cwd=tmp, capture_output=True, timeout=TIMEOUT, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return LookupFailed(f"cannot run pip-compile: {exc}")
-            if proc.returncode != 0 or not out.is_file():
-                lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-                return LookupFailed(f"pip-compile failed: {(lines or ['no output'])[-1].strip()[:300]}")
+                compile_requirements(job, Path(tmp), python, ctx.options.platform)
+            except LookupFailed as exc:
+                return exc
             versions: dict[str, str] = {}
             for line in out.read_text(encoding="utf-8").splitlines():
                 name, eq, version = line.split(";", 1)[0].strip().partition("==")
@@ -161,7 +127,7 @@ def resolve_versions(ctx: FixContext, requirements: Sequence[str], python: str |
                     versions[canonical(name.split("[", 1)[0])] = version.strip()
             return versions
 
-    found = ctx.cached(("resolve", *requirements), run)
+    found = ctx.cached(("resolve", minor(python) or "", *requirements), run)
     if isinstance(found, LookupFailed):
         raise found
     return dict(found)
@@ -250,7 +216,8 @@ def fix_locks(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> O
             if not ctx.inside(path):
                 continue
             try:
-                files = compile_lock(ctx, path, item.python.version if item.python else None)
+                python = item.python.version if item.python else None
+                files = compile_lock(ctx, path, python, item.platform, item.libc)
             except LookupFailed as exc:
                 if finding is not None:
                     out.fail(finding, str(exc))
@@ -273,7 +240,7 @@ def fix_locks(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> O
     return out
 
 
-LOCK_FIXER = Fixer(dict.fromkeys(RULES, FixKind.UNSAFE), fix_locks, every_dockerfile=True)
+LOCK_FIXER = Fixer(frozenset(RULES), fix_locks, every_dockerfile=True)
 
 
 CONDA_RULE = "RC601"
@@ -332,4 +299,10 @@ def fix_conda_pip(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
     return out
 
 
-CONDA_FIXER = Fixer({CONDA_RULE: FixKind.UNSAFE}, fix_conda_pip)
+CONDA_FIXER = Fixer(frozenset({CONDA_RULE}), fix_conda_pip)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    LOCK_FIXER,
+    CONDA_FIXER,
+)

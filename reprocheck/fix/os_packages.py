@@ -11,16 +11,16 @@ holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from reprocheck.fix.lookups.image_inventory import image_created, image_inventory
 from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.words import Span, command_spans, next_command, previous_command
 from reprocheck.model.dockerfile import RunInstruction
 from reprocheck.model.finding import Finding
-from reprocheck.model.install import SpecKind
+from reprocheck.model.install import InstallCommand, SpecKind
 
 RULES = {"apt": "RC201", "apk": "RC202"}
 DATABASE = {"apt": "dpkg", "apk": "apk"}
@@ -35,6 +35,33 @@ def snapshot_hint(created: str) -> str:
         f"to keep these versions installable, build from the Debian snapshot archive of that day "
         f"(archive/debian/{stamp[:8]}T{stamp[8:]}Z) instead of the moving mirror"
     )
+
+
+def _pin_install(
+    target: Target, ins: RunInstruction, inst: InstallCommand, rule: str, versions: Mapping[str, str], out: Outcome
+) -> list[str]:
+    """Pin each unpinned package of ``inst`` to the image's version (edits into ``out``); what was not."""
+    spans = command_spans(target.source, ins, inst.command)
+    missing: list[str] = []
+    used: set[int] = set()
+    for spec in inst.packages:
+        if spec.kind is not SpecKind.NAME or spec.pinned:
+            continue
+        k = next((k for k, w in enumerate(inst.command.argv) if w == spec.raw and k and k not in used), None)
+        version = versions.get(spec.name)
+        if k is None or spans is None or version is None:
+            missing.append(
+                f"`{spec.name}` is not installed in the image" if version is None else f"`{spec.raw}` as written"
+            )
+            continue
+        used.add(k)
+        span = spans[k].inner()
+        if span.written != spec.raw or spec.raw != spec.name:
+            missing.append(f"`{spec.raw}` selects a release or pattern; pin it by hand")
+            continue
+        why = f"{spec.name} pinned to {version} (the image's {DATABASE[inst.manager]})"
+        out.edits.append(Edit(target.shown, span.line, span.start, span.end, f"{spec.name}={version}", rule, why))
+    return missing
 
 
 def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
@@ -61,37 +88,7 @@ def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]
             if inv.os_manager != DATABASE[inst.manager]:
                 out.fail(finding, f"the image has no {DATABASE[inst.manager]} database")
                 continue
-            spans = command_spans(target.source, ins, inst.command)
-            missing: list[str] = []
-            used: set[int] = set()
-            for spec in inst.packages:
-                if spec.kind is not SpecKind.NAME or spec.pinned:
-                    continue
-                k = next((k for k, w in enumerate(inst.command.argv) if w == spec.raw and k and k not in used), None)
-                version = inv.os_packages.get(spec.name)
-                if k is None or spans is None or version is None:
-                    missing.append(
-                        f"`{spec.name}` is not installed in the image"
-                        if version is None
-                        else f"`{spec.raw}` as written"
-                    )
-                    continue
-                used.add(k)
-                span = spans[k].inner()
-                if span.written != spec.raw or spec.raw != spec.name:
-                    missing.append(f"`{spec.raw}` selects a release or pattern; pin it by hand")
-                    continue
-                out.edits.append(
-                    Edit(
-                        target.shown,
-                        span.line,
-                        span.start,
-                        span.end,
-                        f"{spec.name}={version}",
-                        rule,
-                        f"{spec.name} pinned to {version} (the image's {DATABASE[inst.manager]})",
-                    )
-                )
+            missing = _pin_install(target, ins, inst, rule, inv.os_packages, out)
             if missing:
                 out.fail(finding, "; ".join(missing))
     if any(e.rule == "RC201" for e in out.edits):
@@ -101,7 +98,7 @@ def fix_os_packages(ctx: FixContext, target: Target, findings: Sequence[Finding]
     return out
 
 
-PIN_FIXER = Fixer({"RC201": FixKind.SAFE, "RC202": FixKind.SAFE}, fix_os_packages)
+PIN_FIXER = Fixer(frozenset({"RC201", "RC202"}), fix_os_packages)
 
 
 _AND = re.compile(r"^[ \t]*(&&|;)[ \t]*$")
@@ -158,4 +155,10 @@ def _run_of(target: Target, finding: Finding) -> RunInstruction | None:
     )
 
 
-UPGRADE_FIXER = Fixer({"RC204": FixKind.UNSAFE}, fix_upgrades)
+UPGRADE_FIXER = Fixer(frozenset({"RC204"}), fix_upgrades)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    PIN_FIXER,
+    UPGRADE_FIXER,
+)

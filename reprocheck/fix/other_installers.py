@@ -29,4 +29,7 @@ def explain(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Out
     return out
 
 
-HINT_FIXER = Fixer({}, explain, hints=frozenset(REASONS))
+HINT_FIXER = Fixer(frozenset(), explain, hints=frozenset(REASONS))
+
+
+FIXERS: tuple[Fixer, ...] = (HINT_FIXER,)

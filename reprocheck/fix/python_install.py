@@ -1,10 +1,11 @@
 """RC301: ``pip install numpy`` in a RUN becomes ``numpy==<version>``: the version the built image holds
 (``--from-image``: safe, it is what today's build installed) or the one the project's lock names (unsafe
-unless the image agrees).
+unless the image agrees), else what the index serves today for the Python the image runs (its base image's,
+``python:3.9-slim``: resolved for 3.9 by ``fix/lookups/compiler.py``).
 
 RC302/RC604: a pip VCS requirement (``git+https://host/o/r.git@main``), in a RUN or in a requirements
 file, gets the full commit its ref (or the default branch) has now, from ``git ls-remote``. Unsafe: the
-commit is today's. An archive URL in a requirements file gets its sha256 (url_hashes.py).
+commit is today's. An archive URL in a requirements file gets its sha256 (below).
 
 RC604 for an archive URL in a requirements file: the entry gains the sha256 of what the URL serves today
 (one download made by fix; unsafe: it trusts today's content).
@@ -17,18 +18,20 @@ hash-checking mode, and pip would then refuse every entry without one (a git ent
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from reprocheck.fix.lock_files import resolve_versions
 from reprocheck.fix.lookups.image_inventory import image_inventory
 from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.lookups.remote import ls_remote, sha256_of_url
-from reprocheck.fix.machinery.api import FixContext, Fixer, FixKind, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.words import command_spans
+from reprocheck.lint.project import base_python
 from reprocheck.model.dockerfile import RunInstruction
 from reprocheck.model.finding import Finding
-from reprocheck.model.install import SpecKind
+from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.names import canonical
 from reprocheck.parsing.requirements_file import parse_requirements_file
 from reprocheck.parsing.versions import has_variable, is_commit
@@ -81,13 +84,68 @@ def name_end(raw: str) -> int:
 
 
 def python_of(target: Target, line: int) -> str | None:
-    """The Python of the image at ``line``, as the project learnt it (the installed files carry it)."""
+    """The Python of the image at ``line``: as the project learnt it (the installed files carry it), else as
+    the stage's base image names it (``python:3.9-slim``); None when nothing says."""
     if target.project is None:
         return None
     known = [i.python for i in target.project.installed if i.python is not None]
     before = [p for p in known if p.line <= line]
-    chosen = before[-1] if before else (known[0] if known else None)
-    return chosen.version if chosen else None
+    if before:
+        return before[-1].version
+    ins = next((i for i in target.project.dockerfile.instructions if i.line <= line <= i.end_line), None)
+    base = base_python(target.project.dockerfile, ins.stage) if ins is not None else None
+    if base is not None:
+        return base.version
+    return known[0].version if known else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    """Where versions come from, most trusted first: the built image, the lock, the index today."""
+
+    image: Mapping[str, str]
+    locked: Mapping[str, str]
+    resolved: Mapping[str, str]
+    error: str  # why a version may be unknown
+
+
+def _pin_loose(
+    target: Target,
+    ins: RunInstruction,
+    inst: InstallCommand,
+    loose: Sequence[PackageSpec],
+    sources: _Sources,
+    out: Outcome,
+) -> list[str]:
+    """Pin each of ``loose`` (edits into ``out``); what could not be pinned, and why."""
+    spans = command_spans(target.source, ins, inst.command)
+    used: set[int] = set()
+    missing: list[str] = []
+    for spec in loose:
+        index = next((k for k, w in enumerate(inst.command.argv) if w == spec.raw and k not in used and k > 0), None)
+        if index is None or spans is None:
+            missing.append(f"`{spec.raw}` is not written plainly enough to edit")
+            continue
+        used.add(index)
+        span = spans[index].inner()
+        if span.written != spec.raw or ";" in spec.raw or "@" in spec.raw:
+            missing.append(f"`{spec.raw}` is not written plainly enough to edit")
+            continue
+        key = canonical(spec.name)
+        version = sources.image.get(key) or sources.locked.get(key) or sources.resolved.get(key)
+        if version is None:
+            why = sources.error or "neither the image nor a lock has it (--unsafe-fixes resolves it)"
+            missing.append(f"`{spec.name}`: {why}")
+            continue
+        end = name_end(spec.raw)
+        if not admits(spec.raw, end, version):
+            missing.append(f"`{spec.raw}` does not admit {version}, the version of the lock or image")
+            continue
+        safe = key in sources.image
+        origin = "the image" if safe else "the lock" if key in sources.locked else "the index today"
+        new, why = f"{spec.raw[:end]}=={version}", f"{spec.raw} pinned to {version} ({origin})"
+        out.edits.append(Edit(target.shown, span.line, span.start, span.end, new, RULE, why, safe=safe))
+    return missing
 
 
 def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
@@ -111,7 +169,6 @@ def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
             finding = lines.get(inst.line)
             if finding is None or inst.manager != "pip" or inst.action != "install":
                 continue
-            spans = command_spans(target.source, ins, inst.command)
             loose = [p for p in inst.packages if p.kind is SpecKind.NAME and not p.pinned]
             resolved: dict[str, str] = {}
             resolve_error = ""
@@ -122,54 +179,14 @@ def fix_pip_pins(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
                     resolved = resolve_versions(ctx, unknown, python)
                 except LookupFailed as exc:
                     resolve_error = str(exc)
-            used: set[int] = set()
-            missing: list[str] = []
-            for spec in loose:
-                index = next(
-                    (k for k, w in enumerate(inst.command.argv) if w == spec.raw and k not in used and k > 0), None
-                )
-                if index is None or spans is None:
-                    missing.append(f"`{spec.raw}` is not written plainly enough to edit")
-                    continue
-                used.add(index)
-                span = spans[index].inner()
-                if span.written != spec.raw or ";" in spec.raw or "@" in spec.raw:
-                    missing.append(f"`{spec.raw}` is not written plainly enough to edit")
-                    continue
-                key = canonical(spec.name)
-                version = image.get(key) or locked.get(key) or resolved.get(key)
-                if version is None:
-                    why = (
-                        resolve_error
-                        or image_error
-                        or "neither the image nor a lock has it (--unsafe-fixes resolves it)"
-                    )
-                    missing.append(f"`{spec.name}`: {why}")
-                    continue
-                end = name_end(spec.raw)
-                if not admits(spec.raw, end, version):
-                    missing.append(f"`{spec.raw}` does not admit {version}, the version of the lock or image")
-                    continue
-                safe = key in image
-                origin = "the image" if safe else "the lock" if key in locked else "the index today"
-                out.edits.append(
-                    Edit(
-                        target.shown,
-                        span.line,
-                        span.start,
-                        span.end,
-                        f"{spec.raw[:end]}=={version}",
-                        RULE,
-                        f"{spec.raw} pinned to {version} ({origin})",
-                        safe=safe,
-                    )
-                )
+            sources = _Sources(image, locked, resolved, resolve_error or image_error)
+            missing = _pin_loose(target, ins, inst, loose, sources, out)
             if missing:
                 out.fail(finding, "; ".join(missing))
     return out
 
 
-PIN_FIXER = Fixer({RULE: FixKind.UNSAFE}, fix_pip_pins)
+PIN_FIXER = Fixer(frozenset({RULE}), fix_pip_pins)
 
 
 _GIT = re.compile(r"git\+[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"#]+")
@@ -241,7 +258,7 @@ def fix_vcs(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Out
     return out
 
 
-VCS_FIXER = Fixer({"RC302": FixKind.UNSAFE, "RC604": FixKind.UNSAFE}, fix_vcs)
+VCS_FIXER = Fixer(frozenset({"RC302", "RC604"}), fix_vcs)
 
 
 _URL = re.compile(r"https?://[^\s'\"]+", re.IGNORECASE)
@@ -282,3 +299,9 @@ def hash_url_entry(ctx: FixContext, target: Target, finding: Finding, out: Outco
         )
     out.edits.append(edit)
     return True
+
+
+FIXERS: tuple[Fixer, ...] = (
+    PIN_FIXER,
+    VCS_FIXER,
+)

@@ -7,16 +7,16 @@ from reprocheck.fix.lookups.oci import LookupFailed
 
 
 def local_digest(name: str, tag: str) -> str:
-    from reprocheck.backend.docker_sdk import DockerBackend
+    from reprocheck.runtime.for_fix import local_digests
 
     try:
-        info = DockerBackend().inspect(f"{name}:{tag}")
+        digests = local_digests(f"{name}:{tag}")
     except EngineUnavailable as exc:
         raise LookupFailed(f"--offline needs the local engine: {exc.message}") from None
-    if info is None:
+    if digests is None:
         raise LookupFailed(f"`{name}:{tag}` is not on the local engine (pull it, or drop --offline)")
     wanted = {name, f"docker.io/{name}", f"docker.io/library/{name}", f"library/{name}"}
-    for entry in info.repo_digests:
+    for entry in digests:
         repo, _, digest = entry.partition("@")
         if repo in wanted and digest:
             return digest

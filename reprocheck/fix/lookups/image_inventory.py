@@ -14,34 +14,23 @@ from reprocheck.fix.lookups.oci import LookupFailed
 
 if TYPE_CHECKING:
     from reprocheck.fix.machinery.api import FixContext
-    from reprocheck.verify.probe import Inventory
+    from reprocheck.runtime.for_fix import Inventory
 
 CACHED = "cached"
 
 
 def _cached_image(dockerfile: Path) -> str:
     """The image built from the current inputs of ``dockerfile``'s project. Raises LookupFailed."""
-    from reprocheck.backend.base import DIGEST_LABEL, PROJECT_LABEL, project_id
-    from reprocheck.backend.docker_sdk import DockerBackend
-    from reprocheck.backend.inputs import inputs_digest
     from reprocheck.errors import ReprocheckError
-    from reprocheck.runtime.options import RunOptions
-    from reprocheck.runtime.project import load_project
+    from reprocheck.runtime.for_fix import cached_image
 
     try:
-        source = load_project(RunOptions(project=dockerfile.parent)).source
-        if source.dockerfile.resolve() != dockerfile.resolve():
-            raise LookupFailed(f"the project's smoke/check builds {source.dockerfile.name}, not this file")
-        labels = {
-            DIGEST_LABEL: inputs_digest(source, source.volatile),
-            PROJECT_LABEL: project_id(source.root or source.context),
-        }
-        found = DockerBackend().find_images(labels)
+        found = cached_image(dockerfile)
     except ReprocheckError as exc:
         raise LookupFailed(f"no cached image: {exc.message}") from None
     if not found:
         raise LookupFailed("no image built from these inputs yet: run `reprocheck smoke` (or check), or --from-image")
-    return found[0].id
+    return found
 
 
 def image_inventory(ctx: FixContext, dockerfile: Path | None = None) -> Inventory | None:
@@ -66,20 +55,17 @@ def image_inventory(ctx: FixContext, dockerfile: Path | None = None) -> Inventor
     chosen = str(image)
 
     def probe() -> Inventory | LookupFailed:
-        from reprocheck.backend.docker_sdk import DockerBackend
         from reprocheck.errors import ReprocheckError
-        from reprocheck.verify.runner import VerifyRunner
-        from reprocheck.verify.spec import VerifySpec
+        from reprocheck.runtime.for_fix import read_image
 
-        backend = DockerBackend()
         try:
-            info = backend.inspect(chosen)
-            if info is None:  # reprocheck never pulls
-                return LookupFailed(f"image `{chosen}` is not on the engine (reprocheck never pulls)")
-            ctx.cache[("created", chosen)] = info.created
-            return VerifyRunner(backend, VerifySpec(), lambda _message: None).probe(chosen)
+            read = read_image(chosen)
         except ReprocheckError as exc:
             return LookupFailed(f"cannot look inside `{chosen}`: {exc.message}")
+        if read is None:  # reprocheck never pulls
+            return LookupFailed(f"image `{chosen}` is not on the engine (reprocheck never pulls)")
+        ctx.cache[("created", chosen)] = read.created
+        return read.inventory
 
     found = ctx.cached(("inventory", chosen), probe)
     if isinstance(found, LookupFailed):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,15 +11,7 @@ from reprocheck.fix.text.edits import Edit, Source
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
-
-
-class FixKind(enum.StrEnum):
-    """``safe``: the build installs what it installs today. ``unsafe``: it may install something else
-    (a tag resolved to what it points at now, a lock resolved today), so it needs ``--unsafe-fixes``."""
-
-    NONE = "none"
-    SAFE = "safe"
-    UNSAFE = "unsafe"
+from reprocheck.model.rule import FixKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +103,11 @@ FixFunction = Callable[[FixContext, Target, Sequence[Finding]], Outcome]
 
 @dataclass(frozen=True, slots=True)
 class Fixer:
-    """One module's fix: the rules it fixes, with the kind of fix for each. ``every_dockerfile``: called for
-    each Dockerfile even without findings of its rules (it also fixes places no rule reports yet)."""
+    """One fix: the rules whose findings it fixes (each rule declares the kind, ``@rule(..., fix=...)``).
+    ``every_dockerfile``: called for each Dockerfile even without findings of its rules (it also fixes places
+    no rule reports yet)."""
 
-    kinds: dict[str, FixKind]
+    rules: frozenset[str]
     apply: FixFunction
     every_dockerfile: bool = False
     hints: frozenset[str] = frozenset()  # rules it only explains (why not fixed, what to run)

@@ -1,5 +1,6 @@
-"""The fixers, from the rule families' modules: this explicit list is the registry (as rules/__init__.py is
-for rules). Order matters: a lock one fixer creates is not made again by a later one."""
+"""The fixers: each rule family's module lists its own (``FIXERS`` at its end), and this list of families is
+the registry (as rules/__init__.py is for rules). A new fix in an existing family touches only that module.
+Order matters: the lock a fixer of ``lock_files`` creates is not made again by a later one (``cross_file``)."""
 
 from __future__ import annotations
 
@@ -14,34 +15,25 @@ from reprocheck.fix import (
     other_installers,
     python_install,
 )
-from reprocheck.fix.machinery.api import Fixer, FixKind
+from reprocheck.fix.machinery.api import Fixer
+from reprocheck.model.rule import FixKind
+from reprocheck.rules import META
 
-FIXERS: tuple[Fixer, ...] = (
-    base_image.DIGEST_FIXER,
-    lock_files.LOCK_FIXER,
-    python_install.PIN_FIXER,
-    python_install.VCS_FIXER,
-    os_packages.PIN_FIXER,
-    downloads.DOWNLOAD_FIXER,
-    downloads.MODEL_FIXER,
-    downloads.PIPED_FIXER,
-    os_packages.UPGRADE_FIXER,
-    install_sources.FLAGS_FIXER,
-    drift.RELOCK_FIXER,
-    cross_file.PYTHON_FIXER,
-    cross_file.PLATFORM_FIXER,
-    lock_files.CONDA_FIXER,
-    cross_file.OVERRIDE_FIXER,
-    install_sources.INDEX_FIXER,
-    base_image.ARG_FIXER,
-    other_installers.HINT_FIXER,
-    cross_file.IGNORE_FIXER,
+FAMILIES = (
+    base_image,
+    lock_files,
+    python_install,
+    os_packages,
+    downloads,
+    install_sources,
+    drift,
+    cross_file,
+    other_installers,
 )
+FIXERS: tuple[Fixer, ...] = tuple(fixer for family in FAMILIES for fixer in family.FIXERS)
 
 
 def fix_kinds() -> dict[str, FixKind]:
-    """Rule id -> the kind of fix reprocheck has for it (rules without one are absent)."""
-    kinds: dict[str, FixKind] = {}
-    for fixer in FIXERS:
-        kinds.update(fixer.kinds)
-    return kinds
+    """Rule id -> the kind of fix reprocheck has for it, as the rule declares it (rules without one are
+    absent). tests/fix/test_machinery_registry.py holds the declarations and FIXERS together."""
+    return {rid: meta.fix for rid, meta in META.items() if meta.fix is not FixKind.NONE}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reprocheck.errors import ReprocheckError, UsageError
 from reprocheck.files import write_atomic
-from reprocheck.fix.machinery.api import Failure, FixContext, Fixer, FixKind, FixOptions, NewFile, Target
+from reprocheck.fix.machinery.api import Failure, FixContext, Fixer, FixOptions, NewFile, Target
 from reprocheck.fix.machinery.diff import unified_diff
 from reprocheck.fix.machinery.registry import FIXERS, fix_kinds
 from reprocheck.fix.text.edits import Edit, Source, apply_edits
@@ -20,6 +20,7 @@ from reprocheck.lint.run import LintOptions, lint_paths, lint_selection
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
 from reprocheck.model.report import Report
+from reprocheck.model.rule import FixKind
 from reprocheck.parsing.dockerfile import parse_dockerfile
 from reprocheck.rules import META
 
@@ -130,10 +131,10 @@ class _FixRun:
             mine = [
                 f
                 for f in findings
-                if (f.rule in fixer.kinds and f.rule in self.selected)
+                if (f.rule in fixer.rules and f.rule in self.selected)
                 or (f.rule in fixer.hints and f.rule in self.explained)
             ]
-            wanted = dockerfile and fixer.every_dockerfile and any(self.ctx.allows(r) for r in fixer.kinds)
+            wanted = dockerfile and fixer.every_dockerfile and any(self.ctx.allows(r) for r in fixer.rules)
             if mine or wanted:
                 out.append((fixer, mine))
         return out

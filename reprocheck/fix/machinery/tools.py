@@ -11,16 +11,20 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from reprocheck.fix.lookups.compiler import find_uv
 from reprocheck.fix.lookups.oci import LookupFailed
 
 TIMEOUT = 600
 
 
 def find_tool(tool: str) -> str:
-    """The tool's executable on PATH. Raises LookupFailed naming the missing tool."""
+    """The tool's executable on PATH (uv: the one installed with reprocheck first). Raises LookupFailed naming
+    the missing tool."""
+    if tool == "uv":
+        return find_uv()
     found = shutil.which(tool)
     if found is None:
-        raise LookupFailed(f"{tool} is not installed (not found on PATH)")
+        raise LookupFailed(f"{tool} is not installed (not found on PATH; `pipx install {tool}` installs it)")
     return found
 
 

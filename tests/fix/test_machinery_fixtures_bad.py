@@ -241,7 +241,7 @@ def test_fix_removes_most_findings_of_the_bad_fixtures_and_a_second_run_changes_
             cwd=project,
             env=env,
         )
-        assert again.out == "", f"{fixture.name}: a second fix still changes\n{again.out}"
+        assert again.out == "", f"{fixture.name}: a second fix still changes\n{again.out}\nthe first said:\n{r.err}"
         # without an image holding the apt packages RC201 has nothing to be fixed from: counted out, and said
         counted = (lambda fs: [f for f in fs if f[0] != "RC201"]) if hosts.apt_missing else list
         before_all += len(counted(original))

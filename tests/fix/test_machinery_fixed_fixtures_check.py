@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.fix.test_fixtures_bad import BAD, WHEELS
+from tests.fix.test_machinery_fixtures_bad import BAD, WHEELS
 from tests.support.local_index import build_index, serve
 from tests.support.wheels import make_wheel
 

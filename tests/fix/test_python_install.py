@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,15 +122,60 @@ def test_a_lock_that_cannot_be_resolved_leaves_everything_and_says_why(index, ma
     assert not (project / "requirements.txt").exists()
 
 
-def test_an_image_on_another_python_is_not_given_a_lock_made_here(make_project):
+@pytest.fixture(scope="module")
+def index_by_python(tmp_path_factory):
+    """gamma 1.0.0 installs on any Python; gamma 2.0.0 only on CPython 3.11 (a wheel for cp311 alone): a
+    resolver for the image's Python 3.9 must pick 1.0.0, one for 3.11 2.0.0."""
+    dists = tmp_path_factory.mktemp("dists-by-python")
+    make_wheel(dists, "gamma", "1.0.0")
+    make_wheel(dists, "gamma", "2.0.0", tag="cp311-cp311-manylinux_2_17_x86_64")
+    root = build_index(dists, tmp_path_factory.mktemp("index-by-python")).parent
+    with serve(root) as url:
+        yield f"{url}/simple"
+
+
+@pytest.mark.parametrize(("python", "version"), [("3.9.18", "1.0.0"), ("3.11.9", "2.0.0")])
+def test_a_pin_fix_resolves_for_the_python_the_image_runs(index_by_python, make_project, python, version):
+    """Issue 26.7: reprocheck runs on Python >= 3.11, most ML images on older ones; the pin is what the
+    image's Python gets (uv's resolver targets it), not what reprocheck's own Python would."""
+    if python.startswith("3.11") and sys.version_info[:2] != (3, 11):
+        pytest.skip("the cp311 wheel is the image's; this host runs another Python")
+    project = make_project({"p/Dockerfile": f"FROM python:{python}-slim@{DIGEST}\nRUN pip install gamma\n"}) / "p"
+    r = _fix(project, index_by_python, "--unsafe-fixes")
+    assert f"gamma=={version}" in (project / "Dockerfile").read_text(), r.err
+
+
+def test_an_image_on_python_3_9_gets_a_lock_compiled_for_python_3_9(index_by_python, make_project):
     files = {
         "p/Dockerfile": f"FROM python:3.9.18-slim@{DIGEST}\nCOPY requirements.in .\n"
         "RUN pip install -r requirements.in\n",
-        "p/requirements.in": "beta\n",
+        "p/requirements.in": "gamma\n",
     }
     project = make_project(files) / "p"
-    r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project)
-    assert r.code == 1 and "the image runs Python 3.9" in r.err, r.err
+    r = _fix(project, index_by_python, "--unsafe-fixes")
+    assert r.code == 0, r.out + r.err
+    lock = (project / "requirements.txt").read_text()
+    assert "gamma==1.0.0" in lock and "--hash=sha256:" in lock
+    assert "--python-version 3.9" in lock  # the header says how to compile it again
+    assert "127.0.0.1" not in lock
+    assert "requirements.txt" in (project / "Dockerfile").read_text()
+
+
+def test_without_a_resolver_for_the_image_the_finding_points_at_from_image(make_project, tmp_path):
+    """No uv next to reprocheck nor on PATH (a Python without it): the 3.9 image's pin is left, and the
+    finding says what to install or pass instead (--from-image)."""
+    project = make_project({"p/Dockerfile": f"FROM python:3.9.18-slim@{DIGEST}\nRUN pip install gamma\n"}) / "p"
+    code = (
+        "import sys, importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'uv' else real(name, *a)\n"
+        "from reprocheck.cli.app import main\n"
+        "sys.exit(main(['fix', '--isolated', '--unsafe-fixes', '--index-url', 'http://127.0.0.1:9/simple', '.']))\n"
+    )
+    env = {**os.environ, "PATH": str(tmp_path / "empty"), **_env(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert "RC301 not fixed" in proc.stderr and "--from-image" in proc.stderr and "pip install uv" in proc.stderr
 
 
 def test_a_loose_pip_install_is_pinned_to_the_lock_as_an_unsafe_fix(make_project):
@@ -211,7 +259,7 @@ def test_offline_never_asks_the_index(make_project):
 
 
 def test_other_tools_locks_get_the_command_that_refreshes_them(tmp_path):
-    """Without poetry on PATH (tests/fix/test_lock_tools.py runs the tools themselves)."""
+    """Without poetry on PATH (tests/fix/test_drift.py runs the tools themselves)."""
     import shutil as sh
 
     from tests.conftest import ROOT

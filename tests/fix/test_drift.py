@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,20 +62,34 @@ def _snapshot(project: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(
     ("fixture", "rule", "tool"),
     [
-        ("uv-lock-stale", "RC613", "uv"),
         ("poetry-lock-stale", "RC613", "poetry"),
         ("pipfile-lock-stale", "RC611", "pipenv"),
-        ("lock-for-other-python", "RC703", "uv"),
     ],
 )
 def test_without_the_tool_on_path_fix_leaves_the_files_and_names_the_tool(tmp_path, fixture, rule, tool):
+    """poetry and pipenv are the project's tools, not reprocheck's: the finding says exactly what to run."""
     project = _copy(fixture, tmp_path)
     before = _snapshot(project)
     r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path, path="/nonexistent"))
     assert r.code == 1, r.err
     assert _snapshot(project) == before
     assert f"{tool} is not installed" in r.out + r.err
+    assert f"run `{tool} lock` in" in r.out + r.err
     assert rule in {f[0] for f in _rules(project)}
+
+
+def test_uv_is_found_next_to_reprocheck_without_anything_on_path(monkeypatch):
+    """uv is a dependency of reprocheck: a project whose PATH has no uv still gets `uv lock` and the
+    target-Python compiles (RC613 for uv projects, RC703, RC704)."""
+    import os
+
+    from reprocheck.fix.lookups.compiler import find_uv
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    exe = find_uv()
+    assert os.access(exe, os.X_OK)
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("uv ")
 
 
 @pytest.mark.parametrize(
