@@ -29,7 +29,7 @@ CORPUS = next(
 sys.path.insert(0, str(ROOT))
 
 from reprocheck.fix import FixOptions, fix_paths  # noqa: E402
-from reprocheck.fix import images as fix_images  # noqa: E402
+from reprocheck.fix import base_image as fix_images  # noqa: E402
 from reprocheck.lint.discover import DOCKERFILE_NAME  # noqa: E402
 from reprocheck.lint.run import LintOptions, lint_paths  # noqa: E402
 

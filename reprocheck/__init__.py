@@ -1,8 +1,9 @@
 """reprocheck: turn "it works on my machine" into a checked fact for containerized ML applications.
 
-Public entry points:
-
-- :func:`lint_paths` lints Dockerfiles (and, later, dependency files) and returns a :class:`Report`.
+Public entry point: :func:`lint_paths` lints Dockerfiles and dependency files (requirements, pyproject,
+uv/poetry/Pipfile locks, conda environments) and returns a :class:`Report`. The commands (``lint``, ``fix``,
+``check``, ``smoke``, ``verify``, ``rebuild``, ``record``, ``init``, ``audit``...) are in ``reprocheck.cli``;
+ARCHITECTURE.md maps the packages and how data flows through them.
 """
 
 from __future__ import annotations

@@ -117,3 +117,30 @@ def test_lint_imports_the_asked_format_and_the_parsers_of_the_files_met(tmp_path
     assert {"reprocheck.report.sarif", "reprocheck.parsing.conda_env", "yaml"} <= modules
     assert "reprocheck.report.text" not in modules
     assert _loaded(modules, HEAVY) == []
+
+
+def test_an_import_contract_keeps_fix_off_the_docker_side_except_through_runtime():
+    """``lint-imports`` covers fix/: it may reach the engine, smoke's spec and verify's probe only through
+    reprocheck.runtime.for_fix (the contract is checked to exist; test_import_linter_contracts_hold runs it)."""
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    mine = [c for c in contracts if c.get("source_modules") == ["reprocheck.fix"] and c["type"] == "forbidden"]
+    assert mine, "no import contract has reprocheck.fix as its source"
+    docker_side = {"docker", "reprocheck.backend", "reprocheck.smoke", "reprocheck.verify"}
+    assert docker_side <= set(mine[0]["forbidden_modules"])
+
+
+def test_the_architecture_map_is_linked_from_the_readme_and_names_modules_that_exist():
+    """ARCHITECTURE.md names modules by path (`lint/run.py`, `reprocheck/fix/<family>.py`...): each concrete
+    one exists, under reprocheck/ or at the top of the repository, so the map cannot drift from the code."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](ARCHITECTURE.md)" in readme.split("## Develop", 1)[1]
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:[a-z_]+/)+[a-z_]+\.py)`", text))
+    assert len(paths) > 40
+    missing = [p for p in sorted(paths) if not (ROOT / p).is_file() and not (ROOT / "reprocheck" / p).is_file()]
+    assert not missing, missing

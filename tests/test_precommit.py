@@ -38,3 +38,25 @@ def test_hook_files_pattern_agrees_with_discovery():
     paths += ["requirements/dev.in", "svc/api.Dockerfile", "Containerfile", "conda-linux-64.lock", "notes.txt"]
     for path in paths:
         assert bool(pattern.search(path)) == (kind_of(path) is not None), path
+
+
+def test_this_repositorys_hooks_use_the_tool_versions_of_the_development_lock():
+    """ruff, mypy and the packages mypy's hook installs are the versions CI runs (ci/requirements-dev.txt)."""
+    locked = dict(
+        re.findall(r"^([a-z0-9][a-z0-9._-]*)==(\S+)", (ROOT / "ci" / "requirements-dev.txt").read_text(), re.M)
+    )
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    pins: dict[str, str] = {}
+    for repo in config["repos"]:
+        if repo["repo"].endswith("/ruff-pre-commit"):
+            pins["ruff"] = repo["rev"].lstrip("v")
+        for hook in repo["hooks"]:
+            for dep in hook.get("additional_dependencies", []):
+                name, sep, version = dep.partition("==")
+                assert sep, f"{hook['id']}: {dep} is not pinned"
+                pins[name.lower()] = version
+    assert pins and "ruff" in pins and "mypy" in pins
+    for name, version in pins.items():
+        assert locked.get(name) == version, (
+            f"{name}: the hooks pin {version}, ci/requirements-dev.txt {locked.get(name)}"
+        )

@@ -43,11 +43,35 @@ def test_precommit_example_pins_a_revision_that_exists():
         assert rev == "<commit-id>" or rev in tags.split(), f"README's pre-commit example pins `{rev}`, no such tag"
 
 
-def test_readme_fix_table_names_every_rule_with_a_fix():
-    from reprocheck.fix import fix_kinds
+def test_readme_fix_table_names_every_rule_with_a_fix_and_its_declared_kind():
+    """The Fix table is checked against ``@rule(..., fix=...)``: every fixable rule has a row, and each row's
+    kind column ends with the kind its rules declare (RC301: "safe from `--from-image`, else unsafe")."""
+    from reprocheck.model.rule import FixKind
+    from reprocheck.rules import META
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Fix\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "RC" in line]
-    named = {rid for row in rows for rid in re.findall(r"RC\d{3}", row.split(" | ")[1])}
-    assert named == set(fix_kinds())
+    named: set[str] = set()
+    for row in rows:
+        cells = row.split(" | ")
+        rules = re.findall(r"RC\d{3}", cells[1])
+        named.update(rules)
+        for rid in rules:
+            assert cells[2].split()[-1] == META[rid].fix.value, f"README's Fix table: {rid} is {cells[2]!r}"
+    assert named == {rid for rid, meta in META.items() if meta.fix is not FixKind.NONE}
+
+
+def test_readme_says_what_each_runtime_dependency_is_for():
+    """One row per runtime dependency of pyproject.toml in README's dependency table, and no other."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    names = {Requirement(d).name.lower() for d in deps}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| dependency | what for |", 1)[1].split("\n\n", 1)[0]
+    rows = {line.split("|")[1].strip().lower() for line in table.splitlines()[2:] if line.startswith("|")}
+    assert rows == names
+    assert "dockerfile-parse" not in names  # no module imports it: README's notes say why it is not one

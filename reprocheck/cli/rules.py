@@ -35,13 +35,13 @@ def rules(
             raise UsageError(f"no rule `{rule}` (see `reprocheck rules`)")
         doc = docs.get(meta.id)
         if fmt == "json":
-            typer.echo(json.dumps(_entry(meta, doc.fix if doc else "none", doc.body if doc else None), indent=2))
+            typer.echo(json.dumps(_entry(meta, doc.body if doc else None), indent=2))
         else:
             typer.echo(f"# {meta.id} {meta.name} ({meta.severity.value})\n")
             typer.echo(doc.body if doc else meta.summary)
         return 0
     if fmt == "json":
-        typer.echo(json.dumps([_entry(m, docs[m.id].fix if m.id in docs else "none") for m in META.values()], indent=2))
+        typer.echo(json.dumps([_entry(m) for m in META.values()], indent=2))
         return 0
     width = max(len(m.name) for m in META.values())
     for m in META.values():
@@ -50,7 +50,7 @@ def rules(
     return 0
 
 
-def _entry(m: object, fix: str, body: str | None = None) -> dict[str, object]:
+def _entry(m: object, body: str | None = None) -> dict[str, object]:
     from reprocheck.model.rule import RuleMeta
 
     assert isinstance(m, RuleMeta)
@@ -61,7 +61,7 @@ def _entry(m: object, fix: str, body: str | None = None) -> dict[str, object]:
         "summary": m.summary,
         "needs": m.needs.value,
         "stage": m.stage.value,
-        "fix": fix,
+        "fix": m.fix.value,  # declared on the rule: @rule(..., fix=...)
         "equivalents": {k: list(v) for k, v in m.equivalents.items()},
     }
     if body is not None:

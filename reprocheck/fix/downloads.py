@@ -3,7 +3,14 @@
 ``ADD <url>`` gains ``--checksum=sha256:<hex>``, ``ADD <git url>`` a ``#<commit>``; a curl/wget download
 to a file gains ``&& echo "<hex>  <file>" | sha256sum -c -`` after it; ``git clone`` gains ``&& git -C
 <dir> checkout <commit>`` (or its later ``git checkout <branch>`` names the commit instead).
-"""
+
+RC505: ``huggingface-cli download REPO`` / ``hf download REPO`` without a commit gains ``--revision <commit>``
+(or its ``--revision main`` names the commit instead): the commit the hub's branch points at today, from the
+hub's API. Unsafe: the commit is today's. ``python -c`` one-liners (``snapshot_download(...)``) are left,
+with why.
+
+RC503: ``curl -fsSL URL | sh`` becomes ``curl -fsSL URL -o /tmp/NAME && echo "<sha256>  /tmp/NAME" |
+sha256sum -c - && sh /tmp/NAME`` from one download made by fix. Unsafe: it trusts today's script."""
 
 from __future__ import annotations
 
@@ -12,19 +19,27 @@ from collections.abc import Sequence
 from posixpath import basename
 from urllib.parse import urlsplit
 
+from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.fix.lookups.remote import hub_commit, ls_remote, sha256_of_url
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
+from reprocheck.fix.text.edits import Edit
+from reprocheck.fix.text.image_sites import whole_word
+from reprocheck.fix.text.words import command_spans, next_command
 from reprocheck.model.dockerfile import CopyInstruction, RunInstruction
 from reprocheck.model.finding import Finding
 from reprocheck.model.shell import ShellCommand, is_shell_or_interpreter
-from reprocheck.parsing.installers._options import OptionSpec, split_options
-from reprocheck.parsing.versions import has_variable
-from reprocheck.rules.downloads import _GIT_CLONE, _GIT_URL, _git_sub, _moving_checkout, first_url, is_download
-
-from ._api import FixContext, Fixer, FixKind, Outcome, Target
-from .edits import Edit
-from .image_sites import whole_word
-from .oci import LookupFailed
-from .remote import ls_remote, sha256_of_url
-from .words import command_spans
+from reprocheck.parsing.downloads import (
+    GIT_CLONE,
+    GIT_URL,
+    HF_CLI,
+    HF_DOWNLOAD,
+    first_url,
+    git_subcommand,
+    is_download,
+    moving_checkout,
+)
+from reprocheck.parsing.installers.options import OptionSpec, split_options
+from reprocheck.parsing.versions import has_variable, is_commit
 
 _ADD = re.compile(r"^(\s*(?:ONBUILD\s+)?ADD\s+)", re.IGNORECASE)
 _CURL = OptionSpec(
@@ -127,7 +142,7 @@ def _add(ctx: FixContext, target: Target, ins: CopyInstruction, finding: Finding
         return
     src = ins.sources[0]
     try:
-        if _GIT_URL.search(src):
+        if GIT_URL.search(src):
             url, _, fragment = src.partition("#")
             ref, colon, subdir = fragment.partition(":")
             commit = ls_remote(ctx, url, ref or None)
@@ -179,17 +194,17 @@ def _clone(ctx: FixContext, target: Target, findings: dict[int, Finding], out: O
     runs = [i for i in target.dockerfile.instructions if isinstance(i, RunInstruction)]
     for ins in runs:
         for k, cmd in enumerate(ins.commands):
-            sub = _git_sub(cmd)
+            sub = git_subcommand(cmd)
             finding = findings.get(cmd.line)
             if sub is None or sub[0] != "clone" or finding is None:
                 continue
-            parsed = split_options(sub[1], _GIT_CLONE)
+            parsed = split_options(sub[1], GIT_CLONE)
             if not parsed.positionals:
                 continue
             url = parsed.positionals[0]
             branches = parsed.options.get("--branch")
             branch = branches[0] if branches else None
-            later = [c for c in ins.commands[k + 1 :] if _moving_checkout(c)]
+            later = [c for c in ins.commands[k + 1 :] if moving_checkout(c)]
             if later:
                 _replace_moving(ctx, target, ins, later[0], url, finding, out)
                 continue
@@ -217,7 +232,7 @@ def _clone(ctx: FixContext, target: Target, findings: dict[int, Finding], out: O
 def _replace_moving(
     ctx: FixContext, target: Target, ins: RunInstruction, cmd: ShellCommand, url: str, finding: Finding, out: Outcome
 ) -> None:
-    ref = _moving_checkout(cmd)
+    ref = moving_checkout(cmd)
     spans = command_spans(target.source, ins, cmd)
     index = cmd.argv.index(ref) if ref in cmd.argv else -1
     if ref is None or spans is None or index < 0 or has_variable(ref):
@@ -249,4 +264,155 @@ def fix_downloads(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
     return out
 
 
-FIXER = Fixer({"RC501": FixKind.UNSAFE, "RC502": FixKind.UNSAFE, "RC504": FixKind.UNSAFE}, fix_downloads)
+DOWNLOAD_FIXER = Fixer(frozenset({"RC501", "RC502", "RC504"}), fix_downloads)
+
+
+_REPO = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?")
+PYTHON_REASON = (
+    'fix edits `huggingface-cli download`/`hf download` only, not Python code: add revision="<commit>" to the '
+    "call (huggingface_hub: model_info(repo).sha)"
+)
+
+
+def _pin(
+    ctx: FixContext, target: Target, ins: RunInstruction, cmd: ShellCommand, finding: Finding, out: Outcome
+) -> None:
+    parsed = split_options(cmd.args[1:], HF_DOWNLOAD)
+    kind = (parsed.options.get("--repo-type") or ["model"])[-1]
+    if kind != "model":
+        out.fail(finding, f"fix asks the hub for model repositories only; pin this {kind}'s --revision by hand")
+        return
+    revisions = parsed.options.get("--revision")
+    ref = revisions[-1] if revisions else "main"
+    if not parsed.positionals or is_commit(ref):
+        return
+    repo = parsed.positionals[0]
+    if has_variable(repo) or has_variable(ref) or any("$" in word for word in cmd.raw):
+        out.fail(finding, "the repository or revision is computed at build time")
+        return
+    if not _REPO.fullmatch(repo):
+        out.fail(finding, f"`{repo}` is not a model repository name fix will ask about")
+        return
+    spans = command_spans(target.source, ins, cmd)
+    if spans is None or len(spans) != len(cmd.argv):
+        out.fail(finding, f"`{cmd.text()}` is not written plainly enough to edit")
+        return
+    try:
+        commit = hub_commit(ctx, repo, ref)
+    except LookupFailed as exc:
+        out.fail(finding, str(exc))
+        return
+    note = f"{repo}@{ref} is {commit[:12]}"
+    if revisions is None:
+        at = next(k for k in range(2, len(cmd.argv)) if cmd.argv[k] == repo)
+        span = spans[at]
+        out.edits.append(Edit(target.shown, span.line, span.end, span.end, f" --revision {commit}", "RC505", note))
+        return
+    for k in range(len(cmd.argv) - 1, 1, -1):
+        word = cmd.argv[k]
+        if word.startswith("--revision="):
+            span = spans[k].inner()
+            start = span.start + len("--revision=")
+            out.edits.append(Edit(target.shown, span.line, start, span.end, commit, "RC505", note))
+            return
+        if word == "--revision" and k + 1 < len(cmd.argv):
+            span = spans[k + 1].inner()
+            out.edits.append(Edit(target.shown, span.line, span.start, span.end, commit, "RC505", note))
+            return
+    out.fail(finding, f"`{cmd.text()}` is not written plainly enough to edit")
+
+
+def fix_models(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    if target.dockerfile is None or not ctx.allows("RC505"):
+        return out  # without --unsafe-fixes the hub is not asked: its answer would not be written
+    flagged = {f.location.line: f for f in findings if f.rule == "RC505"}
+    for ins in target.dockerfile.instructions:
+        if not isinstance(ins, RunInstruction):
+            continue
+        for cmd in ins.commands:
+            finding = flagged.get(cmd.line)
+            if finding is None:
+                continue
+            if cmd.name in HF_CLI and cmd.args[:1] == ("download",):
+                _pin(ctx, target, ins, cmd, finding, out)
+            elif cmd.name.startswith("python"):
+                out.fail(finding, PYTHON_REASON)
+    return out
+
+
+MODEL_FIXER = Fixer(frozenset({"RC505"}), fix_models)
+
+
+_PIPE = re.compile(r"^[ \t]*\|[ \t]*$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _piped(ctx: FixContext, target: Target, ins: RunInstruction, finding: Finding, out: Outcome) -> None:
+    for cmd in ins.commands:
+        if not is_download(cmd) or not any(is_shell_or_interpreter(d) for d in cmd.downstream):
+            continue
+        runner = next_command(ins, cmd)
+        url = first_url(cmd)
+        mine = command_spans(target.source, ins, cmd)
+        theirs = command_spans(target.source, ins, runner) if runner else None
+        if runner is None or mine is None or theirs is None or has_variable(url):
+            out.fail(finding, "the pipeline is not written plainly enough to rewrite")
+            continue
+        first, last = mine[-1], theirs[0]
+        line = target.source.line(first.line)
+        if first.line != last.line or theirs[-1].line != first.line or not _PIPE.match(line[first.end : last.start]):
+            out.fail(finding, "the pipeline spans lines; rewrite it by hand")
+            continue
+        try:
+            digest = sha256_of_url(ctx, url)
+        except LookupFailed as exc:
+            out.fail(finding, str(exc))
+            continue
+        name = basename(urlsplit(url).path)
+        script = f"/tmp/{name if _SAFE_NAME.match(name or '') else 'installer'}"
+        args = list(runner.raw[1:])
+        while args and args[0] in ("-", "-s", "--"):
+            args.pop(0)
+        output = " -o " if cmd.name == "curl" else " -O "
+        run = " ".join([runner.raw[0], script, *args])
+        text = f'{output.strip()} {script} && echo "{digest}  {script}" | sha256sum -c - && {run}'
+        end = theirs[-1].end
+        out.edits.append(
+            Edit(target.shown, first.line, first.end, end, " " + text, "RC503", f"{url} checked, then run")
+        )
+
+
+def fix_piped(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    out = Outcome()
+    seen: set[int] = set()
+    for f in findings:
+        ins = _run_of(target, f)
+        if ins is None or ins.line in seen:
+            continue
+        seen.add(ins.line)
+        _piped(ctx, target, ins, f, out)
+    return out
+
+
+def _run_of(target: Target, finding: Finding) -> RunInstruction | None:
+    if target.dockerfile is None:
+        return None
+    return next(
+        (
+            i
+            for i in target.dockerfile.instructions
+            if isinstance(i, RunInstruction) and i.line <= finding.location.line <= i.end_line
+        ),
+        None,
+    )
+
+
+PIPED_FIXER = Fixer(frozenset({"RC503"}), fix_piped)
+
+
+FIXERS: tuple[Fixer, ...] = (
+    DOWNLOAD_FIXER,
+    MODEL_FIXER,
+    PIPED_FIXER,
+)

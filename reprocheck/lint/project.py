@@ -247,6 +247,20 @@ def _python_from_image(ins: FromInstruction) -> ImagePython | None:
     return None
 
 
+def base_python(df: Dockerfile, stage: int) -> ImagePython | None:
+    """The Python a stage's base image names (``python:3.9-slim``, a ``-py310`` tag), following ``FROM
+    <earlier stage>`` to its base; None when the image does not say."""
+    seen: set[int] = set()
+    while 0 <= stage < len(df.stages) and stage not in seen:
+        seen.add(stage)
+        parent = df.stages[stage].parent
+        if parent is None:
+            first = next((i for i in df.in_stage(stage) if isinstance(i, FromInstruction)), None)
+            return _python_from_image(first) if first is not None else None
+        stage = parent
+    return None
+
+
 def _distro_python(image_raw: str, repo: str, tag: str, line: int) -> ImagePython | None:
     base = repo.rsplit("/", 1)[-1]
     for (distro, release), version in _DISTRO_PYTHON.items():

@@ -28,6 +28,16 @@ class Stage(enum.StrEnum):
     REBUILD = "rebuild"
 
 
+class FixKind(enum.StrEnum):
+    """Whether ``reprocheck fix`` has a fix for a rule's findings. ``safe``: the build installs what it installs
+    today. ``unsafe``: it may install something else (a tag resolved to what it points at now, a lock resolved
+    today), so it needs ``--unsafe-fixes``. Declared once, on the rule (``@rule(..., fix=...)``)."""
+
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @valueclass
 class RuleMeta:
     """What every layer may know about a rule: its identity, default severity and summary."""
@@ -39,6 +49,7 @@ class RuleMeta:
     needs: Needs = Needs.STATIC
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stage: Stage = Stage.LINT
+    fix: FixKind = FixKind.NONE
 
     @property
     def family(self) -> str:

@@ -10,7 +10,7 @@ from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import Dockerfile
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
-from reprocheck.model.rule import Needs, RuleMeta, Stage
+from reprocheck.model.rule import FixKind, Needs, RuleMeta, Stage
 
 N = TypeVar("N")
 Check = Callable[[Any, "RuleContext"], Iterable[Finding]]
@@ -61,11 +61,13 @@ def rule(
     on: type | tuple[type, ...],
     needs: Needs = Needs.STATIC,
     equivalents: Mapping[str, tuple[str, ...]] | None = None,
+    fix: FixKind = FixKind.NONE,
 ) -> Callable[[Callable[[N, RuleContext], Iterable[Finding]]], Callable[[N, RuleContext], Iterable[Finding]]]:
     """Register a check. The function must be pure: no I/O, no globals; everything comes from its arguments.
     ``on`` is the model node type it judges (a tuple when one concept spans node types, such as an extra
-    index in a Dockerfile and in a requirements file)."""
-    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}))
+    index in a Dockerfile and in a requirements file). ``fix``: whether ``reprocheck fix`` fixes its findings
+    (a fixer in ``reprocheck/fix/<family>.py`` then names the rule; a test holds the two together)."""
+    meta = RuleMeta(id, name, severity, summary, needs, dict(equivalents or {}), fix=fix)
     types = on if isinstance(on, tuple) else (on,)
 
     def deco(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.dockerfile import Dockerfile, FromInstruction, ImageKind, ImageUse
 from reprocheck.model.finding import Finding, Severity
+from reprocheck.model.rule import FixKind
 from reprocheck.rules._api import RuleContext, rule
 
 
@@ -22,6 +23,7 @@ def _judged(node: FromInstruction) -> bool:
     "Base image without a tag, or with `latest`",
     on=FromInstruction,
     equivalents={"hadolint": ("DL3006", "DL3007")},
+    fix=FixKind.UNSAFE,
 )
 def unpinned_base_image(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image
@@ -47,6 +49,7 @@ def unpinned_base_image(node: FromInstruction, ctx: RuleContext) -> Iterator[Fin
     Severity.WARNING,
     "Base image pinned by tag only, not by digest",
     on=FromInstruction,
+    fix=FixKind.SAFE,
 )
 def base_image_without_digest(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image
@@ -66,6 +69,7 @@ def base_image_without_digest(node: FromInstruction, ctx: RuleContext) -> Iterat
     Severity.ERROR,
     "Base image from a build argument that has no default",
     on=FromInstruction,
+    fix=FixKind.SAFE,
 )
 def base_image_arg_without_default(node: FromInstruction, ctx: RuleContext) -> Iterator[Finding]:
     names = node.image.unresolved

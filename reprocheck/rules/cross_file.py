@@ -12,8 +12,9 @@ from reprocheck.model.install import InstallCommand, SpecKind
 from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.model.project import InstalledFile, Project
+from reprocheck.model.rule import FixKind
+from reprocheck.parsing.platform import unfit_packages
 from reprocheck.rules._api import RuleContext, rule
-from reprocheck.rules._platform import unfit_packages
 
 TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pip-tools", "build", "virtualenv"})
 
@@ -24,6 +25,7 @@ TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pi
     Severity.ERROR,
     "The Dockerfile installs a dependency source (requirements.in, pyproject ranges) instead of a lock",
     on=Project,
+    fix=FixKind.UNSAFE,
 )
 def installs_unlocked_source(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for item in project.installed:
@@ -88,6 +90,7 @@ def _lock_versions(item: InstalledFile) -> tuple[dict[str, str], str] | None:
     Severity.ERROR,
     "A later pip install contradicts the lock, or adds a package the lock does not have",
     on=Project,
+    fix=FixKind.UNSAFE,
 )
 def dockerfile_overrides_lock(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     df = project.dockerfile
@@ -173,6 +176,7 @@ def _made_for(item: InstalledFile) -> DependencyFile | None:
     Severity.ERROR,
     "The image's Python is not the Python the lock was made for",
     on=Project,
+    fix=FixKind.UNSAFE,
 )
 def python_version_mismatch(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[int, str]] = set()
@@ -200,6 +204,7 @@ def python_version_mismatch(project: Project, ctx: RuleContext) -> Iterator[Find
     Severity.ERROR,
     "A locked package has no wheel or sdist for the image's platform (a lock made on another OS)",
     on=Project,
+    fix=FixKind.UNSAFE,
 )
 def lock_lacks_platform_files(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     done: set[str] = set()
@@ -231,6 +236,7 @@ def lock_lacks_platform_files(project: Project, ctx: RuleContext) -> Iterator[Fi
     Severity.ERROR,
     "A file the Dockerfile copies or installs is not in the build context, or .dockerignore drops it",
     on=Project,
+    fix=FixKind.UNSAFE,
 )
 def build_context_file_missing(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for c in project.copies:

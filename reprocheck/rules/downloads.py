@@ -8,12 +8,24 @@ from collections.abc import Iterator
 from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.patterns import lazy
+from reprocheck.model.rule import FixKind
 from reprocheck.model.shell import SHELLS, ShellCommand, basename, is_shell_or_interpreter
-from reprocheck.parsing.installers._options import OptionSpec, split_options
+from reprocheck.parsing.downloads import (
+    DOWNLOADERS,
+    GIT_CLONE,
+    GIT_URL,
+    HF_CLI,
+    HF_DOWNLOAD,
+    URL,
+    first_url,
+    git_subcommand,
+    is_download,
+    moving_checkout,
+)
+from reprocheck.parsing.installers.options import split_options
 from reprocheck.parsing.versions import has_variable, is_commit
 from reprocheck.rules._api import RuleContext, rule
 
-DOWNLOADERS = frozenset({"curl", "wget", "aria2c", "axel", "fetch"})
 _SUMS = frozenset(
     {
         "sha256sum",
@@ -30,16 +42,6 @@ _SUMS = frozenset(
     }
 )
 _COMPARE = frozenset({"grep", "cmp", "diff", "test", "[", "[["})
-_URL = lazy(r"^(https?|ftp)://", re.IGNORECASE)
-_GIT_URL = lazy(r"^(git@|git://|ssh://)|\.git(#|$)|^https?://[^#]*\.git(#|$)")
-
-
-def is_download(cmd: ShellCommand) -> bool:
-    return cmd.name in DOWNLOADERS and any(_URL.match(a) for a in cmd.args)
-
-
-def first_url(cmd: ShellCommand) -> str:
-    return next((a for a in cmd.args if _URL.match(a)), "")
 
 
 def _verifies(cmd: ShellCommand) -> bool:
@@ -74,12 +76,13 @@ def _verifies(cmd: ShellCommand) -> bool:
     Severity.ERROR,
     "ADD of a URL or git repository without `--checksum`",
     on=CopyInstruction,
+    fix=FixKind.UNSAFE,
 )
 def add_url_without_checksum(node: CopyInstruction, ctx: RuleContext) -> Iterator[Finding]:
     if node.keyword != "ADD" or node.checksum:
         return
     for src in node.sources:
-        if _GIT_URL.search(src):
+        if GIT_URL.search(src):
             ref = src.rsplit("#", 1)[1].split(":", 1)[0] if "#" in src else ""
             if is_commit(ref) or has_variable(ref):
                 continue
@@ -89,7 +92,7 @@ def add_url_without_checksum(node: CopyInstruction, ctx: RuleContext) -> Iterato
                 f"`ADD {src}` fetches a git repository at {what}",
                 hint="add `#<40-hex commit id>` to the URL, or `--checksum=<commit id>` (BuildKit 1.6+)",
             )
-        elif _URL.match(src):
+        elif URL.match(src):
             yield ctx.finding(
                 node.line,
                 f"`ADD {src}` downloads a file whose content is not verified",
@@ -103,6 +106,7 @@ def add_url_without_checksum(node: CopyInstruction, ctx: RuleContext) -> Iterato
     Severity.WARNING,
     "curl/wget download without a checksum check in the same RUN",
     on=RunInstruction,
+    fix=FixKind.UNSAFE,
 )
 def download_without_checksum(node: RunInstruction, ctx: RuleContext) -> Iterator[Finding]:
     downloads = [
@@ -125,6 +129,7 @@ def download_without_checksum(node: RunInstruction, ctx: RuleContext) -> Iterato
     Severity.ERROR,
     "Download piped into a shell or interpreter (`curl ... | sh`)",
     on=ShellCommand,
+    fix=FixKind.UNSAFE,
 )
 def download_piped_to_shell(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Finding]:
     if not is_download(cmd):
@@ -188,65 +193,14 @@ def download_piped_without_pipefail(node: RunInstruction, ctx: RuleContext) -> I
         return
 
 
-_GIT_CLONE = OptionSpec(
-    with_arg=frozenset(
-        {
-            "-b",
-            "--branch",
-            "--depth",
-            "-o",
-            "--origin",
-            "-c",
-            "--config",
-            "--reference",
-            "--shallow-since",
-            "--shallow-exclude",
-            "-j",
-            "--jobs",
-            "--filter",
-            "--template",
-            "-u",
-            "--upload-pack",
-            "--separate-git-dir",
-            "--revision",
-            "--bundle-uri",
-            "--server-option",
-            "--ref-format",
-        }
-    ),
-    aliases={"-b": "--branch"},
-)
-_GIT_GLOBAL_WITH_ARG = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"})
-
-
-def _git_sub(cmd: ShellCommand) -> tuple[str, tuple[str, ...]] | None:
-    if cmd.name != "git":
-        return None
-    args = cmd.args
-    k = 0
-    while k < len(args) and args[k].startswith("-"):
-        k += 2 if args[k] in _GIT_GLOBAL_WITH_ARG else 1
-    if k >= len(args):
-        return None
-    return args[k], args[k + 1 :]
-
-
 def _checks_out_commit(cmd: ShellCommand) -> bool:
-    sub = _git_sub(cmd)
+    sub = git_subcommand(cmd)
     if sub is None:
         return False
     name, args = sub
     if name not in ("checkout", "reset", "switch", "fetch", "merge"):
         return False
     return any(is_commit(a) or has_variable(a) for a in args if not a.startswith("-"))
-
-
-def _moving_checkout(cmd: ShellCommand) -> str | None:
-    sub = _git_sub(cmd)
-    if sub is None or sub[0] not in ("checkout", "switch"):
-        return None
-    refs = [a for a in sub[1] if not a.startswith("-") and a not in (".", "--")]
-    return refs[0] if refs else None
 
 
 def _later_checkouts(commands: list[ShellCommand]) -> tuple[list[bool], list[str | None]]:
@@ -257,7 +211,7 @@ def _later_checkouts(commands: list[ShellCommand]) -> tuple[list[bool], list[str
     moving: list[str | None] = [None] * (len(commands) + 1)
     for k in range(len(commands) - 1, -1, -1):
         commit[k] = commit[k + 1] or _checks_out_commit(commands[k])
-        moving[k] = _moving_checkout(commands[k]) or moving[k + 1]
+        moving[k] = moving_checkout(commands[k]) or moving[k + 1]
     return commit, moving
 
 
@@ -267,6 +221,7 @@ def _later_checkouts(commands: list[ShellCommand]) -> tuple[list[bool], list[str
     Severity.WARNING,
     "git clone not followed by a checkout of a full commit id",
     on=Dockerfile,
+    fix=FixKind.UNSAFE,
 )
 def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     for stage in dockerfile.stages:
@@ -275,10 +230,10 @@ def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterat
         ]
         later_commit, later_moving = _later_checkouts(commands)
         for k, cmd in enumerate(commands):
-            sub = _git_sub(cmd)
+            sub = git_subcommand(cmd)
             if sub is None or sub[0] != "clone":
                 continue
-            parsed = split_options(sub[1], _GIT_CLONE)
+            parsed = split_options(sub[1], GIT_CLONE)
             if not parsed.positionals:
                 continue
             url = parsed.positionals[0]
@@ -306,22 +261,6 @@ def git_clone_without_commit(dockerfile: Dockerfile, ctx: RuleContext) -> Iterat
 
 _HUB_CALL = lazy(r"\b(snapshot_download|hf_hub_download|from_pretrained)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)")
 _REVISION_ARG = lazy(r"""revision\s*=\s*['"]([^'"]+)['"]""")
-_HF_CLI = frozenset({"huggingface-cli", "hf"})
-_HF = OptionSpec(
-    with_arg=frozenset(
-        {
-            "--revision",
-            "--repo-type",
-            "--include",
-            "--exclude",
-            "--cache-dir",
-            "--local-dir",
-            "--token",
-            "--max-workers",
-            "--local-dir-use-symlinks",
-        }
-    ),
-)
 
 
 @rule(
@@ -330,10 +269,11 @@ _HF = OptionSpec(
     Severity.ERROR,
     "Model hub download (huggingface-cli/hf, snapshot_download) without a commit revision",
     on=ShellCommand,
+    fix=FixKind.UNSAFE,
 )
 def model_download_without_revision(cmd: ShellCommand, ctx: RuleContext) -> Iterator[Finding]:
-    if cmd.name in _HF_CLI and cmd.args[:1] == ("download",):
-        parsed = split_options(cmd.args[1:], _HF)
+    if cmd.name in HF_CLI and cmd.args[:1] == ("download",):
+        parsed = split_options(cmd.args[1:], HF_DOWNLOAD)
         revision = (parsed.options.get("--revision") or [""])[0]
         repo = parsed.positionals[0] if parsed.positionals else "?"
         if is_commit(revision) or has_variable(revision):

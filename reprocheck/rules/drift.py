@@ -9,6 +9,7 @@ from reprocheck.model.deps import Dependency, DependencyFile, DepKind, LockPair
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import SpecKind
 from reprocheck.model.names import canonical
+from reprocheck.model.rule import FixKind
 from reprocheck.parsing.versions import release_satisfies, simple_clauses
 from reprocheck.rules._api import RuleContext, rule
 
@@ -40,6 +41,7 @@ def _judged(pair: LockPair, d: Dependency) -> bool:
     Severity.ERROR,
     "A dependency of the source file is missing from its lock",
     on=LockPair,
+    fix=FixKind.UNSAFE,
 )
 def lock_missing_dependency(pair: LockPair, ctx: RuleContext) -> Iterator[Finding]:
     locked = locked_versions(pair.lock)
@@ -85,6 +87,7 @@ def _contains(specifier: str, version: str) -> bool | None:
     Severity.ERROR,
     "A locked version that the source file's specifier no longer admits",
     on=LockPair,
+    fix=FixKind.UNSAFE,
 )
 def lock_violates_source(pair: LockPair, ctx: RuleContext) -> Iterator[Finding]:
     locked = locked_versions(pair.lock)
@@ -236,6 +239,7 @@ def _normal_specifier(spec: str) -> str:
     Severity.ERROR,
     "The lock's recorded hash or manifest no longer matches its source file",
     on=LockPair,
+    fix=FixKind.UNSAFE,
 )
 def lock_out_of_date(pair: LockPair, ctx: RuleContext) -> Iterator[Finding]:
     lock, source = pair.lock, pair.source

@@ -9,6 +9,7 @@ from reprocheck.model.dockerfile import CopyInstruction, Dockerfile, KeyValueIns
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import InstallCommand
 from reprocheck.model.patterns import lazy
+from reprocheck.model.rule import FixKind
 from reprocheck.rules._api import RuleContext, rule
 
 _EXTRA_INDEX_ENV = frozenset({"PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"})
@@ -51,6 +52,7 @@ def _file_options(
     Severity.WARNING,
     "`--extra-index-url`: two indexes serve the same names (dependency confusion)",
     on=(Dockerfile, DependencyFile),
+    fix=FixKind.UNSAFE,
 )
 def pip_extra_index_url(node: Dockerfile | DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     hint = (
@@ -158,6 +160,7 @@ def _not_enforced(inst: InstallCommand, dockerfile: Dockerfile) -> str | None:
     Severity.ERROR,
     "Lock-based install that may re-resolve instead of installing the lock",
     on=InstallCommand,
+    fix=FixKind.UNSAFE,
 )
 def lock_not_enforced(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:

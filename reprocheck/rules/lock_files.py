@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reprocheck.model.deps import Dependency, DependencyFile, DepKind
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import SpecKind
+from reprocheck.model.rule import FixKind
 from reprocheck.rules._api import RuleContext, rule
 
 _INSTALLED = (DepKind.REQUIREMENTS, DepKind.CONDA_ENV)
@@ -25,6 +26,7 @@ def _pip_entries(f: DependencyFile) -> list[Dependency]:
     Severity.ERROR,
     "Requirements entry without an exact `==` version",
     on=DependencyFile,
+    fix=FixKind.UNSAFE,
 )
 def requirement_unpinned(f: DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     for d in _pip_entries(f):
@@ -47,6 +49,7 @@ def _hashable(d: Dependency) -> bool:
     Severity.WARNING,
     "Pinned requirements file without `--hash` entries",
     on=DependencyFile,
+    fix=FixKind.UNSAFE,
 )
 def requirements_without_hashes(f: DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     if f.kind is not DepKind.REQUIREMENTS or not f.is_pinned:
@@ -76,6 +79,7 @@ def requirements_without_hashes(f: DependencyFile, ctx: RuleContext) -> Iterator
     Severity.ERROR,
     "Some requirements entries have hashes and others do not (pip refuses the file)",
     on=DependencyFile,
+    fix=FixKind.UNSAFE,
 )
 def requirements_partial_hashes(f: DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     if f.kind is not DepKind.REQUIREMENTS:
@@ -101,6 +105,7 @@ def requirements_partial_hashes(f: DependencyFile, ctx: RuleContext) -> Iterator
     Severity.ERROR,
     "VCS entry without a commit, or URL entry without a hash, in an installed file",
     on=DependencyFile,
+    fix=FixKind.UNSAFE,
 )
 def requirement_url_not_pinned(f: DependencyFile, ctx: RuleContext) -> Iterator[Finding]:
     for d in _pip_entries(f):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import InstallCommand
+from reprocheck.model.rule import FixKind
 from reprocheck.rules._api import RuleContext, rule
 from reprocheck.rules._format import describe, plural, unpinned
 
@@ -39,6 +40,7 @@ def _query(manager: str) -> str:
     "apt-get/apt install without `package=version`",
     on=InstallCommand,
     equivalents={"hadolint": ("DL3008",)},
+    fix=FixKind.SAFE,
 )
 def apt_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "apt":
@@ -52,6 +54,7 @@ def apt_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
     "apk add without `package=version`",
     on=InstallCommand,
     equivalents={"hadolint": ("DL3018",)},
+    fix=FixKind.SAFE,
 )
 def apk_add_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager == "apk":
@@ -80,6 +83,7 @@ def rpm_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
     "Whole-system upgrade (apt-get upgrade, apk upgrade, dnf update...)",
     on=InstallCommand,
     equivalents={"hadolint": ("DL3035",)},
+    fix=FixKind.UNSAFE,
 )
 def os_package_upgrade(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager not in ("apt", "apk", "rpm", "zypper") or inst.action != "upgrade":

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.install import InstallCommand, SpecKind
+from reprocheck.model.rule import FixKind
 from reprocheck.rules._api import RuleContext, rule
 from reprocheck.rules._format import describe, plural
 
@@ -23,6 +24,7 @@ def _local_wheelhouse(inst: InstallCommand) -> bool:
     "pip install of a package without `==version`",
     on=InstallCommand,
     equivalents={"hadolint": ("DL3013",)},
+    fix=FixKind.UNSAFE,
 )
 def pip_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "pip" or inst.action != "install" or _local_wheelhouse(inst) or inst.constraint_files:
@@ -48,6 +50,7 @@ def pip_install_unpinned(inst: InstallCommand, ctx: RuleContext) -> Iterator[Fin
     "pip install from git (or another VCS) without a full commit id",
     on=InstallCommand,
     equivalents={"hadolint": ("DL3013",)},
+    fix=FixKind.UNSAFE,
 )
 def pip_vcs_ref_not_commit(inst: InstallCommand, ctx: RuleContext) -> Iterator[Finding]:
     if inst.manager != "pip" or inst.action != "install":

@@ -153,7 +153,7 @@ def test_pip_vcs_refs_get_the_commit_in_a_run_and_in_a_requirements_file(repo, m
     assert (project / "Dockerfile").read_text() == dockerfile.replace("@v1#", f"@{tagged}#")
     assert (project / "requirements.txt").read_text() == requirements.replace("@main ", f"@{head} ")
     (left,) = json.loads(r.out)["findings"]
-    # the archive URL's host does not resolve: its hash (test_url_hashes.py) is not fixed, and says why
+    # the archive URL's host does not resolve: its hash (test_python_install_url_hashes.py) is not fixed, and says why
     assert left["rule"] == "RC604" and left["line"] == 2 and "cannot download `https://example.invalid/" in left["hint"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reprocheck.lint.run import LintOptions, lint_paths
-from reprocheck.rules._platform import file_fits
+from reprocheck.parsing.platform import file_fits
 from reprocheck.rules.cross_file import python_fits
 from reprocheck.rules.drift import pipfile_hashes, poetry_content_hashes
 from tests.conftest import ROOT

@@ -7,7 +7,7 @@ import re
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.patterns import lazy
 from reprocheck.model.shell import ShellCommand
-from reprocheck.parsing.installers._options import OptionSpec, split_options
+from reprocheck.parsing.installers.options import OptionSpec, split_options
 from reprocheck.parsing.versions import has_variable
 
 _APT = OptionSpec(

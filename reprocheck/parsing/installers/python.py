@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from reprocheck.model.install import InstallCommand, PackageSpec, SpecKind
 from reprocheck.model.shell import ShellCommand
-from reprocheck.parsing.installers._options import OptionSpec, split_options
+from reprocheck.parsing.installers.options import OptionSpec, split_options
 from reprocheck.parsing.requirement import classify_requirement
 
 _PIP_GLOBAL_WITH_ARG = frozenset(
