@@ -231,6 +231,18 @@ def determinism_finding(spec: SmokeSpec, moving: list[str], runs: int) -> Findin
     )
 
 
+def committable(spec: SmokeSpec, record_data: dict[str, Any]) -> dict[str, Any]:
+    """The record as it is committed: project and home paths relative, variable values hashed except those
+    the spec sets, the code reads, ``keep-env`` names, and the ones that change results (smoke/committable.py)."""
+    from reprocheck.smoke.committable import names_the_code_reads, reduce_record
+
+    keep = {*spec.env, *spec.keep_env}
+    if "all" not in keep:
+        keep |= names_the_code_reads(spec.root)
+    home = os.environ.get("HOME") or str(Path.home())
+    return reduce_record(record_data, root=str(spec.root), home=home, keep=keep)
+
+
 def _write(
     spec: SmokeSpec, outputs: list[bytes], env: dict[str, str], started: datetime, seconds: list[float]
 ) -> RecordResult:
@@ -254,6 +266,7 @@ def _write(
         "determinism": {"runs": len(outputs), "deterministic": not moving, "moving": moving},
         VOLATILE_KEY: {"at": started.isoformat(timespec="seconds"), "seconds": seconds},
     }
+    record_data = committable(spec, record_data)
     env_path = env_record_path(spec.golden)
     write_atomic(env_path, json.dumps(record_data, indent=2, sort_keys=True) + "\n")
     interp = probe.get("interpreter") if isinstance(probe.get("interpreter"), dict) else {}

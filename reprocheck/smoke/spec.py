@@ -98,6 +98,7 @@ class SmokeSpec:
     input_paths: tuple[Path, ...] = ()  # the inputs resolved inside the project: what is mounted
     max_output: int = 16 * 1024**2  # bytes of stdout, stderr or output file the prediction may write
     keep_images: int = 2  # smoke cache: images of this project kept
+    keep_env: tuple[str, ...] = ()  # variables whose values `record` keeps ("all": the record as probed)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -178,6 +179,7 @@ _KNOWN = {
     "max-output",
     "keep-images",
     "runs",
+    "keep-env",
 }
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
@@ -277,6 +279,13 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         if not isinstance(table["serve"], dict):
             raise t.error("serve", "must be a table: [tool.reprocheck.smoke.serve] with at least `port`")
         serve = _parse_serve(t.sub("serve"), project)
+    keep_env_raw = table.get("keep-env", [])
+    if keep_env_raw == "all":
+        keep_env: tuple[str, ...] = ("all",)
+    elif isinstance(keep_env_raw, list) and all(isinstance(x, str) and x for x in keep_env_raw):
+        keep_env = tuple(keep_env_raw)
+    else:
+        raise t.error("keep-env", 'must be a list of environment variable names, or "all"')
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
     return SmokeSpec(
@@ -309,6 +318,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         input_paths=tuple(input_paths),
         max_output=t.size("max-output", "16m", minimum=1024, maximum=4 * 1024**3),
         keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
+        keep_env=keep_env,
     )
 
 
