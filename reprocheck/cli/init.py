@@ -13,9 +13,14 @@ def init(project: ProjectArg = Path(".")) -> int:
     """Add a commented [tool.reprocheck.smoke] table to PROJECT's pyproject.toml (or [smoke] to its
     reprocheck.toml), guessing the predict script or server; never overwrites an existing table."""
     from reprocheck.lint.project import display
+    from reprocheck.runtime.scaffold import SmokeTableExists
     from reprocheck.runtime.scaffold import init as do_init
 
-    done = do_init(project)
+    try:
+        done = do_init(project)
+    except SmokeTableExists as exists:  # a second `init` (or the bundled example): left as it is, not an error
+        typer.echo(f"{exists.path}: {exists.message}. Next: `reprocheck record`, then `reprocheck check`.")
+        return 0
     found = done.detected
     what = (
         f"{found.script} (a server on port {found.port})"

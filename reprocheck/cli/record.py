@@ -15,13 +15,26 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     from reprocheck.runtime.record import record as do_record
 
     result = do_record(project, config)
-    known = sum(1 for v in result.packages.values() if v)
-    packages = f"{len(result.packages)} locked package{'s' if len(result.packages) != 1 else ''}"
+    at, other, missing = result.counts()
+    total = len(result.packages)
+    packages = f"{len(at)} of {total} locked package{'s' if total != 1 else ''} at the locked version"
+    if other:
+        shown = ", ".join(f"{n} {here} (lock: {want})" for n, here, want in other[:6])
+        packages += f", {len(other)} at another version: {shown}" + (" ..." if len(other) > 6 else "")
+    if missing:
+        packages += f", {len(missing)} missing here: {', '.join(missing[:6])}" + (" ..." if len(missing) > 6 else "")
     typer.echo(
         f"recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
-        f"({known} of {packages} installed here; {result.runs} run{'s' if result.runs != 1 else ''}; "
+        f"({packages}; {result.runs} run{'s' if result.runs != 1 else ''}; "
         f"Python: {result.interpreter})"
     )
+    if other or missing:
+        typer.echo(
+            "note: the golden output comes from other package versions than the lock's: smoke will compare the "
+            "image (which installs the lock) with it; install the lock here and record again to compare like "
+            "with like",
+            err=True,
+        )
     for f in result.findings:  # RC808: the prediction moved between the runs
         typer.echo(f"{f.location.path}:{f.location.line}: {f.severity.value}: {f.rule} {f.message}", err=True)
         if f.hint:

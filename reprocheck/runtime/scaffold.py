@@ -20,6 +20,10 @@ _PORT = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _MAX_SCRIPT = 1024 * 1024
 
 
+class SmokeTableExists(UsageError):
+    """The configuration already has a smoke table: init leaves it (the command says so and succeeds)."""
+
+
 @dataclass(frozen=True)
 class Detected:
     """What the project looks like: the script that predicts, and whether it is a server (and its port)."""
@@ -129,7 +133,7 @@ def init(project: Path) -> Initialised:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot add a table to a file that does not parse: {exc}", path=display(path)) from None
     if _has_smoke(data, prefix):
-        raise UsageError(f"already has a [{prefix}smoke] table; nothing was changed", path=display(path))
+        raise SmokeTableExists(f"already has a [{prefix}smoke] table; nothing was changed", path=display(path))
     newline = "\r\n" if "\r\n" in text else "\n"
     table = smoke_table(detected, prefix).replace("\n", newline)
     separator = "" if not text else ("" if text.endswith("\n") else newline) + newline

@@ -39,6 +39,39 @@ class RecordResult:
     runs: int = 1
     interpreter: str = ""  # which Python ran the command, and how it was found
     findings: tuple[Finding, ...] = ()
+    locked: dict[str, str | None] | None = None  # the lock's names -> the version it pins (None: no pin)
+
+    def counts(self) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
+        """(at the locked version, at another version as (name, here, locked), missing here)."""
+        return lock_counts(self.packages, self.locked or {})
+
+
+def same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def lock_counts(
+    installed: dict[str, str | None], locked: dict[str, str | None]
+) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
+    """Each lock name as found here: at the lock's version (or installed, when the lock pins none), at
+    another version, or missing. Pure."""
+    at: list[str] = []
+    other: list[tuple[str, str, str]] = []
+    missing: list[str] = []
+    for name, here in installed.items():
+        want = locked.get(name)
+        if not here:
+            missing.append(name)
+        elif want and not same_version(here, want):
+            other.append((name, here, want))
+        else:
+            at.append(name)
+    return at, other, missing
 
 
 def env_record_path(golden: Path) -> Path:
@@ -47,6 +80,11 @@ def env_record_path(golden: Path) -> Path:
 
 def lock_names(spec: SmokeSpec) -> list[str]:
     """The packages the project's lock names: ``lock`` of the spec, else what the Dockerfile installs."""
+    return sorted(locked_versions(spec))
+
+
+def locked_versions(spec: SmokeSpec) -> dict[str, str | None]:
+    """The lock's names -> the exact version it pins (None when it pins none)."""
     from reprocheck.lint.project import DepLoader, build_project
     from reprocheck.model.deps import DependencyFile
     from reprocheck.parsing.dockerfile import parse_dockerfile
@@ -61,11 +99,16 @@ def lock_names(spec: SmokeSpec) -> list[str]:
         df = parse_dockerfile(spec.dockerfile.read_bytes(), str(spec.dockerfile))
         project = build_project(df, spec.dockerfile, loader)
         files = [item.lock or item.file for item in project.installed if (item.lock or item.file) is not None]  # type: ignore[misc]
-    names: list[str] = []
+    versions: dict[str, str | None] = {}
     for f in files:
-        names += [d.name for d in f.dependencies if d.name and d.spec.kind.value == "name"]
-        names += [p.name for p in f.locked if p.source == "registry"]
-    return sorted({canonical(n) for n in names})
+        for d in f.dependencies:
+            if d.name and d.spec.kind.value == "name":
+                pin = d.spec.version if d.spec.pinned else None
+                versions[canonical(d.name)] = versions.get(canonical(d.name)) or pin
+        for p in f.locked:
+            if p.source == "registry":
+                versions[canonical(p.name)] = p.version or versions.get(canonical(p.name))
+    return dict(sorted(versions.items()))
 
 
 def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
@@ -253,7 +296,8 @@ def _write(
     moving = sorted(set(moving))
     spec.golden.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(spec.golden, output)
-    names = lock_names(spec)
+    pins = locked_versions(spec)
+    names = sorted(pins)
     probe = probe_host(spec, env)
     installed = packages(probe)
     lock_versions: dict[str, str | None] = {n: installed.get(n) for n in names}
@@ -272,4 +316,6 @@ def _write(
     interp = probe.get("interpreter") if isinstance(probe.get("interpreter"), dict) else {}
     how = f"{interp.get('executable', '?')} ({interp.get('resolved_from', '')})" if interp else str(probe.get("error"))
     findings = (determinism_finding(spec, moving, len(outputs)),) if moving else ()
-    return RecordResult(spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings)
+    return RecordResult(
+        spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings, pins
+    )
