@@ -172,3 +172,12 @@ REBUILD_CONFIG = declare(
     needs=ENGINE,
     stage=Stage.REBUILD,
 )
+# ---- issue 26 (firstweek): what a pass proved, and the adoption path
+PASSED_ELSEWHERE = declare(
+    "RC870",
+    "passed-in-another-environment",
+    Severity.INFO,
+    "The prediction matches, but the image's environment differs from the one the golden was recorded in",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)

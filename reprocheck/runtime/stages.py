@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from reprocheck.backend.base import ContainerBackend, Progress
 from reprocheck.model.report import StageResult
 from reprocheck.model.rule import Stage
+from reprocheck.rules.runtime import PASSED_ELSEWHERE
 from reprocheck.smoke.spec import SmokeSpec
 
 from .build import Obtained, build_finding
@@ -39,8 +40,12 @@ def run_smoke(
     out.findings.extend(outcome.findings)
     out.note(*outcome.notes)
     out.file(spec.config_path)
-    if not outcome.findings:
-        out.note(f"smoke passed: the container's prediction matches {spec.golden.name} (compare = {spec.compare})")
+    if not [f for f in outcome.findings if f.rule != PASSED_ELSEWHERE.id]:
+        elsewhere = " (in another environment than it was recorded in: RC870)" if outcome.findings else ""
+        out.note(
+            f"smoke passed: the container's prediction matches {spec.golden.name} (compare = {spec.compare})"
+            + elsewhere
+        )
     mode = "serve" if spec.serve else "command"
     return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode against {spec.golden.name}")
 

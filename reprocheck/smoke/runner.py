@@ -8,7 +8,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reprocheck.backend.base import (
     RUN_LABEL,
@@ -31,6 +31,7 @@ from reprocheck.rules.runtime import (
     NOT_DETERMINISTIC,
     OUT_OF_MEMORY,
     OUTPUT_TOO_LARGE,
+    PASSED_ELSEWHERE,
     SERVER_NOT_READY,
     TIMED_OUT,
 )
@@ -312,7 +313,7 @@ class SmokeRunner:
             )
         comparison = compare(spec.golden.read_bytes(), output, spec.compare, spec.tolerance, spec.keys)
         if comparison.equal:
-            return [], comparison, None
+            return self.what_it_proved(image), comparison, None
         lines = [comparison.problem] if comparison.problem else []
         for diff in comparison.differences:
             tol = f" ({diff.tolerance})" if diff.tolerance else ""
@@ -336,6 +337,79 @@ class SmokeRunner:
             comparison,
             None,
         )
+
+    # ---- a pass: what it proved (smoke/drift.py)
+
+    def what_it_proved(self, image: str) -> list[Finding]:
+        """RC870 when the image's environment differs from the golden's record (Python, packages, OS, CPU)."""
+        from reprocheck.envprobe import load_record
+        from reprocheck.smoke.drift import environment_drift
+        from reprocheck.smoke.record import env_record_path
+
+        spec = self.spec
+        record_path = env_record_path(spec.golden)
+        host = load_record(record_path)
+        if host is None:
+            self.notes.append(
+                f"no environment record beside {spec.golden.name}: the pass says nothing about the environment "
+                "the golden came from (`reprocheck record` writes one)"
+            )
+            return []
+        mine = self.image_record(image)
+        if mine is None:
+            return []
+        lines = environment_drift(host, mine)
+        if not lines:
+            return []
+        return [
+            PASSED_ELSEWHERE.finding(
+                Location(self._rel(record_path), 1),
+                f"the prediction matches {spec.golden.name}, but the image differs from the environment it was "
+                f"recorded in: {'; '.join(lines)}",
+                hint="the pass shows the same output under these differences; to compare like with like, install "
+                "the image's lock where you record and run `reprocheck record` again ([tool.reprocheck.severity] "
+                'RC870 = "warning" makes this fail the gate)',
+                cause="golden recorded in another environment",
+                evidence=tuple(lines),
+                details={"drift": lines},
+            )
+        ]
+
+    def image_record(self, image: str) -> dict[str, Any] | None:
+        """The environment probe run in the image (its sandbox), kept per image id and command in the cache:
+        an image never changes, so a reused image is probed once."""
+        import hashlib
+        import json
+
+        from reprocheck.backend.journal import cache_dir
+        from reprocheck.envprobe import clean
+        from reprocheck.smoke.drift_probe import probe_image
+
+        info = self.image_info(image)
+        key = hashlib.sha256(json.dumps([info.id if info else image, *self.spec.command]).encode()).hexdigest()[:32]
+        cached = cache_dir() / "image-records" / f"{key}.json"
+        if info is not None and cached.is_file():
+            try:
+                doc = json.loads(cached.read_text(encoding="utf-8"))
+                if isinstance(doc, dict):
+                    return clean(doc)
+            except (OSError, ValueError):
+                pass
+        self.progress("probing the image's environment (Python, packages, OS), once per image")
+        try:
+            record, problem = probe_image(self.backend, image, self.sandbox(image, None), self.spec.command)
+        except Exception as exc:  # what a pass proved never turns it into a failure
+            record, problem = None, f"the environment probe did not run in the image: {exc}"
+        if record is None:
+            self.notes.append(problem or "the environment probe gave nothing in the image")
+            return None
+        if info is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+            except OSError:
+                pass
+        return record
 
     # ---- diagnosis: smoke/facts.py gathers the facts, smoke/diagnose.py judges them
 
