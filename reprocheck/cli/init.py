@@ -23,7 +23,10 @@ def init(project: ProjectArg = Path(".")) -> int:
         return 0
     found = done.detected
     what = (
-        f"{found.script} (a server on port {found.port})"
+        f"serve mode against the image's own server ({found.image.server}, port {found.port} from "
+        f"{found.image.port_from})"
+        if found.image is not None
+        else f"{found.script} (a server on port {found.port})"
         if found.server
         else (found.script or "no predict script found: edit `command`")
     )

@@ -122,9 +122,11 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
 
     serve = spec.serve
     assert serve is not None
-    if not spec.command:
+    command = spec.command or serve.record_command
+    if not command:
         raise RecordError(
-            "serve mode records by starting the server on this machine: set `command` to the server command",
+            "serve mode records by starting the server on this machine: set `serve.record-command` to the server "
+            "command (or `command`, which then replaces the image's own in the container too)",
             path=spec.config_path,
             line=spec.line_of("serve"),
         )
@@ -136,10 +138,10 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
         )
     with tempfile.TemporaryFile() as log:
         try:
-            proc = subprocess.Popen(list(spec.command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(list(command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
         except FileNotFoundError:
             raise RecordError(
-                f"`{spec.command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
+                f"`{command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
             ) from None
         try:
             deadline = time.monotonic() + serve.ready_timeout
@@ -241,7 +243,7 @@ def probe_host(spec: SmokeSpec, env: dict[str, str]) -> dict[str, Any]:
     to its shebang's Python), or a record that says why there is none."""
     try:
         proc = subprocess.run(
-            probe_argv(sys.executable, spec.command),
+            probe_argv(sys.executable, spec.command or (spec.serve.record_command if spec.serve else ())),
             cwd=spec.root,
             env=env,
             capture_output=True,

@@ -149,6 +149,7 @@ class SmokeRunner:
     def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
         """Run the prediction in an image already at hand and judge it."""
         self.check_golden()
+        self.note_replaced_command(image)
         if self.spec.serve is not None:
             return self.serve_on(image, build, reused)
         result, output = self.execute(image)
@@ -336,6 +337,33 @@ class SmokeRunner:
             [_finding(d.rule, message, Location(self._rel(spec.golden), 1), "\n".join(lines), d)],
             comparison,
             None,
+        )
+
+    def note_replaced_command(self, image: str) -> None:
+        """A note when the spec's `command` replaces the image's ENTRYPOINT (or, in serve mode, a server CMD):
+        the smoke test then tests another program than the one the image runs."""
+        import re
+
+        spec = self.spec
+        info = self.image_info(image) if spec.command else None
+        if info is None:
+            return
+        mine = " ".join(spec.command)
+        if info.entrypoint and tuple(spec.command[: len(info.entrypoint)]) != info.entrypoint:
+            what = f"ENTRYPOINT `{' '.join(info.entrypoint)}`"
+        elif (
+            spec.serve is not None
+            and info.cmd
+            and tuple(spec.command) != info.cmd
+            and re.search(r"\b(gunicorn|uvicorn|waitress-serve|hypercorn|daphne|flask)\b", " ".join(info.cmd))
+        ):
+            what = f"CMD `{' '.join(info.cmd)}`"
+        else:
+            return
+        self.notes.append(
+            f"the spec's `command` (`{mine}`) replaces the image's {what}: smoke tests that command, not the "
+            "program the image runs; to test the image's own, leave `command` out (serve mode: `record` then "
+            "starts `serve.record-command` here)"
         )
 
     # ---- a pass: what it proved (smoke/drift.py)

@@ -57,6 +57,7 @@ class ServeSpec:
     ready_http: str | None = None
     ready_log: str | None = None
     ready_timeout: float = 60.0
+    record_command: tuple[str, ...] = ()  # what `record` starts on the host when `command` is left to the image
 
     @property
     def readiness(self) -> str:
@@ -322,7 +323,18 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
     )
 
 
-_SERVE_KNOWN = {"port", "path", "method", "body", "headers", "status", "ready-http", "ready-log", "ready-timeout"}
+_SERVE_KNOWN = {
+    "port",
+    "path",
+    "method",
+    "body",
+    "headers",
+    "status",
+    "ready-http",
+    "ready-log",
+    "ready-timeout",
+    "record-command",
+}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -366,6 +378,9 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         except re.error as exc:
             raise t.error("ready-log", f"is not a regular expression: {exc}") from None
     timeout = t.number("ready-timeout", 60.0, minimum=0.1, maximum=DAY, unit=" s")
+    record_command = table.get("record-command", [])
+    if not isinstance(record_command, list) or not all(isinstance(c, str) and c for c in record_command):
+        raise t.error("record-command", "must be a list of strings (exec form): the server command `record` runs here")
     return ServeSpec(
         port=port,
         path=path,
@@ -376,6 +391,7 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         ready_http=str(ready_http) if ready_http else None,
         ready_log=str(ready_log) if ready_log else None,
         ready_timeout=timeout,
+        record_command=tuple(record_command),
     )
 
 
