@@ -14,7 +14,7 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     from reprocheck.lint.project import display
     from reprocheck.runtime.record import record as do_record
 
-    result = do_record(project, config)
+    result = do_record(project, config, lambda message: typer.echo(f"reprocheck: {message}", err=True))
     at, other, missing = result.counts()
     total = len(result.packages)
     packages = f"{len(at)} of {total} locked package{'s' if total != 1 else ''} at the locked version"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from reprocheck.smoke.record import RecordResult
@@ -10,6 +11,6 @@ from reprocheck.smoke.record import record as record_spec
 from .project import smoke_spec
 
 
-def record(project: Path, config: Path | None = None) -> RecordResult:
+def record(project: Path, config: Path | None = None, progress: Callable[[str], None] | None = None) -> RecordResult:
     """Run the project's prediction here; write the golden output and the record of this environment."""
-    return record_spec(smoke_spec(project, config))
+    return record_spec(smoke_spec(project, config), progress)

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,7 +112,7 @@ def locked_versions(spec: SmokeSpec) -> dict[str, str | None]:
     return dict(sorted(versions.items()))
 
 
-def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
+def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str], None] | None = None) -> bytes:
     """Start the server command on this machine, wait for readiness, send the request, stop the server."""
     import re
     import signal
@@ -144,8 +145,14 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                 f"`{command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
             ) from None
         try:
+            from reprocheck.smoke.readiness import Ticker, advice, listen_address
+
             deadline = time.monotonic() + serve.ready_timeout
             pattern = re.compile(serve.ready_log, re.MULTILINE) if serve.ready_log else None
+            ticker = Ticker(progress or (lambda _m: None), f"{serve.readiness} on 127.0.0.1", serve.ready_timeout)
+            next_word = time.monotonic() + ticker.every
+            if progress is not None:
+                progress(f"starting `{' '.join(command)}` here; waiting for {serve.readiness}")
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -165,12 +172,19 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                 if ready:
                     break
                 if time.monotonic() > deadline:
+                    log.seek(0)
+                    said = log.read().decode("utf-8", "replace")
+                    last = " / ".join(said.strip().splitlines()[-3:]) or "(no output)"
                     raise RecordError(
                         f"the server was not ready on the host after ready-timeout = {serve.ready_timeout:g} s "
-                        f"(waiting for {serve.readiness})",
+                        f"(waiting for {serve.readiness}); {advice(listen_address(said), serve.port, False)}; "
+                        f"the end of its output: {last}",
                         path=spec.config_path,
                         line=spec.line_of("serve"),
                     )
+                if progress is not None and time.monotonic() >= next_word:
+                    progress(ticker.line())
+                    next_word += ticker.every
                 time.sleep(0.1)
             status, body, error, _ = send_request(serve.port, serve, spec.timeout)
         finally:
@@ -192,14 +206,14 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
     return body
 
 
-def record(spec: SmokeSpec) -> RecordResult:
+def record(spec: SmokeSpec, progress: Callable[[str], None] | None = None) -> RecordResult:
     env = {**os.environ, **spec.env}
     started = datetime.now(UTC)
     outputs: list[bytes] = []
     seconds: list[float] = []
     for _ in range(max(1, spec.runs)):
         t0 = time.monotonic()
-        outputs.append(serve_on_host(spec, env) if spec.serve is not None else _run_once(spec, env))
+        outputs.append(serve_on_host(spec, env, progress) if spec.serve is not None else _run_once(spec, env))
         seconds.append(round(time.monotonic() - t0, 3))
     return _write(spec, outputs, env, started, seconds)
 

@@ -160,13 +160,22 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        from reprocheck.smoke.readiness import Ticker
         from reprocheck.smoke.serve import serve_request
 
         serve = self.spec.serve
         assert serve is not None
-        result = self.backend.serve(
-            image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
-        )
+        ticker = Ticker(self.progress, serve.readiness, serve.ready_timeout)
+
+        def relay(message: object) -> None:
+            if str(message).startswith("server ready"):
+                ticker.stop()
+            self.progress(message)  # type: ignore[arg-type]
+
+        with ticker:  # never a silent wait: what is checked, how long is left
+            result = self.backend.serve(
+                image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, relay
+            )
         run = RunResult(
             result.exit_code,
             result.stdout,
@@ -205,15 +214,17 @@ class SmokeRunner:
             return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
         if not result.ready:
             from reprocheck.smoke.explain import explain
+            from reprocheck.smoke.readiness import advice, listen_address
 
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
+            heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
             return (
                 [
                     _finding(
                         SERVER_NOT_READY,
                         f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
-                        f"(waiting for {serve.readiness})",
+                        f"(waiting for {serve.readiness}); {advice(heard, serve.port, True)}",
                         Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
