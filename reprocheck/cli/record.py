@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,7 +16,16 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
     from reprocheck.lint.project import display
     from reprocheck.runtime.record import record as do_record
 
-    result = do_record(project, config, lambda message: typer.echo(f"reprocheck: {message}", err=True))
+    results = do_record(project, config, lambda message: typer.echo(f"reprocheck: {message}", err=True))
+    for result in results:
+        _say(result, display)
+    if len(results) > 1:
+        typer.echo(f"recorded {len(results)} cases")
+    return 0
+
+
+def _say(result: Any, display: Callable[[Path], str]) -> None:
+    """One line per case (a smoke.record.RecordResult: the CLI imports the Docker side only in command bodies)."""
     at, other, missing = result.counts()
     total = len(result.packages)
     packages = f"{len(at)} of {total} locked package{'s' if total != 1 else ''} at the locked version"
@@ -23,8 +34,9 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
         packages += f", {len(other)} at another version: {shown}" + (" ..." if len(other) > 6 else "")
     if missing:
         packages += f", {len(missing)} missing here: {', '.join(missing[:6])}" + (" ..." if len(missing) > 6 else "")
+    case = f"case `{result.case}`: " if result.case else ""
     typer.echo(
-        f"recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
+        f"{case}recorded {display(result.golden)} and {display(result.env_record)} in {result.seconds:.1f} s "
         f"({packages}; {result.runs} run{'s' if result.runs != 1 else ''}; "
         f"Python: {result.interpreter})"
     )
@@ -39,4 +51,3 @@ def record(project: ProjectArg = Path("."), config: ConfigOpt = None) -> int:
         typer.echo(f"{f.location.path}:{f.location.line}: {f.severity.value}: {f.rule} {f.message}", err=True)
         if f.hint:
             typer.echo(f"  hint: {f.hint}", err=True)
-    return 0

@@ -41,6 +41,7 @@ class RecordResult:
     interpreter: str = ""  # which Python ran the command, and how it was found
     findings: tuple[Finding, ...] = ()
     locked: dict[str, str | None] | None = None  # the lock's names -> the version it pins (None: no pin)
+    case: str = ""  # the case's name, when the spec holds several
 
     def counts(self) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
         """(at the locked version, at another version as (name, here, locked), missing here)."""
@@ -333,5 +334,5 @@ def _write(
     how = f"{interp.get('executable', '?')} ({interp.get('resolved_from', '')})" if interp else str(probe.get("error"))
     findings = (determinism_finding(spec, moving, len(outputs)),) if moving else ()
     return RecordResult(
-        spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings, pins
+        spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings, pins, spec.case
     )

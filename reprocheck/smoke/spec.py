@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +100,12 @@ class SmokeSpec:
     max_output: int = 16 * 1024**2  # bytes of stdout, stderr or output file the prediction may write
     keep_images: int = 2  # smoke cache: images of this project kept
     keep_env: tuple[str, ...] = ()  # variables whose values `record` keeps ("all": the record as probed)
+    case: str = ""  # this case's name when the spec holds several (`cases`)
+    cases: tuple[SmokeSpec, ...] = ()  # every case, each a whole spec (empty: one case, this spec)
+
+    @property
+    def each_case(self) -> tuple[SmokeSpec, ...]:
+        return self.cases or (self,)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -108,7 +114,7 @@ class SmokeSpec:
     def source(self) -> ImageSource:
         from reprocheck.model.build import ImageSource
 
-        record = self.golden.with_name(self.golden.name + ".env.json")
+        outputs = [p for c in self.each_case for p in (c.golden, c.golden.with_name(c.golden.name + ".env.json"))]
         return ImageSource(
             self.root.name,
             self.context,
@@ -118,7 +124,7 @@ class SmokeSpec:
             self.root,
             self.keep_images,
             # record rewrites these: they must not invalidate the image unless the Dockerfile copies them
-            not_copied(self.dockerfile, self.context, (self.golden, record)),
+            not_copied(self.dockerfile, self.context, tuple(outputs)),
         )
 
 
@@ -181,7 +187,9 @@ _KNOWN = {
     "keep-images",
     "runs",
     "keep-env",
+    "cases",
 }
+_CASE_KNOWN = {"name", "golden", "command", "inputs", "body"}
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
 
@@ -226,13 +234,20 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
     project = ProjectRoot.of(root)
     t.unknown(_KNOWN)
     command = table.get("command")
-    if command is None and "serve" not in table:
+    if command is None and "serve" not in table and not table.get("cases"):
         raise t.error("command", 'is required: the prediction command in exec form, e.g. ["python", "predict.py"]')
     if command is not None and (
         not isinstance(command, list) or not command or not all(isinstance(c, str) and "\0" not in c for c in command)
     ):
         raise t.error("command", "must be a non-empty list of strings (exec form)")
+    raw_cases = table.get("cases")
+    if raw_cases is not None and (
+        not isinstance(raw_cases, list) or not raw_cases or not all(isinstance(c, dict) for c in raw_cases)
+    ):
+        raise t.error("cases", "must be a list of tables ([[tool.reprocheck.smoke.cases]]) with `name` and `golden`")
     golden_raw = t.string("golden")
+    if not golden_raw and raw_cases:
+        golden_raw = raw_cases[0].get("golden") if isinstance(raw_cases[0].get("golden"), str) else None
     if not golden_raw:
         raise t.error("golden", "is required: the file that holds the expected output")
     golden = project.path_of(golden_raw, t.failer("golden"))
@@ -289,7 +304,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         raise t.error("keep-env", 'must be a list of environment variable names, or "all"')
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
-    return SmokeSpec(
+    spec = SmokeSpec(
         root=project.path,
         config_path=config_path,
         context=context,
@@ -321,6 +336,61 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         keep_images=int(t.number("keep-images", 2, minimum=1, maximum=100, integer=True)),
         keep_env=keep_env,
     )
+    if raw_cases:
+        spec = replace(spec, cases=_cases(t, spec, raw_cases, project))
+    return spec
+
+
+def _cases(t: ConfigTable, spec: SmokeSpec, raw: list[dict[str, Any]], project: ProjectRoot) -> tuple[SmokeSpec, ...]:
+    """Each case as a whole spec: the table's settings, with its own name, golden, and command, inputs or body."""
+    out: list[SmokeSpec] = []
+    seen: set[str] = set()
+    for index, case in enumerate(raw, 1):
+        where = f"cases[{index}]"
+        unknown = sorted(set(case) - _CASE_KNOWN)
+        if unknown:
+            raise t.error("cases", f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(_CASE_KNOWN))})")
+        name, golden_raw = case.get("name"), case.get("golden")
+        if not isinstance(name, str) or not name.strip():
+            raise t.error("cases", f"{where}: `name` is required (a short label for the report)")
+        if name in seen:
+            raise t.error("cases", f"{where}: the name `{name}` is used twice")
+        seen.add(name)
+        if not isinstance(golden_raw, str) or not golden_raw:
+            raise t.error("cases", f"{where} ({name}): `golden` is required: the file that holds its expected output")
+        golden = project.path_of(golden_raw, t.failer("cases"))
+        goldens = [c.golden for c in out]
+        if golden in goldens:
+            raise t.error("cases", f"{where} ({name}): `{golden_raw}` is the golden of another case")
+        command = case.get("command", list(spec.command))
+        if not isinstance(command, list) or not all(isinstance(c, str) and "\0" not in c for c in command):
+            raise t.error("cases", f"{where} ({name}): `command` must be a list of strings (exec form)")
+        inputs = case.get("inputs", list(spec.inputs))
+        if not isinstance(inputs, list) or not all(isinstance(i, str) and i for i in inputs):
+            raise t.error("cases", f"{where} ({name}): `inputs` must be a list of relative paths")
+        for inp in inputs:
+            _container_path(t, "cases", inp, absolute=False)
+        input_paths = tuple(project.mountable(inp, t.failer("cases")) for inp in inputs)
+        serve = spec.serve
+        if "body" in case:
+            if serve is None:
+                raise t.error("cases", f"{where} ({name}): `body` is for serve mode (a [smoke.serve] table)")
+            if not isinstance(case["body"], str) or not case["body"]:
+                raise t.error("cases", f"{where} ({name}): `body` must be a file name")
+            serve = replace(serve, body=project.path_of(case["body"], t.failer("cases"), must="file"))
+        out.append(
+            replace(
+                spec,
+                case=name,
+                golden=golden,
+                command=tuple(command),
+                inputs=tuple(inputs),
+                input_paths=input_paths,
+                serve=serve,
+                cases=(),
+            )
+        )
+    return tuple(out)
 
 
 _SERVE_KNOWN = {
