@@ -22,6 +22,7 @@ class Collected:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    local_images: list[str] = field(default_factory=list)  # base images the engine has with no registry digest
 
     def note(self, *notes: str) -> None:
         self.notes.extend(n for n in notes if n not in self.notes)
