@@ -40,7 +40,11 @@ def clean(
         f"{_count(report.networks, 'network')} {scope}"
     )
     if report.live_runs:
-        typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going")
+        from reprocheck.backend.journal import describe_runs, read_runs
+
+        typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going:")
+        for line in describe_runs(report.live_runs, read_runs()):
+            typer.echo(f"  {line}")
     return 0
 
 
