@@ -54,3 +54,38 @@ def test_a_runtime_command_ends_with_what_it_ran():
         .splitlines()[-1]
         .startswith("No problems: build passed, smoke passed (1 file judged). Failure threshold")
     )
+
+
+def _lint(tmp_path: Path, files: dict[str, str]):
+    from reprocheck.lint.run import LintOptions, lint_paths
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()
+    return lint_paths(["."], LintOptions(isolated=True)).active
+
+
+def test_rc201_names_no_version_of_another_release(tmp_path: Path, monkeypatch):
+    # the trial: RC201's example version (bookworm's curl) under a base of another release
+    monkeypatch.chdir(tmp_path)
+    found = _lint(tmp_path, {"Dockerfile": "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y libgomp1\n"})
+    (rc201,) = [f for f in found if f.rule == "RC201"]
+    assert rc201.hint is not None and "`libgomp1=<version>`" in rc201.hint and "deb12" not in rc201.hint
+    assert "apt-cache policy libgomp1" in rc201.hint and "base image's own release" in rc201.hint
+
+
+def test_one_missing_file_is_one_rc705_with_the_right_hint(tmp_path: Path, monkeypatch):
+    # the trial: an RC705 on the pip install repeated the COPY's RC705 with "copy the file into the image"
+    monkeypatch.chdir(tmp_path)
+    digest = "a" * 64
+    found = _lint(
+        tmp_path,
+        {
+            "Dockerfile": f"FROM python:3.11@sha256:{digest}\nCOPY requirements.txt ./\n"
+            "RUN pip install --require-hashes -r requirements.txt\nUSER 1\n",
+            "requirements.txt": f"numpy==1.26.4 --hash=sha256:{'b' * 64}\n",
+            ".dockerignore": "requirements.txt\n",
+        },
+    )
+    rc705 = [f for f in found if f.rule == "RC705"]
+    assert [f.location.line for f in rc705] == [2] and "add an exception line" in (rc705[0].hint or "")
