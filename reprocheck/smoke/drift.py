@@ -29,6 +29,10 @@ def _versions(record: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v} if isinstance(raw, Mapping) else {}
 
 
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
 def _libc(record: Mapping[str, Any]) -> str:
     return str(_get(record, "platform", "libc") or "")
 
@@ -37,7 +41,7 @@ def environment_drift(host: Mapping[str, Any], image: Mapping[str, Any]) -> list
     """Each difference that can change a prediction, as ``what: host -> image`` (empty: the same)."""
     lines: list[str] = []
     hp, ip = _get(host, "interpreter", "version"), _get(image, "interpreter", "version")
-    if hp and ip and hp != ip:
+    if hp and ip and _minor(str(hp)) != _minor(str(ip)):  # a patch release changes no prediction worth a note
         lines.append(f"Python: {hp} (golden) -> {ip} (image)")
     hv, iv = _versions(host), _versions(image)
     raw_lock = host.get("packages")
