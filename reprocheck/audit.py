@@ -33,9 +33,15 @@ def find_projects(roots: Sequence[str], exclude: Sequence[str] = ()) -> list[Pat
 
 
 def pin_counts(project: Project) -> tuple[int, int]:
-    """(installs, pinned): package arguments of the Dockerfile's installs, and entries of the dependency files
-    they read (a lock's packages are pinned by definition)."""
+    """(installs, pinned): the images the build pulls (pinned: by digest), package arguments of the
+    Dockerfile's installs, and entries of the dependency files they read (a lock's packages are pinned by
+    definition). Images count: a project whose only findings are unpinned images is not "100% pinned"."""
     total = pinned = 0
+    for use in project.dockerfile.image_refs():
+        if use.image.unresolved:
+            continue
+        total += 1
+        pinned += bool(use.image.digest)
     seen_files: set[str] = set()
     for ins in project.dockerfile.instructions:
         for cmd in getattr(ins, "installs", ()):

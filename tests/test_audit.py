@@ -51,8 +51,8 @@ def test_rows_count_findings_and_pinned_installs(two_projects):
     rows = list(lint_all(find_projects(["."]), workers=1))
     assert [(r.project, r.verdict) for r in rows] == [("clean/Dockerfile", "pass"), ("loose/Dockerfile", "fail")]
     clean, loose = rows
-    assert (clean.installs, clean.pinned, clean.errors + clean.warnings) == (1, 1, 0)
-    assert (loose.installs, loose.pinned) == (3, 1)  # numpy and curl unpinned, pandas pinned
+    assert (clean.installs, clean.pinned, clean.errors + clean.warnings) == (2, 2, 0)  # its image and its lock
+    assert (loose.installs, loose.pinned) == (4, 1)  # python:3.11, numpy and curl unpinned, pandas pinned
     assert loose.rules["RC301"] == 1 and loose.rules["RC201"] == 1
 
 
@@ -64,15 +64,15 @@ def test_formats(two_projects, fmt):
         data = json.loads(r.out)
         assert data["summary"]["projects"] == 2 and data["summary"]["failed"] == 1
         loose = data["projects"][1]
-        assert loose["project"] == "loose/Dockerfile" and loose["pinned_share"] == pytest.approx(1 / 3, abs=1e-3)
+        assert loose["project"] == "loose/Dockerfile" and loose["pinned_share"] == pytest.approx(1 / 4, abs=1e-3)
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(r.out)))
         assert [row["verdict"] for row in rows] == ["pass", "fail"]
-        assert rows[1]["installs"] == "3" and rows[1]["pinned"] == "1"
+        assert rows[1]["installs"] == "4" and rows[1]["pinned"] == "1"
     elif fmt == "markdown":
         assert r.out.startswith("| project | context |") and "| loose/Dockerfile |" in r.out
     else:
-        assert "33% (1/3)" in r.out and "2 projects, 1 not passing" in r.out
+        assert "25% (1/4)" in r.out and "2 projects, 1 not passing" in r.out
 
 
 def test_usage_errors(tmp_path):
@@ -109,7 +109,7 @@ def test_pin_counts_follow_the_lock(tmp_path):
     )
     df = parse_dockerfile((root / "Dockerfile").read_bytes(), "Dockerfile")
     project = build_project(df, root / "Dockerfile", DepLoader())
-    assert pin_counts(project) == (1, 1)
+    assert pin_counts(project) == (2, 1)  # python:3.12 by tag only; numpy in the lock
 
 
 def test_audit_takes_the_same_selection_and_config_options_as_the_other_commands(tmp_path: Path):

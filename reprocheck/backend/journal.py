@@ -17,7 +17,7 @@ import socket
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,4 +244,18 @@ def read_runs(directory: Path | None = None, warn: Callable[[str], None] | None 
         if skipped and warn is not None:
             warn(f"{path}: {skipped} line{'s' if skipped != 1 else ''} skipped: not what a run writes")
         out.append(state)
+    return out
+
+
+def describe_runs(runs: Iterable[str], states: Iterable[RunState]) -> list[str]:
+    """Whose each run is, for `clean`'s "left alone" line: its process, machine and project (from its journal);
+    a run with no journal here is said to be another machine's."""
+    known = {s.run: s for s in states}
+    out = []
+    for run in runs:
+        s = known.get(run)
+        if s is None:
+            out.append(f"run {run} (no journal on this machine: another machine's or another user's)")
+        else:
+            out.append(f"run {run}: process {s.pid} on {s.host or 'an unknown machine'}, project {s.project}")
     return out

@@ -78,6 +78,14 @@ def check(
             "--baseline", metavar="FILE", help="Report only findings not in this baseline (lint --write-baseline)."
         ),
     ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            metavar="FILE",
+            help="Record every active finding (lint's and the stages') in FILE, then judge against it (and pass).",
+        ),
+    ] = None,
     progress: ProgressOpt = ProgressChoice.AUTO,
     color: ColorOpt = ColorChoice.AUTO,
     statistics: StatisticsOpt = False,
@@ -116,6 +124,14 @@ def check(
         online=online,
         baseline=baseline,
     )
+    if write_baseline is not None:  # day one: today's findings become known, the gate then fails on new ones
+        from dataclasses import replace
+
+        from reprocheck.lint.baseline import write_baseline as write_known
+
+        today = run_pipeline(replace(options, baseline=None), progress)
+        write_known(str(write_baseline), [f for f in today.findings if f.suppressed_by is None])
+        options = replace(options, baseline=write_baseline)  # judged again, the image reused
     report = run_pipeline(options, progress)
     if exit_zero:
         from dataclasses import replace

@@ -45,7 +45,11 @@ def clean(
         for warning in report.warnings:
             typer.echo(safe_text(f"warning: {warning}"), err=True)
     if report.live_runs:
-        typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going")
+        from reprocheck.backend.journal import describe_runs, read_runs
+
+        typer.echo(f"left alone: the objects of {_count(report.live_runs, 'run')} still going:")
+        for line in describe_runs(report.live_runs, read_runs()):
+            typer.echo(f"  {line}")
     return 0
 
 

@@ -75,8 +75,7 @@ def run_fix(
         print(safe_text(f"note: {note}"), file=sys.stderr)
     for refused in result.refused:
         print(safe_text(f"reprocheck: {refused}"), file=sys.stderr)
-    verb = "would fix" if diff else "fixed"
-    summary = f"reprocheck fix: {verb} {result.fixed}, {len(result.report.active)} findings remain"
+    summary = f"reprocheck fix: {fix_summary(result.before, result.fixed, len(result.report.active), diff)}"
     if result.unsafe_hidden:
         summary += f" ({result.unsafe_hidden} more fixable with --unsafe-fixes)"
     print(summary, file=sys.stderr)
@@ -85,6 +84,16 @@ def run_fix(
     if diff and result.diff:
         return 1
     return result.report.exit_code
+
+
+def fix_summary(before: int, edits: int, after: int, diff: bool) -> str:
+    """Counts that add up: the findings found, the edits made (one edit may fix several findings, one finding
+    need several edits), the findings fixed and the ones that remain; --diff knows only the first two."""
+    found = f"{before} finding{'s' if before != 1 else ''}"
+    made = f"{edits} edit{'s' if edits != 1 else ''}"
+    if diff:
+        return f"{found}; would make {made} (run without --diff to apply them and see what remains)"
+    return f"{found}; made {made}, fixed {max(0, before - after)}, {after} remain"
 
 
 def fix(

@@ -107,7 +107,7 @@ def _summary(rows: Sequence[Row], seconds: float, workers: int) -> str:
     failed = sum(r.verdict != "pass" for r in rows)
     projects = f"{len(rows)} project{'s' if len(rows) != 1 else ''}"
     return (
-        f"{projects}, {failed} not passing; {pinned} of {installs} installs pinned ({share}); "
+        f"{projects}, {failed} not passing; {pinned} of {installs} images and installs pinned ({share}); "
         f"{seconds:.1f} s with {workers} worker{'s' if workers != 1 else ''}"
     )
 

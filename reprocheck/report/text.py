@@ -55,6 +55,10 @@ def render(report: Report, *, color: bool = False) -> str:
         )
     else:
         summary = f"No problems in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
+        ran = next((n for n in report.notes if n.startswith("ran: ")), None)  # a runtime command's stages
+        if ran is not None:
+            judged = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''} judged"
+            summary = f"No problems: {ran.removeprefix('ran: ')} ({judged})"
     if suppressed:
         known = sum(1 for f in report.findings if (f.suppressed_by or "").startswith("baseline "))
         if known < suppressed:

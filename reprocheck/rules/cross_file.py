@@ -276,8 +276,18 @@ def build_context_file_missing(project: Project, ctx: RuleContext) -> Iterator[F
             )
     for item in project.installed:
         if item.reason:
+            name = item.image_path.rstrip("/").rsplit("/", 1)[-1]
+            earlier = [
+                c for c in project.copies if c.line < item.line and c.source.rstrip("/").rsplit("/", 1)[-1] == name
+            ]
+            if any(not c.exists or c.ignored_by for c in earlier):
+                continue  # that COPY's own finding names the cause and the fix: not a second, vaguer one
+            hint = (
+                f"line {earlier[0].line} copies `{earlier[0].source}`, but {item.reason}: add the file to the build "
+                "context (and keep it out of .dockerignore)"
+                if earlier
+                else "copy the file into the image before this RUN, and keep it out of .dockerignore"
+            )
             yield ctx.finding(
-                item.line,
-                f"`{item.install.command.text(60)}` reads {item.image_path}: {item.reason}",
-                hint="copy the file into the image before this RUN, and keep it out of .dockerignore",
+                item.line, f"`{item.install.command.text(60)}` reads {item.image_path}: {item.reason}", hint=hint
             )

@@ -209,3 +209,12 @@ ML_LFS_POINTER = declare(
     needs=ENGINE,
     stage=Stage.VERIFY,
 )
+# ---- issue 26 (firstweek): what a pass proved, and the adoption path
+PASSED_ELSEWHERE = declare(
+    "RC870",
+    "passed-in-another-environment",
+    Severity.INFO,
+    "The prediction matches, but the image's environment differs from the one the golden was recorded in",
+    needs=ENGINE,
+    stage=Stage.SMOKE,
+)

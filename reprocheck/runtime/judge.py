@@ -22,6 +22,7 @@ class Collected:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    local_images: list[str] = field(default_factory=list)  # base images the engine has with no registry digest
 
     def note(self, *notes: str) -> None:
         self.notes.extend(n for n in notes if n not in self.notes)
@@ -61,6 +62,9 @@ def settle_stages(stages: Sequence[StageResult], findings: Sequence[Finding], th
     return out
 
 
+RAN = "ran: "  # the note a single runtime command ends with (report/text.py puts it in the summary)
+
+
 def for_sarif(report: Report) -> Report:
     """The findings that point at lines of the project's files (lint, verify, rebuild), for code scanning;
     a build log or a prediction's output has no line to annotate."""
@@ -77,7 +81,11 @@ def judge_run(
 ) -> Report:
     """One Report: the stages' findings judged by the configuration exactly as lint judges its own (selection,
     severities, per-file ignores, threshold), lint's as they come; in ``gate`` mode the stage table too."""
-    dynamic = judged((_plain_finding(f) for f in out.findings), out.files, judging, [plain(n) for n in out.notes])
+    notes = [plain(n) for n in out.notes]
+    ran = [f"{s.name} {s.status}" for s in stages if s.status != "skipped"]
+    if not gate and ran:  # a single command says what it ran, not only how many files were judged
+        notes.append(RAN + ", ".join(ran))
+    dynamic = judged((_plain_finding(f) for f in out.findings), out.files, judging, notes)
     findings = tuple(sorted((*lint_findings, *dynamic.findings), key=lambda f: f.sort_key))
     rules = {**dynamic.rules, **{f.rule: META[f.rule] for f in lint_findings}}
     # a single command shows no stage table, except a stage that failed on its own (a build): it fails the run

@@ -48,6 +48,10 @@ def run(options: RunOptions, progress: Progress = _quiet) -> Report:
         if lint is not None:
             linted, lint_row = lint.result()
             lint_findings = linted.findings
+            if out.local_images:  # RC102 about an image that can have no digest: say what can be done
+                from .local_images import explain_local
+
+                lint_findings = explain_local(lint_findings, out.local_images)
             first = Collected()
             first.note(*linted.notes)
             first.file(*linted.files)
@@ -165,6 +169,10 @@ def _dynamic(
     progress(str(engine))
     backend = engine.backend
     closing.callback(backend.close)
+    if lint is not None:
+        from .local_images import base_images, local_images
+
+        out.local_images.extend(local_images(backend, base_images(project.source.dockerfile)))
     if Stage.SMOKE in wanted or Stage.VERIFY in wanted:
         started = time.monotonic()
         got = obtain_image(backend, project.source, progress, options.image, options.no_cache, options.no_reuse)

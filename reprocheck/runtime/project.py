@@ -93,7 +93,7 @@ def _smoke_spec(configured: Configured, table: dict[str, Any]) -> SmokeSpec | No
         return None
     if not isinstance(smoke, dict):
         raise ConfigError("`smoke` must be a table", path=configured.shown)
-    if "command" not in smoke and "serve" not in smoke:
+    if "command" not in smoke and "serve" not in smoke and "cases" not in smoke:
         return None  # only what to build (dockerfile, context...): no prediction to run
     return parse_spec(smoke, configured.config.parent.resolve(), configured.shown or "", configured.text)
 

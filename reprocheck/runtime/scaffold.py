@@ -13,11 +13,16 @@ from pathlib import Path
 from reprocheck.errors import ConfigError, UsageError
 from reprocheck.files import write_atomic
 from reprocheck.lint.project import display
+from reprocheck.runtime.image_server import ImageServer, read_image_server
 
 _SCRIPTS = ("predict.py", "main.py", "app.py", "serve.py", "server.py")
 _SERVER = re.compile(r"\b(uvicorn|flask|Flask|FastAPI|fastapi|HTTPServer|aiohttp)\b")
 _PORT = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _MAX_SCRIPT = 1024 * 1024
+
+
+class SmokeTableExists(UsageError):
+    """The configuration already has a smoke table: init leaves it (the command says so and succeeds)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Detected:
     script: str | None
     server: bool = False
     port: int = 8000
+    image: ImageServer | None = None  # the Dockerfile's own server (ENTRYPOINT/CMD), when it runs one
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,23 @@ def _read_script(path: Path) -> str | None:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+def image_server(root: Path) -> ImageServer | None:
+    """The server the project's Dockerfile runs (gunicorn, uvicorn, waitress... with a port), else None."""
+    from reprocheck.parsing.dockerfile import parse_dockerfile
+
+    text = _read_script(root / "Dockerfile")
+    if text is None:
+        return None
+    found = read_image_server(parse_dockerfile(text, "Dockerfile"))
+    return found if found is not None and found.server and found.port else None
+
+
 def detect(root: Path) -> Detected:
-    """The first of predict.py, main.py, app.py, serve.py, server.py; a server when it uses one."""
+    """The image's own server when the Dockerfile runs one; else the first of predict.py, main.py, app.py,
+    serve.py, server.py, a server when it uses one."""
+    served = image_server(root)
+    if served is not None and served.port is not None:
+        return Detected(None, True, served.port, served)
     for name in _SCRIPTS:
         text = _read_script(root / name)
         if text is None:
@@ -58,6 +79,8 @@ def detect(root: Path) -> Detected:
 
 def smoke_table(detected: Detected, prefix: str = "tool.reprocheck.") -> str:
     """The commented table (with ``\\n`` line endings), for pyproject.toml (prefix) or reprocheck.toml ("")."""
+    if detected.image is not None:
+        return _image_table(detected.image, prefix)
     script = detected.script or "predict.py"
     guess = "" if detected.script else "  # no predict.py, main.py or app.py found: name your script"
     lines = [
@@ -69,8 +92,10 @@ def smoke_table(detected: Detected, prefix: str = "tool.reprocheck.") -> str:
         'golden = "golden.json"',
         '# "json" compares numbers within rtol/atol; "text" and "exact" compare the output as it is.',
         'compare = "json"',
-        "# rtol = 1e-6",
-        "# atol = 0.0",
+        "# Floats match within |actual - expected| <= atol + rtol * |expected|; integers match exactly.",
+        "# The defaults pass a float model's noise across CPUs and catch a changed model:",
+        "# rtol = 1e-6  # default",
+        "# atol = 1e-8  # default",
         "# Files the prediction reads, mounted read-only (paths relative to this file):",
         '# inputs = ["data/sample.csv"]',
         '# output = "stdout"  # or the file the command writes',
@@ -90,6 +115,36 @@ def smoke_table(detected: Detected, prefix: str = "tool.reprocheck.") -> str:
             '# headers = { "Content-Type" = "application/json" }',
             '# ready-http = "/health"  # else: the port listening',
         ]
+    return "\n".join(lines) + "\n"
+
+
+def _image_table(served: ImageServer, prefix: str) -> str:
+    """Serve mode against the image's own server: no `command` (it would replace ENTRYPOINT/CMD)."""
+    import json
+
+    lines = [
+        f"[{prefix}smoke]",
+        f"# The image runs its own server: `{served.shown}` (Dockerfile line {served.line}).",
+        "# No `command` here: smoke starts the image's ENTRYPOINT/CMD as they are, sandboxed, and sends it a",
+        "# request (a `command` would replace them, and the smoke test would test another program).",
+        "# Its expected response, written on this machine by `reprocheck record`.",
+        'golden = "golden.json"',
+        '# "json" compares numbers within rtol/atol; "text" and "exact" compare the output as it is.',
+        'compare = "json"',
+        "# Floats match within |actual - expected| <= atol + rtol * |expected|; integers match exactly.",
+        "# rtol = 1e-6  # default",
+        "# atol = 1e-8  # default",
+        "",
+        f"[{prefix}smoke.serve]",
+        f"port = {served.port}  # from {served.port_from}",
+        f"# `record` starts the same server on this machine ({served.server}), waits, asks, keeps the answer:",
+        f"record-command = {json.dumps(list(served.host_argv))}",
+        'method = "POST"',
+        'path = "/predict"  # the route your server answers',
+        '# body = "request.json"',
+        '# headers = { "Content-Type" = "application/json" }',
+        '# ready-http = "/health"  # else: the port listening',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -127,7 +182,7 @@ def init(project: Path) -> Initialised:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot add a table to a file that does not parse: {exc}", path=display(path)) from None
     if _has_smoke(data, prefix):
-        raise UsageError(f"already has a [{prefix}smoke] table; nothing was changed", path=display(path))
+        raise SmokeTableExists(f"already has a [{prefix}smoke] table; nothing was changed", path=display(path))
     newline = "\r\n" if "\r\n" in text else "\n"
     table = smoke_table(detected, prefix).replace("\n", newline)
     separator = "" if not text else ("" if text.endswith("\n") else newline) + newline

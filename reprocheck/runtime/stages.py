@@ -10,8 +10,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reprocheck.backend.base import ContainerBackend, Progress
+from reprocheck.model.finding import Finding
 from reprocheck.model.report import StageResult
 from reprocheck.model.rule import Stage
+from reprocheck.rules.runtime import PASSED_ELSEWHERE
 from reprocheck.smoke.spec import SmokeSpec
 
 from .build import Obtained, build_finding
@@ -32,25 +34,49 @@ def run_smoke(
     from reprocheck.smoke.runner import SmokeRunner
 
     started = time.monotonic()
-    runner = SmokeRunner(backend, spec, progress)
     assert got.image is not None
-    if got.info is not None:
-        runner.remember(got.image, got.info)
-    try:
-        outcome = runner.run_on(got.image, got.build, got.reused)
-    except GpuUnavailable as exc:  # asked for GPUs the engine cannot give: not run (check: incomplete)
-        if not gate:
-            raise
-        out.note(exc.message)
-        out.file(spec.config_path)
-        return StageResult(Stage.SMOKE, "skipped", time.monotonic() - started, "not run: the engine has no GPU")
-    out.findings.extend(outcome.findings)
-    out.note(*outcome.notes)
+    cases = spec.each_case
+    passed = 0
+    for case in cases:  # each case on its own: its own container, its own findings, its own line
+        if len(cases) > 1:
+            progress(f"case {case.case}")
+        runner = SmokeRunner(backend, case, progress)
+        if got.info is not None:
+            runner.remember(got.image, got.info)
+        try:
+            outcome = runner.run_on(got.image, got.build, got.reused)
+        except GpuUnavailable as exc:  # asked for GPUs the engine cannot give: not run (check: incomplete)
+            if not gate:
+                raise
+            out.note(exc.message)
+            out.file(spec.config_path)
+            return StageResult(Stage.SMOKE, "skipped", time.monotonic() - started, "not run: the engine has no GPU")
+        findings = [_in_case(f, case) for f in outcome.findings] if case.case else list(outcome.findings)
+        out.findings.extend(findings)
+        out.note(*outcome.notes)
+        if not [f for f in outcome.findings if f.rule != PASSED_ELSEWHERE.id]:
+            passed += 1
+            elsewhere = " (in another environment than it was recorded in: RC870)" if outcome.findings else ""
+            label = f"case `{case.case}`: " if case.case else ""
+            out.note(
+                f"smoke passed: {label}the container's prediction matches {case.golden.name} "
+                f"(compare = {case.compare})" + elsewhere
+            )
     out.file(spec.config_path)
-    if not outcome.findings:
-        out.note(f"smoke passed: the container's prediction matches {spec.golden.name} (compare = {spec.compare})")
     mode = "serve" if spec.serve else "command"
-    return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode against {spec.golden.name}")
+    against = (
+        f"{passed} of {len(cases)} cases match their golden output" if len(cases) > 1 else f"against {spec.golden.name}"
+    )
+    return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode {against}")
+
+
+def _in_case(finding: Finding, case: SmokeSpec) -> Finding:
+    """A case's finding says which case it is about, and carries the case's name in its details."""
+    return replace(
+        finding,
+        message=f"case `{case.case}`: {finding.message}",
+        details={**(finding.details or {}), "case": case.case},
+    )
 
 
 class PendingVerify:

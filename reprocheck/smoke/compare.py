@@ -100,6 +100,10 @@ def _walk(
         for i, (e, a) in enumerate(zip(exp, act, strict=False)):
             yield from _walk(e, a, [*path, f"[{i}]"], default, keys)
         return
+    if tol.floats_only and isinstance(exp, int) and isinstance(act, int) and _number(exp) and _number(act):
+        if exp != act:
+            yield Difference(_render(path), _short(exp), _short(act), "integers: exact")
+        return
     if _number(exp) and _number(act):
         e, a = float(exp), float(act)
         if math.isnan(e) and math.isnan(a):

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,40 @@ class RecordResult:
     runs: int = 1
     interpreter: str = ""  # which Python ran the command, and how it was found
     findings: tuple[Finding, ...] = ()
+    locked: dict[str, str | None] | None = None  # the lock's names -> the version it pins (None: no pin)
+    case: str = ""  # the case's name, when the spec holds several
+
+    def counts(self) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
+        """(at the locked version, at another version as (name, here, locked), missing here)."""
+        return lock_counts(self.packages, self.locked or {})
+
+
+def same_version(a: str, b: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def lock_counts(
+    installed: dict[str, str | None], locked: dict[str, str | None]
+) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
+    """Each lock name as found here: at the lock's version (or installed, when the lock pins none), at
+    another version, or missing. Pure."""
+    at: list[str] = []
+    other: list[tuple[str, str, str]] = []
+    missing: list[str] = []
+    for name, here in installed.items():
+        want = locked.get(name)
+        if not here:
+            missing.append(name)
+        elif want and not same_version(here, want):
+            other.append((name, here, want))
+        else:
+            at.append(name)
+    return at, other, missing
 
 
 def env_record_path(golden: Path) -> Path:
@@ -47,6 +82,11 @@ def env_record_path(golden: Path) -> Path:
 
 def lock_names(spec: SmokeSpec) -> list[str]:
     """The packages the project's lock names: ``lock`` of the spec, else what the Dockerfile installs."""
+    return sorted(locked_versions(spec))
+
+
+def locked_versions(spec: SmokeSpec) -> dict[str, str | None]:
+    """The lock's names -> the exact version it pins (None when it pins none)."""
     from reprocheck.lint.project import DepLoader, build_project
     from reprocheck.model.deps import DependencyFile
     from reprocheck.parsing.dockerfile import parse_dockerfile
@@ -61,14 +101,19 @@ def lock_names(spec: SmokeSpec) -> list[str]:
         df = parse_dockerfile(spec.dockerfile.read_bytes(), str(spec.dockerfile))
         project = build_project(df, spec.dockerfile, loader)
         files = [item.lock or item.file for item in project.installed if (item.lock or item.file) is not None]  # type: ignore[misc]
-    names: list[str] = []
+    versions: dict[str, str | None] = {}
     for f in files:
-        names += [d.name for d in f.dependencies if d.name and d.spec.kind.value == "name"]
-        names += [p.name for p in f.locked if p.source == "registry"]
-    return sorted({canonical(n) for n in names})
+        for d in f.dependencies:
+            if d.name and d.spec.kind.value == "name":
+                pin = d.spec.version if d.spec.pinned else None
+                versions[canonical(d.name)] = versions.get(canonical(d.name)) or pin
+        for p in f.locked:
+            if p.source == "registry":
+                versions[canonical(p.name)] = p.version or versions.get(canonical(p.name))
+    return dict(sorted(versions.items()))
 
 
-def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
+def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str], None] | None = None) -> bytes:
     """Start the server command on this machine, wait for readiness, send the request, stop the server."""
     import signal
     import tempfile
@@ -80,9 +125,11 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
 
     serve = spec.serve
     assert serve is not None
-    if not spec.command:
+    command = spec.command or serve.record_command
+    if not command:
         raise RecordError(
-            "serve mode records by starting the server on this machine: set `command` to the server command",
+            "serve mode records by starting the server on this machine: set `serve.record-command` to the server "
+            "command (or `command`, which then replaces the image's own in the container too)",
             path=spec.config_path,
             line=spec.line_of("serve"),
         )
@@ -94,14 +141,20 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
         )
     with tempfile.TemporaryFile() as log:
         try:
-            proc = subprocess.Popen(list(spec.command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(list(command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
         except FileNotFoundError:
             raise RecordError(
-                f"`{spec.command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
+                f"`{command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
             ) from None
         try:
+            from reprocheck.smoke.readiness import Ticker, advice, listen_address
+
             deadline = time.monotonic() + serve.ready_timeout
             pattern = compile_log_pattern(serve.ready_log) if serve.ready_log else None
+            ticker = Ticker(progress or (lambda _m: None), f"{serve.readiness} on 127.0.0.1", serve.ready_timeout)
+            next_word = time.monotonic() + ticker.every
+            if progress is not None:
+                progress(f"starting `{' '.join(command)}` here; waiting for {serve.readiness}")
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -124,12 +177,19 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
                 if ready:
                     break
                 if time.monotonic() > deadline:
+                    log.seek(0)
+                    said = log.read().decode("utf-8", "replace")
+                    last = " / ".join(said.strip().splitlines()[-3:]) or "(no output)"
                     raise RecordError(
                         f"the server was not ready on the host after ready-timeout = {serve.ready_timeout:g} s "
-                        f"(waiting for {serve.readiness})",
+                        f"(waiting for {serve.readiness}); {advice(listen_address(said), serve.port, False)}; "
+                        f"the end of its output: {last}",
                         path=spec.config_path,
                         line=spec.line_of("serve"),
                     )
+                if progress is not None and time.monotonic() >= next_word:
+                    progress(ticker.line())
+                    next_word += ticker.every
                 time.sleep(0.1)
             reply = send(serve.port, serve, spec.timeout, limit=spec.max_output)
         finally:
@@ -163,14 +223,14 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str]) -> bytes:
     return body
 
 
-def record(spec: SmokeSpec) -> RecordResult:
+def record(spec: SmokeSpec, progress: Callable[[str], None] | None = None) -> RecordResult:
     env = {**os.environ, **spec.env}
     started = datetime.now(UTC)
     outputs: list[bytes] = []
     seconds: list[float] = []
     for _ in range(max(1, spec.runs)):
         t0 = time.monotonic()
-        outputs.append(serve_on_host(spec, env) if spec.serve is not None else _run_once(spec, env))
+        outputs.append(serve_on_host(spec, env, progress) if spec.serve is not None else _run_once(spec, env))
         seconds.append(round(time.monotonic() - t0, 3))
     return _write(spec, outputs, env, started, seconds)
 
@@ -214,7 +274,7 @@ def probe_host(spec: SmokeSpec, env: dict[str, str]) -> dict[str, Any]:
     to its shebang's Python), or a record that says why there is none."""
     try:
         proc = subprocess.run(
-            probe_argv(sys.executable, spec.command),
+            probe_argv(sys.executable, spec.command or (spec.serve.record_command if spec.serve else ())),
             cwd=spec.root,
             env=env,
             capture_output=True,
@@ -247,6 +307,18 @@ def determinism_finding(spec: SmokeSpec, moving: list[str], runs: int) -> Findin
     )
 
 
+def committable(spec: SmokeSpec, record_data: dict[str, Any]) -> dict[str, Any]:
+    """The record as it is committed: project and home paths relative, variable values hashed except those
+    the spec sets, the code reads, ``keep-env`` names, and the ones that change results (smoke/committable.py)."""
+    from reprocheck.smoke.committable import names_the_code_reads, reduce_record
+
+    keep = {*spec.env, *spec.keep_env}
+    if "all" not in keep:
+        keep |= names_the_code_reads(spec.root)
+    home = os.environ.get("HOME") or str(Path.home())
+    return reduce_record(record_data, root=str(spec.root), home=home, keep=keep)
+
+
 def _write(
     spec: SmokeSpec, outputs: list[bytes], env: dict[str, str], started: datetime, seconds: list[float]
 ) -> RecordResult:
@@ -257,7 +329,8 @@ def _write(
     moving = sorted(set(moving))
     spec.golden.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(spec.golden, output)
-    names = lock_names(spec)
+    pins = locked_versions(spec)
+    names = sorted(pins)
     probe = probe_host(spec, env)
     installed = packages(probe)
     lock_versions: dict[str, str | None] = {n: installed.get(n) for n in names}
@@ -270,9 +343,12 @@ def _write(
         "determinism": {"runs": len(outputs), "deterministic": not moving, "moving": moving},
         VOLATILE_KEY: {"at": started.isoformat(timespec="seconds"), "seconds": seconds},
     }
+    record_data = committable(spec, record_data)
     env_path = env_record_path(spec.golden)
     write_atomic(env_path, json.dumps(record_data, indent=2, sort_keys=True) + "\n")
     interp = probe.get("interpreter") if isinstance(probe.get("interpreter"), dict) else {}
     how = f"{interp.get('executable', '?')} ({interp.get('resolved_from', '')})" if interp else str(probe.get("error"))
     findings = (determinism_finding(spec, moving, len(outputs)),) if moving else ()
-    return RecordResult(spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings)
+    return RecordResult(
+        spec.golden, env_path, sum(seconds), lock_versions, tuple(moving), len(outputs), how, findings, pins, spec.case
+    )

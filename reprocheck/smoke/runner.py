@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reprocheck.backend.base import (
     RUN_LABEL,
@@ -33,6 +33,7 @@ from reprocheck.rules.runtime import (
     NOT_DETERMINISTIC,
     OUT_OF_MEMORY,
     OUTPUT_TOO_LARGE,
+    PASSED_ELSEWHERE,
     SERVER_MISBEHAVED,
     SERVER_NOT_READY,
     TIMED_OUT,
@@ -189,6 +190,7 @@ class SmokeRunner:
     def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
         """Run the prediction in an image already at hand and judge it."""
         self.check_golden()
+        self.note_replaced_command(image)
         if self.spec.serve is not None:
             return self.serve_on(image, build, reused)
         result, output = self.execute(image)
@@ -199,13 +201,22 @@ class SmokeRunner:
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
         """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        from reprocheck.smoke.readiness import Ticker
         from reprocheck.smoke.serve import serve_request
 
         serve = self.spec.serve
         assert serve is not None
-        result = self.backend.serve(
-            image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, self.progress
-        )
+        ticker = Ticker(self.progress, serve.readiness, serve.ready_timeout)
+
+        def relay(message: object) -> None:
+            if str(message).startswith("server ready"):
+                ticker.stop()
+            self.progress(message)  # type: ignore[arg-type]
+
+        with ticker:  # never a silent wait: what is checked, how long is left
+            result = self.backend.serve(
+                image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, relay
+            )
         run = RunResult(
             result.exit_code,
             result.stdout,
@@ -250,15 +261,17 @@ class SmokeRunner:
             )
         if not result.ready:
             from reprocheck.smoke.explain import explain
+            from reprocheck.smoke.readiness import advice, listen_address
 
             why = explain(None, result.stderr + result.stdout, False, False)
             d = self.diagnosis(image, crash=why)
+            heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
             return (
                 [
                     _finding(
                         SERVER_NOT_READY,
                         f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
-                        f"(waiting for {serve.readiness})",
+                        f"(waiting for {serve.readiness}); {advice(heard, serve.port, True)}",
                         Location(spec.config_path, spec.line_of("serve")),
                         hint="check that it listens on 0.0.0.0:"
                         f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
@@ -372,7 +385,7 @@ class SmokeRunner:
             )
         comparison = compare(spec.read_golden(), output, spec.compare, spec.tolerance, spec.keys)
         if comparison.equal:
-            return [], comparison, None
+            return self.what_it_proved(image), comparison, None
         lines = [comparison.problem] if comparison.problem else []
         for diff in comparison.differences:
             tol = f" ({diff.tolerance})" if diff.tolerance else ""
@@ -398,6 +411,106 @@ class SmokeRunner:
             comparison,
             None,
         )
+
+    def note_replaced_command(self, image: str) -> None:
+        """A note when the spec's `command` replaces the image's ENTRYPOINT (or, in serve mode, a server CMD):
+        the smoke test then tests another program than the one the image runs."""
+        import re
+
+        spec = self.spec
+        info = self.image_info(image) if spec.command else None
+        if info is None:
+            return
+        mine = " ".join(spec.command)
+        if info.entrypoint and tuple(spec.command[: len(info.entrypoint)]) != info.entrypoint:
+            what = f"ENTRYPOINT `{' '.join(info.entrypoint)}`"
+        elif (
+            spec.serve is not None
+            and info.cmd
+            and tuple(spec.command) != info.cmd
+            and re.search(r"\b(gunicorn|uvicorn|waitress-serve|hypercorn|daphne|flask)\b", " ".join(info.cmd))
+        ):
+            what = f"CMD `{' '.join(info.cmd)}`"
+        else:
+            return
+        self.notes.append(
+            f"the spec's `command` (`{mine}`) replaces the image's {what}: smoke tests that command, not the "
+            "program the image runs; to test the image's own, leave `command` out (serve mode: `record` then "
+            "starts `serve.record-command` here)"
+        )
+
+    # ---- a pass: what it proved (smoke/drift.py)
+
+    def what_it_proved(self, image: str) -> list[Finding]:
+        """RC870 when the image's environment differs from the golden's record (Python, packages, OS, CPU)."""
+        from reprocheck.envprobe import load_record
+        from reprocheck.smoke.drift import environment_drift
+        from reprocheck.smoke.record import env_record_path
+
+        spec = self.spec
+        record_path = env_record_path(spec.golden)
+        host = load_record(record_path)
+        if host is None:
+            self.notes.append(
+                f"no environment record beside {spec.golden.name}: the pass says nothing about the environment "
+                "the golden came from (`reprocheck record` writes one)"
+            )
+            return []
+        mine = self.image_record(image)
+        if mine is None:
+            return []
+        lines = environment_drift(host, mine)
+        if not lines:
+            return []
+        return [
+            PASSED_ELSEWHERE.finding(
+                Location(self._rel(record_path), 1),
+                f"the prediction matches {spec.golden.name}, but the image differs from the environment it was "
+                f"recorded in: {'; '.join(lines)}",
+                hint="the pass shows the same output under these differences; to compare like with like, install "
+                "the image's lock where you record and run `reprocheck record` again ([tool.reprocheck.severity] "
+                'RC870 = "warning" makes this fail the gate)',
+                cause="golden recorded in another environment",
+                evidence=tuple(lines),
+                details={"drift": lines},
+            )
+        ]
+
+    def image_record(self, image: str) -> dict[str, Any] | None:
+        """The environment probe run in the image (its sandbox), kept per image id and command in the cache:
+        an image never changes, so a reused image is probed once."""
+        import hashlib
+        import json
+
+        from reprocheck.backend.journal import cache_dir
+        from reprocheck.envprobe import clean
+        from reprocheck.smoke.drift_probe import probe_image
+
+        info = self.image_info(image)
+        key = hashlib.sha256(json.dumps([info.id if info else image, *self.spec.command]).encode()).hexdigest()[:32]
+        cached = cache_dir() / "image-records" / f"{key}.json"
+        if info is not None and cached.is_file():
+            try:
+                doc = json.loads(cached.read_text(encoding="utf-8"))
+                if isinstance(doc, dict):
+                    return clean(doc)
+            except (OSError, ValueError):
+                pass
+        self.progress("probing the image's environment (Python, packages, OS), once per image")
+        try:
+            record, problem = probe_image(self.backend, image, self.sandbox(image, None), self.spec.command)
+        except Exception as exc:  # what a pass proved never turns it into a failure
+            record, problem = None, f"the environment probe did not run in the image: {exc}"
+        if record is None:
+            self.notes.append(problem or "the environment probe gave nothing in the image")
+            return None
+        if info is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+            except OSError:
+                pass
+        return record
 
     # ---- diagnosis: smoke/facts.py gathers the facts, smoke/diagnose.py judges them
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,17 @@ class Tolerance:
     rtol: float = 0.0
     atol: float = 0.0
     ignore: bool = False
+    floats_only: bool = False  # two JSON integers (class ids, counts) are compared exactly
+
+
+# The spec's default tolerance for `compare = "json"` (rules/RC805-prediction-differs.md says why): a float64
+# prediction computed on another CPU (another BLAS kernel, SIMD width or summation order) differs from the host's
+# by a few units in the last place (relative 1e-16..1e-12), a float32 model's by a few of float32's (1e-7..1e-6);
+# a changed model or library moves predictions by 1e-4 and more. rtol 1e-6 passes the first two and catches the
+# third (pytest.approx's default); atol 1e-8 (numpy.isclose's) lets values near zero (a probability of 1e-12)
+# differ by noise. Integers are never given the default tolerance: a class id or a count is not a measurement.
+DEFAULT_RTOL = 1e-6
+DEFAULT_ATOL = 1e-8
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class ServeSpec:
     ready_http: str | None = None
     ready_log: str | None = None
     ready_timeout: float = 60.0
+    record_command: tuple[str, ...] = ()  # what `record` starts on the host when `command` is left to the image
 
     @property
     def readiness(self) -> str:
@@ -90,6 +102,13 @@ class SmokeSpec:
     read_only: bool = True  # `read-only = false`: production gives a writable root file system
     shm_size: int | None = None  # `shm-size`: production's /dev/shm (None: the engine's 64 MB)
     gpus: str | None = None  # "all" or a count: the prediction runs with GPUs (smoke/gpu.py)
+    keep_env: tuple[str, ...] = ()  # variables whose values `record` keeps ("all": the record as probed)
+    case: str = ""  # this case's name when the spec holds several (`cases`)
+    cases: tuple[SmokeSpec, ...] = ()  # every case, each a whole spec (empty: one case, this spec)
+
+    @property
+    def each_case(self) -> tuple[SmokeSpec, ...]:
+        return self.cases or (self,)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
@@ -119,7 +138,7 @@ class SmokeSpec:
     def source(self) -> ImageSource:
         from reprocheck.model.build import ImageSource
 
-        record = self.golden.with_name(self.golden.name + ".env.json")
+        outputs = [p for c in self.each_case for p in (c.golden, c.golden.with_name(c.golden.name + ".env.json"))]
         return ImageSource(
             self.root.name,
             self.context,
@@ -129,7 +148,7 @@ class SmokeSpec:
             self.root,
             self.keep_images,
             # record rewrites these: they must not invalidate the image unless the Dockerfile copies them
-            not_copied(self.dockerfile, self.context, (self.golden, record)),
+            not_copied(self.dockerfile, self.context, tuple(outputs)),
         )
 
 
@@ -194,7 +213,10 @@ _KNOWN = {
     "read-only",
     "shm-size",
     "gpus",
+    "keep-env",
+    "cases",
 }
+_CASE_KNOWN = {"name", "golden", "command", "inputs", "body"}
 MAX_OUTPUT = 16 * 1024**2
 DAY = 86400.0
 
@@ -239,13 +261,20 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
     project = ProjectRoot.of(root)
     t.unknown(_KNOWN)
     command = table.get("command")
-    if command is None and "serve" not in table:
+    if command is None and "serve" not in table and not table.get("cases"):
         raise t.error("command", 'is required: the prediction command in exec form, e.g. ["python", "predict.py"]')
     if command is not None and (
         not isinstance(command, list) or not command or not all(isinstance(c, str) and "\0" not in c for c in command)
     ):
         raise t.error("command", "must be a non-empty list of strings (exec form)")
+    raw_cases = table.get("cases")
+    if raw_cases is not None and (
+        not isinstance(raw_cases, list) or not raw_cases or not all(isinstance(c, dict) for c in raw_cases)
+    ):
+        raise t.error("cases", "must be a list of tables ([[tool.reprocheck.smoke.cases]]) with `name` and `golden`")
     golden_raw = t.string("golden")
+    if not golden_raw and raw_cases:
+        golden_raw = raw_cases[0].get("golden") if isinstance(raw_cases[0].get("golden"), str) else None
     if not golden_raw:
         raise t.error("golden", "is required: the file that holds the expected output")
     golden = project.path_of(golden_raw, t.failer("golden"))
@@ -301,9 +330,16 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         raise t.error("gpus", str(exc)) from None
     if gpus and serve is not None:
         raise t.error("gpus", "serve mode does not ask the engine for GPUs yet: use command mode for a GPU smoke")
+    keep_env_raw = table.get("keep-env", [])
+    if keep_env_raw == "all":
+        keep_env: tuple[str, ...] = ("all",)
+    elif isinstance(keep_env_raw, list) and all(isinstance(x, str) and x for x in keep_env_raw):
+        keep_env = tuple(keep_env_raw)
+    else:
+        raise t.error("keep-env", 'must be a list of environment variable names, or "all"')
     if serve is not None and output != "stdout":
         raise t.error("output", "a server's output is its response: leave `output` out in serve mode")
-    return SmokeSpec(
+    spec = SmokeSpec(
         root=project.path,
         config_path=config_path,
         context=context,
@@ -315,7 +351,7 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         inputs=inputs,
         output=output,
         compare=mode,
-        tolerance=Tolerance(t.number("rtol", 0.0), t.number("atol", 0.0)),
+        tolerance=Tolerance(t.number("rtol", DEFAULT_RTOL), t.number("atol", DEFAULT_ATOL), floats_only=True),
         keys=keys,
         timeout=t.number("timeout", 120.0, minimum=1.0, maximum=DAY, unit=" s"),
         network=t.boolean("network"),
@@ -336,10 +372,77 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         read_only=t.boolean("read-only", True),
         shm_size=t.size("shm-size", "64m", minimum=1024**2, maximum=1024**4) if "shm-size" in table else None,
         gpus=gpus,
+        keep_env=keep_env,
     )
+    if raw_cases:
+        spec = replace(spec, cases=_cases(t, spec, raw_cases, project))
+    return spec
 
 
-_SERVE_KNOWN = {"port", "path", "method", "body", "headers", "status", "ready-http", "ready-log", "ready-timeout"}
+def _cases(t: ConfigTable, spec: SmokeSpec, raw: list[dict[str, Any]], project: ProjectRoot) -> tuple[SmokeSpec, ...]:
+    """Each case as a whole spec: the table's settings, with its own name, golden, and command, inputs or body."""
+    out: list[SmokeSpec] = []
+    seen: set[str] = set()
+    for index, case in enumerate(raw, 1):
+        where = f"cases[{index}]"
+        unknown = sorted(set(case) - _CASE_KNOWN)
+        if unknown:
+            raise t.error("cases", f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(_CASE_KNOWN))})")
+        name, golden_raw = case.get("name"), case.get("golden")
+        if not isinstance(name, str) or not name.strip():
+            raise t.error("cases", f"{where}: `name` is required (a short label for the report)")
+        if name in seen:
+            raise t.error("cases", f"{where}: the name `{name}` is used twice")
+        seen.add(name)
+        if not isinstance(golden_raw, str) or not golden_raw:
+            raise t.error("cases", f"{where} ({name}): `golden` is required: the file that holds its expected output")
+        golden = project.path_of(golden_raw, t.failer("cases"))
+        goldens = [c.golden for c in out]
+        if golden in goldens:
+            raise t.error("cases", f"{where} ({name}): `{golden_raw}` is the golden of another case")
+        command = case.get("command", list(spec.command))
+        if not isinstance(command, list) or not all(isinstance(c, str) and "\0" not in c for c in command):
+            raise t.error("cases", f"{where} ({name}): `command` must be a list of strings (exec form)")
+        inputs = case.get("inputs", list(spec.inputs))
+        if not isinstance(inputs, list) or not all(isinstance(i, str) and i for i in inputs):
+            raise t.error("cases", f"{where} ({name}): `inputs` must be a list of relative paths")
+        for inp in inputs:
+            _container_path(t, "cases", inp, absolute=False)
+        input_paths = tuple(project.mountable(inp, t.failer("cases")) for inp in inputs)
+        serve = spec.serve
+        if "body" in case:
+            if serve is None:
+                raise t.error("cases", f"{where} ({name}): `body` is for serve mode (a [smoke.serve] table)")
+            if not isinstance(case["body"], str) or not case["body"]:
+                raise t.error("cases", f"{where} ({name}): `body` must be a file name")
+            serve = replace(serve, body=project.path_of(case["body"], t.failer("cases"), must="file"))
+        out.append(
+            replace(
+                spec,
+                case=name,
+                golden=golden,
+                command=tuple(command),
+                inputs=tuple(inputs),
+                input_paths=input_paths,
+                serve=serve,
+                cases=(),
+            )
+        )
+    return tuple(out)
+
+
+_SERVE_KNOWN = {
+    "port",
+    "path",
+    "method",
+    "body",
+    "headers",
+    "status",
+    "ready-http",
+    "ready-log",
+    "ready-timeout",
+    "record-command",
+}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -387,6 +490,9 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         except ValueError as exc:
             raise t.error("ready-log", str(exc)) from None
     timeout = t.number("ready-timeout", 60.0, minimum=0.1, maximum=DAY, unit=" s")
+    record_command = table.get("record-command", [])
+    if not isinstance(record_command, list) or not all(isinstance(c, str) and c for c in record_command):
+        raise t.error("record-command", "must be a list of strings (exec form): the server command `record` runs here")
     return ServeSpec(
         port=port,
         path=path,
@@ -397,6 +503,7 @@ def _parse_serve(t: ConfigTable, project: ProjectRoot) -> ServeSpec:
         ready_http=str(ready_http) if ready_http else None,
         ready_log=str(ready_log) if ready_log else None,
         ready_timeout=timeout,
+        record_command=tuple(record_command),
     )
 
 

@@ -169,6 +169,12 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         if result.ok:
             backend.remove_image("reprocheck/catalogue-example:rc801")
         return not result.ok
+    if rid == "RC870":
+        import json
+
+        from reprocheck.smoke.drift import environment_drift
+
+        return bool(environment_drift(json.loads(files["golden.env.json"]), json.loads(files["image.env.json"])))
     raise AssertionError(f"no example runner for runtime rule {rid}")
 
 

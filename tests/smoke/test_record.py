@@ -30,7 +30,8 @@ def _project(make_project, predict: str, extra: str = "") -> Path:
 
 
 def test_deterministic_prediction_is_recorded_with_its_environment(make_project, monkeypatch):
-    root = _project(make_project, "import json\nprint(json.dumps({'p': [0.25, 0.75]}))\n")
+    predict = "import json, os\nos.environ.get('MODEL_THRESHOLD')\nprint(json.dumps({'p': [0.25, 0.75]}))\n"
+    root = _project(make_project, predict)  # the code reads MODEL_THRESHOLD: the record keeps its value
     monkeypatch.setenv("MODEL_THRESHOLD", "0.7")
     monkeypatch.setenv("SERVICE_API_KEY", "s3cret-value")
     result = record(load_spec(root / "pyproject.toml", root))

@@ -42,6 +42,7 @@ class FixResult:
     refused: list[str] = field(default_factory=list)  # "path: why" for files left as they were
     notes: list[str] = field(default_factory=list)
     unsafe_hidden: int = 0  # findings with an unsafe fix not applied (no --unsafe-fixes)
+    before: int = 0  # active findings before any fix
 
     @property
     def fixed(self) -> int:
@@ -122,7 +123,7 @@ class _FixRun:
         self.explained = frozenset(r for fx in FIXERS for r in fx.hints if selection.enabled(META[r]))
         self.ctx = FixContext(options, roots, self.selected, kinds)
         self.kinds = kinds
-        self.result = FixResult(report)
+        self.result = FixResult(report, before=len(report.active))
         self.done: set[str] = set()  # files created or rewritten whole (a lock), by resolved path
 
     def fixers_for(self, findings: Sequence[Finding], dockerfile: bool) -> list[tuple[Fixer, list[Finding]]]:
