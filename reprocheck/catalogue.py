@@ -105,7 +105,7 @@ def parse_doc(text: str, filename: str) -> RuleDoc:
 def load_catalogue() -> dict[str, RuleDoc]:
     """All rule documents by id."""
     docs: dict[str, RuleDoc] = {}
-    for path in sorted(catalogue_dir().glob("RC*.md")):
+    for path in sorted([*catalogue_dir().glob("RC*.md"), *catalogue_dir().glob("ML*.md")]):
         doc = parse_doc(path.read_text(encoding="utf-8"), path.name)
         docs[doc.id] = doc
     return docs

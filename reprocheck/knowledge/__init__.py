@@ -8,6 +8,15 @@ here observed). Tables are read lazily, once per process, on first use: the one-
 Tables (one owner each; add rows, keep the columns):
 - ``system_libs.toml``: a shared library (soname) or executable -> the OS package that provides it per
   distribution family (``debian``, ``alpine``, ``rhel``), and the Python distributions known to need it.
+- ``base_images.toml``: base images known well enough to judge (family, what they ship, compiler, CUDA).
+- ``wheel_variants.toml``: the CUDA of plain PyPI torch releases; the torch family that must agree.
+- ``exclusive_groups.toml``: distributions that install the same import package.
+- ``fetch_calls.toml``: calls that fetch weights at run time (and torch.compile / torch.load).
+- ``cache_dirs.toml``: libraries' cache/config directories and the variables that move them.
+- ``cuda_builds.toml``: distributions that compile CUDA code when installed from source.
+
+``mentions(name, word)`` answers "could this table have a row about ``word``?" from the raw text, without
+parsing it: rules ask it first, so a project with nothing the tables know never loads ``tomllib``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,19 @@ def table(name: str) -> tuple[dict[str, Any], ...]:
         if not isinstance(row, dict) or not row.get("source"):
             raise KnowledgeError(f"knowledge table {name}.toml: row {i} has no source")
     return tuple(rows)
+
+
+@cache
+def _raw(name: str) -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def mentions(name: str, *words: str) -> bool:
+    """Whether table ``name`` holds any of ``words`` as a quoted string (a cheap prefilter, no TOML parse)."""
+    text = _raw(name)
+    return any(f'"{w}"' in text for w in words)
 
 
 def system_package(soname_or_exe: str, family: str) -> str | None:

@@ -1,0 +1,204 @@
+"""The part of the build context the final image copies, read for the ML rules: Python sources (calls that
+fetch weights, compile or load checkpoints) and model artifacts (``ml_artifacts``), all bounded.
+
+The walk never follows a symlink, reads only regular files inside the context, honours .dockerignore, and
+stops at ``MAX_ENTRIES`` entries, ``MAX_SOURCES`` sources of at most ``MAX_SOURCE_BYTES`` each and
+``MAX_ARTIFACTS`` artifacts. Sources are searched only when the image gets an ML library; artifacts with a
+model suffix are always looked at for a Git LFS pointer (a 130-byte read), and read further only then."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from reprocheck.model.dockerfile import CopyInstruction
+from reprocheck.model.ml import Artifact, CodeCall, MlStage
+from reprocheck.model.project import Project
+
+from . import files
+from .dockerignore import DockerIgnore
+
+MAX_ENTRIES = 5000
+MAX_SOURCES = 300
+MAX_SOURCE_BYTES = 512 * 1024
+MAX_ARTIFACTS = 50
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".tox"}
+MODEL_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".bin",
+    ".ckpt",
+    ".safetensors",
+    ".onnx",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".h5",
+    ".keras",
+    ".pb",
+    ".tflite",
+    ".model",
+    ".ubj",
+    ".gguf",
+    ".msgpack",
+    ".npz",
+    ".npy",
+    ".txt",
+    ".json",
+)
+# .txt and .json are model files only under these names (LightGBM text models, XGBoost JSON models)
+_TEXT_MODEL = re.compile(r"(model|booster|lgb|lightgbm|xgb|xgboost|clf|regressor|classifier)", re.IGNORECASE)
+_LFS_HEAD = b"version https://git-lfs.github.com/spec/v1"
+
+
+def _sources(project: Project, stages: list[MlStage]) -> Iterator[tuple[int, str]]:
+    into = {s.index for s in stages if s.final or s.feeds}
+    for ins in project.dockerfile.instructions:
+        if not isinstance(ins, CopyInstruction) or ins.from_stage or ins.onbuild or ins.stage not in into:
+            continue
+        for src in ins.sources:
+            if src.startswith("<<") or "://" in src or "$" in src or any(ch in src for ch in "*?["):
+                continue
+            yield ins.line, src.strip("/") or "."
+
+
+def _walk(context: Path, rel: str, ignore: DockerIgnore, budget: list[int]) -> Iterator[tuple[str, os.stat_result]]:
+    """(context-relative path, lstat) of each regular file under ``rel``: no links, no special files."""
+    start = context / rel if rel != "." else context
+    try:
+        info = os.lstat(start)
+    except (OSError, ValueError):
+        return
+    if stat.S_ISREG(info.st_mode):
+        if ignore.excluded_by(rel) is None and files.within(start, context):
+            yield rel, info
+        return
+    if not stat.S_ISDIR(info.st_mode) or not files.within(start, context):
+        return
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            full = Path(dirpath) / name
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            relp = full.relative_to(context).as_posix()
+            if ignore.excluded_by(relp) is None:
+                yield relp, st
+
+
+def _is_model(rel: str) -> bool:
+    low = rel.lower()
+    if not low.endswith(MODEL_SUFFIXES):
+        return False
+    if low.endswith((".txt", ".json")):
+        return _TEXT_MODEL.search(low.rsplit("/", 1)[-1]) is not None and "requirements" not in low
+    return True
+
+
+def _head(path: Path, n: int) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError):
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, n)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def lfs_pointer(head: bytes) -> str | None:
+    """The object a Git LFS pointer stands for ("sha256:9f2c..., 438 MB"), or None when it is no pointer."""
+    if not head.startswith(_LFS_HEAD):
+        return None
+    text = head.decode("utf-8", errors="replace")
+    oid = re.search(r"^oid (\S+)", text, re.MULTILINE)
+    size = re.search(r"^size (\d+)", text, re.MULTILINE)
+    shown = oid.group(1)[:19] + "..." if oid else "unknown object"
+    if size:
+        n = int(size.group(1))
+        shown += f", size {n / 1e6:.0f} MB" if n >= 1e6 else f", size {n} bytes"
+    return shown
+
+
+def _runs_text(stages: list[MlStage]) -> str:
+    return "\n".join(t for s in stages for _, t in s.runs)
+
+
+def _calls(shown: str, text: str, patterns: list[tuple[str, re.Pattern[str]]], at_build: bool) -> Iterator[CodeCall]:
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip()
+        if stripped.startswith("#") or len(line) > 2000:
+            continue
+        for call, pattern in patterns:
+            m = pattern.search(line)
+            if m is None:
+                continue
+            target = next((g for g in m.groups()[::-1] if g and g not in ("'", '"')), "") if m.groups() else ""
+            yield CodeCall(shown, number, call, target, stripped.strip()[:160], at_build)
+
+
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    from reprocheck.knowledge import table
+
+    return [(row["call"], re.compile(row["pattern"])) for row in table("fetch_calls")]
+
+
+def scan(
+    project: Project, context: Path, stages: list[MlStage], deep: bool
+) -> tuple[tuple[CodeCall, ...], tuple[Artifact, ...], frozenset[str]]:
+    ignore = DockerIgnore.for_context(context, context / "Dockerfile")
+    budget = [MAX_ENTRIES]
+    seen: set[str] = set()
+    calls: list[CodeCall] = []
+    artifacts: list[Artifact] = []
+    sources = 0
+    runs = _runs_text(stages) if deep else ""
+    patterns = _patterns() if deep else []
+    for line, src in _sources(project, stages):
+        for rel, info in _walk(context, src, ignore, budget):
+            if rel in seen:
+                continue
+            seen.add(rel)
+            path = context / rel
+            if deep and rel.endswith(".py") and sources < MAX_SOURCES and info.st_size <= MAX_SOURCE_BYTES:
+                sources += 1
+                data = files.read_file(path, context, MAX_SOURCE_BYTES)
+                if isinstance(data, bytes) and b"(" in data:
+                    text = data.decode("utf-8", errors="replace")
+                    name = rel.rsplit("/", 1)[-1]
+                    at_build = bool(re.search(rf"python[\d.]*\s+(?:-u\s+)?\S*{re.escape(name)}\b", runs))
+                    shown = posixpath.normpath(posixpath.join(project.context or ".", rel))
+                    calls.extend(_calls(shown, text, patterns, at_build))
+            elif _is_model(rel) and len(artifacts) < MAX_ARTIFACTS:
+                artifacts.extend(_artifact(path, rel, line, info, context, deep))
+    return tuple(calls), tuple(artifacts), frozenset(seen)
+
+
+def _artifact(path: Path, rel: str, line: int, info: os.stat_result, context: Path, deep: bool) -> Iterator[Artifact]:
+    if info.st_size < 1024:
+        pointer = lfs_pointer(_head(path, 1024))
+        if pointer is not None:
+            yield Artifact(rel, line, "lfs-pointer", detail=pointer)
+            return
+    if deep:
+        from .ml_artifacts import read_artifact
+
+        got = read_artifact(path, rel, line, context)
+        if got is not None:
+            yield got
