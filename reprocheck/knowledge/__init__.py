@@ -22,7 +22,6 @@ parsing it: rules ask it first, so a project with nothing the tables know never 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 
@@ -34,6 +33,7 @@ class KnowledgeError(Exception):
 def table(name: str) -> tuple[dict[str, Any], ...]:
     """The rows of ``<name>.toml`` (read once). Every row must carry a non-empty ``source``."""
     import tomllib
+    from importlib import resources
 
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     try:
@@ -51,6 +51,17 @@ def _raw(name: str) -> str:
     from pathlib import Path
 
     return (Path(__file__).parent / f"{name}.toml").read_text(encoding="utf-8")
+
+
+@cache
+def needles(name: str) -> tuple[str, ...]:
+    """The ``needles = [...]`` strings of a table, read from the raw text (a substring prefilter for its rows)."""
+    import re
+
+    out: list[str] = []
+    for array in re.findall(r"^needles\s*=\s*\[(.*?)\]", _raw(name), re.MULTILINE):
+        out.extend(re.findall(r'"([^"]+)"', array))
+    return tuple(out)
 
 
 def mentions(name: str, *words: str) -> bool:

@@ -156,6 +156,8 @@ def _requirers(f: DependencyFile) -> dict[str, str]:
 def _applies_on_linux(marker: str | None) -> bool:
     if not marker:
         return True
+    if "win" not in marker.lower() and "darwin" not in marker.lower():
+        return True
     m = marker.replace('"', "'")
     other = re.search(r"(sys_platform|platform_system)\s*==\s*'(win32|darwin|Windows|Darwin)'", m)
     return other is None or " or " in m
@@ -193,6 +195,13 @@ def _via_comments(text: str) -> dict[int, str]:
     return out
 
 
+def _rivals(f: DependencyFile) -> bool:
+    """Two entries of the file that the exclusive-groups table may pair (only then are requirers looked up)."""
+    from reprocheck.knowledge import mentions
+
+    return sum(1 for d in f.dependencies if mentions("exclusive_groups", canonical(d.name))) >= 2
+
+
 def packages(project: Project, read_text: ReadText | None = None) -> list[MlPackage]:
     df = project.dockerfile
     stage_of = _stage_of(df)
@@ -216,7 +225,7 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
         if f.kind not in (DepKind.REQUIREMENTS, DepKind.REQUIREMENTS_IN, DepKind.PYPROJECT):
             continue
         file_index = next((o.value for o in f.options if o.name in ("--index-url", "-i", "--extra-index-url")), "")
-        via = _via_comments(read_text(f.path)) if read_text is not None and f.generator else {}
+        via = _via_comments(read_text(f.path)) if read_text is not None and f.generator and _rivals(f) else {}
         for d in f.dependencies:
             if d.group or not _applies_on_linux(d.marker) or d.spec.kind is not SpecKind.NAME:
                 continue

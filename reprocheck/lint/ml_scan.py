@@ -15,8 +15,10 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from reprocheck.knowledge import needles
 from reprocheck.model.dockerfile import CopyInstruction
 from reprocheck.model.ml import Artifact, CodeCall, MlStage
+from reprocheck.model.patterns import lazy
 from reprocheck.model.project import Project
 
 from . import files
@@ -51,7 +53,7 @@ MODEL_SUFFIXES = (
     ".json",
 )
 # .txt and .json are model files only under these names (LightGBM text models, XGBoost JSON models)
-_TEXT_MODEL = re.compile(r"(model|booster|lgb|lightgbm|xgb|xgboost|clf|regressor|classifier)", re.IGNORECASE)
+_TEXT_MODEL = lazy(r"(model|booster|lgb|lightgbm|xgb|xgboost|clf|regressor|classifier)", re.IGNORECASE)
 _LFS_HEAD = b"version https://git-lfs.github.com/spec/v1"
 
 
@@ -136,10 +138,6 @@ def lfs_pointer(head: bytes) -> str | None:
     return shown
 
 
-def _runs_text(stages: list[MlStage]) -> str:
-    return "\n".join(t for s in stages for _, t in s.runs)
-
-
 def _calls(shown: str, text: str, patterns: list[tuple[str, re.Pattern[str]]], at_build: bool) -> Iterator[CodeCall]:
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip()
@@ -168,8 +166,8 @@ def scan(
     calls: list[CodeCall] = []
     artifacts: list[Artifact] = []
     sources = 0
-    runs = _runs_text(stages) if deep else ""
-    patterns = _patterns() if deep else []
+    runs = [t for s in stages for _, t in s.runs] if deep else []
+    patterns: list[tuple[str, re.Pattern[str]]] = []  # read from the table when a source may hold a call
     for line, src in _sources(project, stages):
         for rel, info in _walk(context, src, ignore, budget):
             if rel in seen:
@@ -179,10 +177,11 @@ def scan(
             if deep and rel.endswith(".py") and sources < MAX_SOURCES and info.st_size <= MAX_SOURCE_BYTES:
                 sources += 1
                 data = files.read_file(path, context, MAX_SOURCE_BYTES)
-                if isinstance(data, bytes) and b"(" in data:
-                    text = data.decode("utf-8", errors="replace")
+                text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""
+                if any(n in text for n in needles("fetch_calls")):
+                    patterns = patterns or _patterns()
                     name = rel.rsplit("/", 1)[-1]
-                    at_build = bool(re.search(rf"python[\d.]*\s+(?:-u\s+)?\S*{re.escape(name)}\b", runs))
+                    at_build = any(name in r and "python" in r for r in runs)
                     shown = posixpath.normpath(posixpath.join(project.context or ".", rel))
                     calls.extend(_calls(shown, text, patterns, at_build))
             elif _is_model(rel) and len(artifacts) < MAX_ARTIFACTS:

@@ -118,7 +118,10 @@ def model_cache_baked_for_another_user(ml: MlProject, ctx: RuleContext) -> Itera
     final = ml.final
     if final is None or is_root(final.user):
         return
-    runs = [(line, text) for line, text in final.runs]
+    from reprocheck.knowledge import needles
+
+    wanted = needles("cache_dirs")
+    runs = [(line, text) for line, text in final.runs if any(n in text for n in wanted)]
     if not runs:
         return
     from reprocheck.knowledge import table
