@@ -19,6 +19,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from reprocheck.model.ml import Artifact
@@ -111,7 +112,8 @@ def _judge(fd: int, size: int, rel: str, line: int) -> Artifact | None:
         data = _maybe_decompress(head, size)
         if data is None:
             return None
-        return _pickle(data, tail, rel, line, torch=low.endswith((".pt", ".pth", ".ckpt", ".bin")))
+        whole = head[:1] in b"\x80(c}]" and size <= HEAD  # the walk saw the whole stream
+        return _pickle(data, tail, rel, line, torch=low.endswith((".pt", ".pth", ".ckpt", ".bin")), whole=whole)
     if low.endswith(".json") and b'"learner"' in head:
         m = re.search(rb'"version"\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]', tail or head)
         if m is None and tail:
@@ -160,35 +162,52 @@ def _bounded(stream: io.BufferedIOBase) -> bytes:
         return b""
 
 
-def _ops(data: bytes, start: int = 0, limit: int = 2_000_000):  # type: ignore[no-untyped-def]
-    """(opcode name, argument) pairs from ``start`` until the stream ends or cannot be parsed."""
-    import pickletools
-
-    stream = io.BytesIO(data)
-    stream.seek(start)
-    n = 0
-    try:
-        for op, arg, _pos in pickletools.genops(stream):
-            n += 1
-            if n > limit:
-                return
-            yield op.name, arg
-    except Exception:  # truncated or mixed with raw bytes: what was read stays read
-        return
+def _unsafe(module: str, attr: str) -> bool:
+    spawns = module in ("subprocess", "os", "posix", "nt") and attr.startswith(("exec", "spawn", "popen", "system"))
+    return (module, attr) in _UNSAFE or spawns
 
 
-def _pickle(data: bytes, tail: bytes, rel: str, line: int, torch: bool) -> Artifact | None:
+class _Walk:
+    """(opcode name, argument) pairs from ``start`` until the stream ends, cannot be parsed, or ``limit`` ops
+    were read; afterwards ``count`` says how many were read and ``stopped`` whether a STOP ended it."""
+
+    def __init__(self, data: bytes, start: int = 0, limit: int = 2_000_000) -> None:
+        self.data, self.start, self.limit = data, start, limit
+        self.count = 0
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        import pickletools
+
+        stream = io.BytesIO(self.data)
+        stream.seek(self.start)
+        try:
+            for op, arg, _pos in pickletools.genops(stream):
+                self.count += 1
+                if self.count > self.limit:
+                    return
+                if op.name == "STOP":
+                    self.stopped = True
+                yield op.name, arg
+        except Exception:  # truncated or mixed with raw bytes: what was read stays read
+            return
+
+
+def _pickle(data: bytes, tail: bytes, rel: str, line: int, torch: bool, whole: bool = True) -> Artifact | None:
     strings: list[str] = []
-    persistent = False
+    persistent = stack_global = False
     sklearn = ""
-    for name, arg in _ops(data):
+    walk = _Walk(data)
+    for name, arg in walk:
         if name in ("GLOBAL", "INST"):
             module, _, attr = str(arg).partition(" ")
-            spawns = module in ("subprocess", "os", "posix", "nt") and attr.startswith(("exec", "spawn", "popen"))
-            if (module, attr) in _UNSAFE or spawns:
+            strings.append(f"{module}.{attr}")
+            if _unsafe(module, attr):
                 return Artifact(rel, line, "unsafe-pickle", detail=f"{module}.{attr}")
-        elif name == "STACK_GLOBAL" and len(strings) >= 2 and (strings[-2], strings[-1]) in _UNSAFE:
-            return Artifact(rel, line, "unsafe-pickle", detail=f"{strings[-2]}.{strings[-1]}")
+        elif name == "STACK_GLOBAL":
+            stack_global = True
+            if len(strings) >= 2 and _unsafe(strings[-2], strings[-1]):
+                return Artifact(rel, line, "unsafe-pickle", detail=f"{strings[-2]}.{strings[-1]}")
         elif name in ("BINPERSID", "PERSID"):
             persistent = True
         elif isinstance(arg, str) and ("UNICODE" in name or name in ("STRING", "BINSTRING", "SHORT_BINSTRING")):
@@ -197,6 +216,14 @@ def _pickle(data: bytes, tail: bytes, rel: str, line: int, torch: bool) -> Artif
                 strings = strings[-1000:]
             if len(strings) >= 2 and strings[-2] == "_sklearn_version" and not sklearn:
                 sklearn = strings[-1]
+    if stack_global:  # a global built from memoized strings: any dangerous pair among them counts
+        seen = set(strings)
+        pair = next(((m, a) for m, a in sorted(_UNSAFE) if m in seen and a in seen), None)
+        if pair is not None:
+            return Artifact(rel, line, "unsafe-pickle", detail=f"{pair[0]}.{pair[1]}")
+    joblib_arrays = any("NumpyArrayWrapper" in s for s in strings)
+    if not walk.stopped and (walk.count < 3 or (whole and not joblib_arrays)):
+        raise _Bad(f"a truncated or corrupt pickle (no STOP after {walk.count} opcodes): loading it fails, not judged")
     if not sklearn:
         sklearn = _marker_version(data) or _marker_version(tail)
     if sklearn:
@@ -204,8 +231,6 @@ def _pickle(data: bytes, tail: bytes, rel: str, line: int, torch: bool) -> Artif
     cuda = sorted({s for s in strings if re.fullmatch(r"cuda(:\d+)?", s)})
     if torch and persistent:
         return Artifact(rel, line, "torch", detail=",".join(cuda))
-    if not strings and not persistent and data[:1] == b"\x80" and len(data) < 64:
-        raise _Bad("a truncated pickle: not judged")
     return None
 
 
@@ -216,7 +241,7 @@ def _marker_version(data: bytes) -> str:
     while at >= 0:
         start = at + len(b"_sklearn_version")
         start += data[start : start + 1] == b"\n"  # protocol 0: the key's line ends here
-        for name, arg in _ops(data, start, 4):
+        for name, arg in _Walk(data, start, 4):
             if isinstance(arg, str) and re.fullmatch(r"\d+\.\d+[\w.+-]*", arg):
                 return arg
             if name not in ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT"):
