@@ -102,6 +102,7 @@ def _stages(df: Dockerfile, target: str | None) -> list[MlStage]:
         user: str | None = None
         user_line = 0
         runs: list[tuple[int, str]] = []
+        copied: list[str] = []
         for s in chain:
             for ins in df.in_stage(s):
                 if ins.onbuild:
@@ -115,6 +116,8 @@ def _stages(df: Dockerfile, target: str | None) -> list[MlStage]:
                     for k, v in ins.pairs:
                         env[k] = v or ""
                         env_lines[k] = ins.line
+                elif isinstance(ins, CopyInstruction) and (ins.from_stage or ins.from_image is not None):
+                    copied.extend(p.rstrip("/").rsplit("/", 1)[-1] for p in (*ins.sources, ins.dest) if p)
                 elif ins.keyword == "USER":
                     user, user_line = ins.value.strip().split(":", 1)[0] or None, ins.line
         out.append(
@@ -130,6 +133,7 @@ def _stages(df: Dockerfile, target: str | None) -> list[MlStage]:
                 user,
                 user_line,
                 tuple(runs),
+                tuple(copied),
             )
         )
     return out
@@ -156,11 +160,15 @@ def _requirers(f: DependencyFile) -> dict[str, str]:
 def _applies_on_linux(marker: str | None) -> bool:
     if not marker:
         return True
-    if "win" not in marker.lower() and "darwin" not in marker.lower():
+    low = marker.lower()
+    if "win" not in low and "darwin" not in low and "linux" not in low:
         return True
-    m = marker.replace('"', "'")
-    other = re.search(r"(sys_platform|platform_system)\s*==\s*'(win32|darwin|Windows|Darwin)'", m)
-    return other is None or " or " in m
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
+    try:
+        return Marker(marker).evaluate({"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"})
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return True
 
 
 def _from_lock(lock: DependencyFile, direct: set[str], stage: int, line: int, index: str) -> Iterator[MlPackage]:
@@ -195,11 +203,27 @@ def _via_comments(text: str) -> dict[int, str]:
     return out
 
 
-def _rivals(f: DependencyFile) -> bool:
-    """Two entries of the file that the exclusive-groups table may pair (only then are requirers looked up)."""
+def _run_texts(df: Dockerfile) -> list[tuple[int, str]]:
+    return [(i.line, i.script or " ".join(i.argv)) for i in df.instructions if isinstance(i, RunInstruction)]
+
+
+def _edited_out(text: str, name: str) -> bool:
+    """The install's RUN deletes the requirement first (``sed -i '/opencv-python/d'``, ``grep -v torch``)."""
+    if name not in text:
+        return False
+    n = re.escape(name)
+    return re.search(rf"sed\s[^;&|]*/\^?{n}[^/]*/d|grep\s+-\w*v\w*\s+[\"']?\^?{n}", text) is not None
+
+
+def _wants_via(f: DependencyFile) -> bool:
+    """Whether requirers matter for this file (only then is its text read again): two entries the
+    exclusive-groups table may pair, or one the system-library table names."""
     from reprocheck.knowledge import mentions
 
-    return sum(1 for d in f.dependencies if mentions("exclusive_groups", canonical(d.name))) >= 2
+    names = [canonical(d.name) for d in f.dependencies]
+    return sum(1 for n in names if mentions("exclusive_groups", n)) >= 2 or any(
+        mentions("system_libs", n) for n in names
+    )
 
 
 def packages(project: Project, read_text: ReadText | None = None) -> list[MlPackage]:
@@ -207,6 +231,7 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
     stage_of = _stage_of(df)
     out: list[MlPackage] = []
     seen_files: set[tuple[int, str]] = set()
+    run_texts = dict(_run_texts(df))
     for item in project.installed:
         stage = stage_of.get(item.line, -1)
         index = _index_of(item.install.values("--index-url", "-i", "--extra-index-url"))
@@ -225,9 +250,12 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
         if f.kind not in (DepKind.REQUIREMENTS, DepKind.REQUIREMENTS_IN, DepKind.PYPROJECT):
             continue
         file_index = next((o.value for o in f.options if o.name in ("--index-url", "-i", "--extra-index-url")), "")
-        via = _via_comments(read_text(f.path)) if read_text is not None and f.generator and _rivals(f) else {}
+        via = _via_comments(read_text(f.path)) if read_text is not None and f.generator and _wants_via(f) else {}
+        run_text = run_texts.get(item.line, "")
         for d in f.dependencies:
             if d.group or not _applies_on_linux(d.marker) or d.spec.kind is not SpecKind.NAME:
+                continue
+            if _edited_out(run_text, d.name):
                 continue
             base, local = _variant(d.spec.version or "")
             out.append(
@@ -244,10 +272,13 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
                     bool(d.hashes),
                 )
             )
+    removed: list[tuple[int, int, set[str]]] = []  # (stage, line, names) of each pip uninstall
     for ins in df.instructions:
         if not isinstance(ins, RunInstruction) or ins.onbuild:
             continue
         for inst in ins.installs:
+            if inst.manager == "pip" and inst.action == "uninstall":
+                removed.append((ins.stage, ins.line, {canonical(p.name) for p in inst.packages}))
             if inst.manager != "pip" or inst.action != "install":
                 continue
             index = _index_of(inst.values("--index-url", "-i", "--extra-index-url"))
@@ -257,6 +288,9 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
                     out.append(MlPackage(canonical(p.name), base, df.path, ins.line, ins.stage, ins.line, local, index))
                 elif p.kind is SpecKind.URL or p.kind is SpecKind.VCS:
                     out.append(MlPackage(canonical(p.name), "", df.path, ins.line, ins.stage, ins.line, "url", p.raw))
+    for stage, line, names in removed:  # `pip uninstall x` after x was installed, in its stage or one built on it
+        chain = set(_chain(df, stage))
+        out = [p for p in out if not (p.name in names and p.stage in chain and p.install_line < line)]
     return out
 
 

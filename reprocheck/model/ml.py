@@ -29,6 +29,7 @@ class MlStage(Node):
     user: str | None = None
     user_line: int = 0
     runs: tuple[tuple[int, str], ...] = ()
+    copied_from: tuple[str, ...] = ()  # base names of the files COPY --from brings (another stage or image)
 
 
 @node

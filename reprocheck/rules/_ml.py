@@ -37,11 +37,13 @@ def base_facts(image: ImageRef) -> BaseFacts:
     cuda = cudnn = None
     devel = is_cuda = False
     m = re.fullmatch(r"(\d+\.\d+)(?:\.\d+)?-(?:cudnn(\d*)-)?(base|runtime|devel)-(\w+?)[\d.]*", tag)
-    if name == "nvidia/cuda" and m:
+    if name in ("nvidia/cuda", "nvcr.io/nvidia/cuda") and m:
         cuda, cudnn, devel, is_cuda = m.group(1), m.group(2) or None, m.group(3) == "devel", True
     m2 = re.fullmatch(r"[\d.]+-cuda(\d+\.\d+)-cudnn(\d+)-(runtime|devel)", tag)
     if name.endswith("pytorch/pytorch") and m2:
         cuda, cudnn, devel, is_cuda = m2.group(1), m2.group(2), m2.group(3) == "devel", True
+    if name == "nvcr.io/nvidia/pytorch":  # NGC PyTorch images hold the full toolkit, nvcc included
+        devel = is_cuda = True
     row = _row(name, tag) if (name in _KNOWN_NAMES or name.startswith("nvcr.io/")) else None
     if row is None:
         return BaseFacts(None, frozenset(), None, cuda, cudnn, devel, is_cuda)
@@ -109,10 +111,20 @@ def major_minor(v: str) -> tuple[int, ...]:
 def image_versions(ml: MlProject) -> dict[str, MlPackage]:
     """Distribution -> its entry in the final image (the last install wins)."""
     out: dict[str, MlPackage] = {}
-    for p in ml.image_packages():
+    for p in sorted(ml.image_packages(), key=lambda p: p.install_line):
         if p.version or p.name not in out:
             out[p.name] = p
     return out
+
+
+def ambiguous(ml: MlProject, name: str) -> bool:
+    """One lock holds several builds of ``name`` (uv's conflicting extras: +cu128, +rocm6.4, +cpu): which one an
+    install takes depends on extras the lock does not record; the CUDA rules do not guess."""
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for p in ml.image_packages():
+        if p.name == name and p.path != ml.project.dockerfile.path:
+            seen.setdefault(p.path, set()).add((p.version, p.variant))
+    return any(len(v) > 1 for v in seen.values())
 
 
 def stage(ml: MlProject, index: int) -> MlStage | None:

@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.ml import MlPackage, MlProject
 from reprocheck.rules._api import RuleContext, rule
-from reprocheck.rules._ml import base_facts, cuda_of_index, cuda_of_label, image_versions, major_minor, where
+from reprocheck.rules._ml import (
+    ambiguous,
+    base_facts,
+    cuda_of_index,
+    cuda_of_label,
+    image_versions,
+    major_minor,
+    where,
+)
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 
@@ -37,8 +45,8 @@ def explicit_cuda(p: MlPackage) -> tuple[str, str] | None:
 
 def torch_cuda(p: MlPackage, pins: dict[str, str]) -> tuple[str, str] | None:
     got = explicit_cuda(p)
-    if got or p.name != "torch":
-        return got
+    if got or p.name != "torch" or p.variant:
+        return got  # a label that names no CUDA (+rocm6.4, +xpu) is not a CUDA build
     if p.path in pins:
         return pins[p.path], f"the lock's nvidia-cuda-runtime pin ({p.path})"
     if p.index or not p.version:
@@ -79,7 +87,7 @@ def cuda_wheel_mismatches_base(ml: MlProject, ctx: RuleContext) -> Iterator[Find
     if final is None:
         return
     torch = image_versions(ml).get("torch")
-    if torch is None:
+    if torch is None or ambiguous(ml, "torch"):
         return
     facts = base_facts(final.base)
     if not facts.cuda:
@@ -110,7 +118,8 @@ def cuda_wheel_mismatches_base(ml: MlProject, ctx: RuleContext) -> Iterator[Find
 )
 def mixed_cuda_variants(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
     pins = _runtime_pins(ml)
-    known = [(p, got) for p in _torch_family(ml) if (got := torch_cuda(p, pins)) is not None]
+    family = [p for p in _torch_family(ml) if not ambiguous(ml, p.name)]
+    known = [(p, got) for p in family if (got := torch_cuda(p, pins)) is not None]
     if len(known) < 2:
         return
     first, (cuda, how) = known[0]
@@ -136,7 +145,7 @@ def mixed_cuda_variants(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
 def cpu_wheel_on_cuda_base(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
     final = ml.final
     torch = image_versions(ml).get("torch")
-    if final is None or torch is None:
+    if final is None or torch is None or ambiguous(ml, "torch"):
         return
     facts = base_facts(final.base)
     got = explicit_cuda(torch)
@@ -151,10 +160,12 @@ def cpu_wheel_on_cuda_base(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]
 
 
 def _toolkit(ml: MlProject, index: int) -> bool:
+    """nvcc may be in the stage: a devel base, a toolkit install, or a base the tables do not know."""
     s = next((x for x in ml.stages if x.index == index), None)
     if s is None:
         return True
-    if base_facts(s.base).devel:
+    facts = base_facts(s.base)
+    if facts.family is None or facts.devel:
         return True
     if any(re.match(r"(cuda-nvcc|cuda-toolkit|nvidia-cuda-toolkit|cuda-compiler)", p) for p in s.os_packages):
         return True
@@ -182,7 +193,11 @@ def cuda_extension_without_toolkit(ml: MlProject, ctx: RuleContext) -> Iterator[
         if row is None or (p.variant == "url" and p.index.split("?")[0].endswith(".whl")):
             continue
         s = next((x for x in ml.stages if x.index == p.stage), None)
-        if s is None or _toolkit(ml, p.stage) or (row.get("skip_env") and row["skip_env"] in s.env):
+        if s is None or _toolkit(ml, p.stage):
+            continue
+        run = next((t for ln, t in s.runs if ln == p.install_line), "")
+        skipped = bool(row.get("skip_env")) and (row["skip_env"] in s.env or f"{row['skip_env']}=" in run)
+        if skipped or "CUDA_HOME" in run:
             continue
         yield ctx.finding(
             p.install_line,

@@ -37,6 +37,8 @@ def exclusive_distributions(ml: MlProject, ctx: RuleContext) -> Iterator[Finding
             continue
         found = sorted(first.values(), key=lambda p: (p.path != ml.project.dockerfile.path, p.install_line, p.line))
         a, b = found[0], found[1]
+        if _deleted(ml, str(row["module"]), max(a.install_line, b.install_line)):
+            continue
 
         def shown(p: MlPackage) -> str:
             return where(p) + (f", required by {p.requirer}" if p.requirer else "")
@@ -48,6 +50,18 @@ def exclusive_distributions(ml: MlProject, ctx: RuleContext) -> Iterator[Finding
             hint=f"keep one of {', '.join(members[:2])}...; when one is pulled in by another package, override it "
             "(uv `override-dependencies`, a constraints file) rather than installing both",
         )
+
+
+def _deleted(ml: MlProject, module: str, after: int) -> bool:
+    """A later RUN of a stage the image is made of deletes the module's directories (``find ... -name cv2 ...
+    rm -rf``): the image then holds another build of it, or none."""
+    pattern = rf"-name\s+['\"]?{re.escape(module)}\b|rm\s+-\w*r\w*\s[^;&|]*/{re.escape(module)}\b"
+    return any(
+        line > after and "rm " in text and re.search(pattern, text)
+        for s in ml.stages
+        if s.final or s.feeds
+        for line, text in s.runs
+    )
 
 
 @rule(

@@ -14,18 +14,25 @@ from reprocheck.rules._ml import base_facts, image_versions, is_root
 _COMPILERS = ("gcc", "g++", "build-essential", "clang", "gcc-c++", "c++", "cpp")
 
 
-def _has_home(stage: MlStage) -> bool:
-    """The runtime user was created with a home, or HOME is set."""
-    if "HOME" in stage.env:
-        return True
+def _homeless(stage: MlStage) -> bool:
+    """The runtime user has no home directory: a numeric uid no RUN creates with one, or a user a RUN of this
+    Dockerfile creates without one. A user that comes from the base image is not judged (it may have one)."""
+    user = (stage.user or "").strip()
+    if not user or "$" in user or "HOME" in stage.env:
+        return False
+    created = None
     for _, text in stage.runs:
         for m in re.finditer(r"\b(useradd|adduser)\b([^;&|]*)", text):
             args = m.group(2)
-            if m.group(1) == "useradd" and re.search(r"(\s-\w*m\b|--create-home)", args):
-                return True
-            if m.group(1) == "adduser" and not re.search(r"--no-create-home|-H\b|--system|-S\b", args):
-                return True
-    return False
+            if not re.search(rf"(^|\s){re.escape(user)}(\s|$)", args):
+                continue
+            if m.group(1) == "useradd":
+                created = not re.search(r"(\s-\w*m\b|--create-home)", args)
+            else:
+                created = bool(re.search(r"--no-create-home|\s-\w*H\b", args))
+    if created is not None:
+        return created
+    return user.isdigit()
 
 
 @rule(
@@ -37,7 +44,7 @@ def _has_home(stage: MlStage) -> bool:
 )
 def cache_dir_not_writable(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
     final = ml.final
-    if final is None or is_root(final.user) or _has_home(final):
+    if final is None or is_root(final.user) or not _homeless(final):
         return
     from reprocheck.knowledge import mentions
 

@@ -32,8 +32,8 @@ def _missing(ml: MlProject, kind: str) -> Iterator[tuple[MlPackage, list[dict[st
         for row in table("system_libs"):
             if row.get("kind") != kind or p.name not in row.get("needed_by", ()):
                 continue
-            if row["name"] in facts.ships:
-                continue
+            if row["name"] in facts.ships or any(c.startswith(row["name"]) for c in final.copied_from):
+                continue  # shipped by the base, or copied in from another stage or image
             providers = {str(row.get(facts.family) or "")}
             if facts.family == "debian":
                 providers |= set(row.get("debian_via", ()))
@@ -81,6 +81,8 @@ def ml_package_needs_system_library(ml: MlProject, ctx: RuleContext) -> Iterator
 )
 def ml_package_needs_executable(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
     for p, rows, base in _missing(ml, "executable"):
+        if p.requirer:
+            continue  # pulled in by another package, which may never take the path that runs the program
         family = (base_facts(ml.final.base).family if ml.final else None) or "debian"
         exes = ", ".join(f"`{r['name']}`" for r in rows)
         yield ctx.finding(
