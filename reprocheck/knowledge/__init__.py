@@ -56,11 +56,11 @@ def _raw(name: str) -> str:
 @cache
 def needles(name: str) -> tuple[str, ...]:
     """The ``needles = [...]`` strings of a table, read from the raw text (a substring prefilter for its rows)."""
-    import re
-
     out: list[str] = []
-    for array in re.findall(r"^needles\s*=\s*\[(.*?)\]", _raw(name), re.MULTILINE):
-        out.extend(re.findall(r'"([^"]+)"', array))
+    for line in _raw(name).splitlines():
+        if line.startswith("needles") and "[" in line:  # needles = ["a", "b"]: one line each
+            array = line.split("[", 1)[1].rsplit("]", 1)[0]
+            out.extend(part.strip().strip('"') for part in array.split(",") if part.strip())
     return tuple(out)
 
 

@@ -15,7 +15,6 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from reprocheck.knowledge import needles
 from reprocheck.model.dockerfile import CopyInstruction
 from reprocheck.model.ml import Artifact, CodeCall, MlStage
 from reprocheck.model.patterns import lazy
@@ -55,6 +54,8 @@ MODEL_SUFFIXES = (
 # .txt and .json are model files only under these names (LightGBM text models, XGBoost JSON models)
 _TEXT_MODEL = lazy(r"(model|booster|lgb|lightgbm|xgb|xgboost|clf|regressor|classifier)", re.IGNORECASE)
 _LFS_HEAD = b"version https://git-lfs.github.com/spec/v1"
+# a file COPY names is checked for an LFS pointer whatever its suffix, except sources and configuration
+_SOURCE_SUFFIXES = (".py", ".txt", ".in", ".toml", ".lock", ".cfg", ".ini", ".yml", ".yaml", ".md", ".sh", ".json")
 
 
 def _sources(project: Project, stages: list[MlStage]) -> Iterator[tuple[int, str]]:
@@ -178,13 +179,17 @@ def scan(
                 sources += 1
                 data = files.read_file(path, context, MAX_SOURCE_BYTES)
                 text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""
+                from reprocheck.knowledge import needles
+
                 if any(n in text for n in needles("fetch_calls")):
                     patterns = patterns or _patterns()
                     name = rel.rsplit("/", 1)[-1]
                     at_build = any(name in r and "python" in r for r in runs)
                     shown = posixpath.normpath(posixpath.join(project.context or ".", rel))
                     calls.extend(_calls(shown, text, patterns, at_build))
-            elif _is_model(rel) and len(artifacts) < MAX_ARTIFACTS:
+            elif (_is_model(rel) or (rel == src and not rel.endswith(_SOURCE_SUFFIXES))) and len(
+                artifacts
+            ) < MAX_ARTIFACTS:
                 artifacts.extend(_artifact(path, rel, line, info, context, deep))
     return tuple(calls), tuple(artifacts), frozenset(seen)
 

@@ -6,24 +6,31 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reprocheck.model._value import valueclass
 from reprocheck.model.dockerfile import ImageRef
 from reprocheck.model.ml import MlPackage, MlProject, MlStage
 
 ROOT_USERS = ("root", "0")
 
 
-@valueclass(slots=True)
 class BaseFacts:
-    """A base image as the tables know it. ``cuda``/``cudnn`` are None when it has none or it is unknown."""
+    """A base image as the tables know it. ``family``: debian | alpine | rhel, None when the tables do not know
+    the base; ``cuda``/``cudnn`` None when it has none or they are unknown. (A plain class: a dataclass or a
+    NamedTuple costs more to define than the whole check costs to run.)"""
 
-    family: str | None  # debian | alpine | rhel; None: not a known base
-    ships: frozenset[str]
-    compiler: bool | None
-    cuda: str | None = None
-    cudnn: str | None = None
-    devel: bool = False
-    is_cuda: bool = False
+    __slots__ = ("compiler", "cuda", "cudnn", "devel", "family", "is_cuda", "ships")
+
+    def __init__(
+        self,
+        family: str | None,
+        ships: frozenset[str],
+        compiler: bool | None,
+        cuda: str | None = None,
+        cudnn: str | None = None,
+        devel: bool = False,
+        is_cuda: bool = False,
+    ) -> None:
+        self.family, self.ships, self.compiler = family, ships, compiler
+        self.cuda, self.cudnn, self.devel, self.is_cuda = cuda, cudnn, devel, is_cuda
 
 
 def _short(repository: str, registry: str | None) -> str:

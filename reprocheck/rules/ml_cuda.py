@@ -27,7 +27,7 @@ def _runtime_pins(ml: MlProject) -> dict[str, str]:
     """Lock file -> the CUDA its nvidia-cuda-runtime-cuNN pin names (``12.1``)."""
     out: dict[str, str] = {}
     for p in ml.image_packages():
-        if re.fullmatch(r"nvidia-cuda-runtime-cu\d+", p.name) and p.version:
+        if p.name.startswith("nvidia-cuda-runtime-cu") and p.name[23:].isdigit() and p.version:
             out[p.path] = ".".join(p.version.split(".")[:2])
     return out
 
@@ -117,8 +117,10 @@ def cuda_wheel_mismatches_base(ml: MlProject, ctx: RuleContext) -> Iterator[Find
     on=MlProject,
 )
 def mixed_cuda_variants(ml: MlProject, ctx: RuleContext) -> Iterator[Finding]:
-    pins = _runtime_pins(ml)
     family = [p for p in _torch_family(ml) if not ambiguous(ml, p.name)]
+    if len(family) < 2:
+        return
+    pins = _runtime_pins(ml)
     known = [(p, got) for p in family if (got := torch_cuda(p, pins)) is not None]
     if len(known) < 2:
         return

@@ -22,6 +22,8 @@ def _homeless(stage: MlStage) -> bool:
         return False
     created = None
     for _, text in stage.runs:
+        if "useradd" not in text and "adduser" not in text:
+            continue
         for m in re.finditer(r"\b(useradd|adduser)\b([^;&|]*)", text):
             args = m.group(2)
             if not re.search(rf"(^|\s){re.escape(user)}(\s|$)", args):

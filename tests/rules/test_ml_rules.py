@@ -270,6 +270,25 @@ def test_ml601_lfs_pointer(make_project, monkeypatch):
     assert lint(make_project, monkeypatch, files, "ML601") == [("ML601", "Dockerfile", 2)]
 
 
+def test_ml601_a_file_copied_by_name_is_checked_whatever_its_suffix(make_project, monkeypatch):
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "cd" * 32 + "\nsize 99\n"
+    files = {"Dockerfile": SLIM + "COPY weights.dat /w/\n", "weights.dat": pointer}
+    assert lint(make_project, monkeypatch, files, "ML601") == [("ML601", "Dockerfile", 2)]
+
+
+def test_ml_family_selected_from_the_config_file(make_project, monkeypatch):
+    files = {
+        "Dockerfile": SLIM + INSTALL,
+        "requirements.txt": "lightgbm==4.3.0\n",
+        "pyproject.toml": '[tool.reprocheck]\nselect = ["ML"]\n',
+        ".git/HEAD": "ref: main\n",
+    }
+    root = make_project(files)
+    monkeypatch.chdir(root)
+    found = {f.rule for f in lint_paths(["."], LintOptions()).active}
+    assert found == {"ML101"}
+
+
 def test_ml701_needs_a_user_without_home_and_an_unset_variable(make_project, monkeypatch):
     req = {"requirements.txt": "librosa==0.10.2\nmatplotlib==3.9.0\n"}
     found = lint(make_project, monkeypatch, {"Dockerfile": SLIM + INSTALL + "USER 10001\n", **req}, "ML701")
