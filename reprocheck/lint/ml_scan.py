@@ -109,6 +109,11 @@ def _is_model(rel: str) -> bool:
     return True
 
 
+def _named_artifact(rel: str, src: str) -> bool:
+    """A file COPY names itself, not a source or configuration file: checked whatever its suffix."""
+    return rel == src and not rel.endswith(_SOURCE_SUFFIXES)
+
+
 def _head(path: Path, n: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -187,9 +192,7 @@ def scan(
                     at_build = any(name in r and "python" in r for r in runs)
                     shown = posixpath.normpath(posixpath.join(project.context or ".", rel))
                     calls.extend(_calls(shown, text, patterns, at_build))
-            elif (_is_model(rel) or (rel == src and not rel.endswith(_SOURCE_SUFFIXES))) and len(
-                artifacts
-            ) < MAX_ARTIFACTS:
+            elif len(artifacts) < MAX_ARTIFACTS and (_is_model(rel) or _named_artifact(rel, src)):
                 artifacts.extend(_artifact(path, rel, line, info, context, deep))
     return tuple(calls), tuple(artifacts), frozenset(seen)
 
