@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from reprocheck.model.deps import DependencyFile, DepKind
@@ -48,6 +49,10 @@ _SCAN_TRIGGERS = frozenset(
         "joblib",
         "faster-whisper",
         "open-clip-torch",
+        "onnxruntime",
+        "onnxruntime-gpu",
+        "safetensors",
+        "tensorflow-gpu",
     }
 )
 
@@ -157,6 +162,7 @@ def _requirers(f: DependencyFile) -> dict[str, str]:
     return out
 
 
+@cache
 def _applies_on_linux(marker: str | None) -> bool:
     if not marker:
         return True

@@ -3,8 +3,9 @@ fetch weights, compile or load checkpoints) and model artifacts (``ml_artifacts`
 
 The walk never follows a symlink, reads only regular files inside the context, honours .dockerignore, and
 stops at ``MAX_ENTRIES`` entries, ``MAX_SOURCES`` sources of at most ``MAX_SOURCE_BYTES`` each and
-``MAX_ARTIFACTS`` artifacts. Sources are searched only when the image gets an ML library; artifacts with a
-model suffix are always looked at for a Git LFS pointer (a 130-byte read), and read further only then."""
+``MAX_ARTIFACTS`` artifacts. Directories are walked, and sources and artifacts read, only when the image gets
+an ML library or the context's .gitattributes stores files in Git LFS; otherwise only the files COPY names are
+looked at for a Git LFS pointer (a 1 KiB read)."""
 
 from __future__ import annotations
 
@@ -69,8 +70,11 @@ def _sources(project: Project, stages: list[MlStage]) -> Iterator[tuple[int, str
             yield ins.line, src.strip("/") or "."
 
 
-def _walk(context: Path, rel: str, ignore: DockerIgnore, budget: list[int]) -> Iterator[tuple[str, os.stat_result]]:
-    """(context-relative path, lstat) of each regular file under ``rel``: no links, no special files."""
+def _walk(
+    context: Path, rel: str, ignore: DockerIgnore, budget: list[int], walk_dirs: bool = True
+) -> Iterator[tuple[str, os.stat_result]]:
+    """(context-relative path, lstat) of each regular file under ``rel``: no links, no special files. Without
+    ``walk_dirs`` only a file named by COPY itself (an image without ML libraries: no walk of the tree)."""
     start = context / rel if rel != "." else context
     try:
         info = os.lstat(start)
@@ -80,7 +84,7 @@ def _walk(context: Path, rel: str, ignore: DockerIgnore, budget: list[int]) -> I
         if ignore.excluded_by(rel) is None and files.within(start, context):
             yield rel, info
         return
-    if not stat.S_ISDIR(info.st_mode) or not files.within(start, context):
+    if not walk_dirs or not stat.S_ISDIR(info.st_mode) or not files.within(start, context):
         return
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
@@ -107,6 +111,12 @@ def _is_model(rel: str) -> bool:
     if low.endswith((".txt", ".json")):
         return _TEXT_MODEL.search(low.rsplit("/", 1)[-1]) is not None and "requirements" not in low
     return True
+
+
+def _uses_lfs(context: Path) -> bool:
+    """The repository stores files in Git LFS (``filter=lfs`` in the context's .gitattributes)."""
+    data = files.read_file(context / ".gitattributes", context, 256 * 1024)
+    return isinstance(data, bytes) and b"filter=lfs" in data
 
 
 def _named_artifact(rel: str, src: str) -> bool:
@@ -173,9 +183,10 @@ def scan(
     artifacts: list[Artifact] = []
     sources = 0
     runs = [t for s in stages for _, t in s.runs] if deep else []
+    walk_dirs = deep or _uses_lfs(context)
     patterns: list[tuple[str, re.Pattern[str]]] = []  # read from the table when a source may hold a call
     for line, src in _sources(project, stages):
-        for rel, info in _walk(context, src, ignore, budget):
+        for rel, info in _walk(context, src, ignore, budget, walk_dirs=walk_dirs):
             if rel in seen:
                 continue
             seen.add(rel)

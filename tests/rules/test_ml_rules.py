@@ -267,7 +267,13 @@ def test_ml601_lfs_pointer(make_project, monkeypatch):
     pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab" * 32 + "\nsize 1234\n"
     files = {"Dockerfile": SLIM + "COPY models/ /models/\n", "models/model.safetensors": pointer}
     files["models/x.txt"] = pointer  # not a model file name: not read
+    assert lint(make_project, monkeypatch, files, "ML601") == []  # no ML library, no LFS attributes: no walk
+    files[".gitattributes"] = "*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
     assert lint(make_project, monkeypatch, files, "ML601") == [("ML601", "Dockerfile", 2)]
+    del files[".gitattributes"]
+    files["requirements.txt"] = "safetensors==0.4.3\n"
+    files["Dockerfile"] = SLIM + INSTALL + "COPY models/ /models/\n"
+    assert lint(make_project, monkeypatch, files, "ML601") == [("ML601", "Dockerfile", 4)]
 
 
 def test_ml601_a_file_copied_by_name_is_checked_whatever_its_suffix(make_project, monkeypatch):
