@@ -64,10 +64,16 @@ def needles(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
+def _quoted(name: str) -> frozenset[str]:
+    """Every double-quoted string of a table's text (a superset of its string values)."""
+    return frozenset(_raw(name).split('"')[1::2])
+
+
 def mentions(name: str, *words: str) -> bool:
     """Whether table ``name`` holds any of ``words`` as a quoted string (a cheap prefilter, no TOML parse)."""
-    text = _raw(name)
-    return any(f'"{w}"' in text for w in words)
+    quoted = _quoted(name)
+    return any(w in quoted for w in words)
 
 
 def system_package(soname_or_exe: str, family: str) -> str | None:

@@ -9,7 +9,7 @@ Python image costs what it cost before."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -303,14 +303,14 @@ def packages(project: Project, read_text: ReadText | None = None) -> list[MlPack
 class ReadText:
     """Reads a dependency file's text again (bounded), for pip-compile's ``# via`` comments."""
 
-    def __init__(self, files_by_name: dict[str, Path], root: Path | None) -> None:
-        self.files_by_name = files_by_name
+    def __init__(self, files_by_name: Callable[[], dict[str, Path]], root: Path | None) -> None:
+        self.files_by_name = files_by_name  # asked only when a text is wanted (rarely)
         self.root = root
 
     def __call__(self, shown: str) -> str:
         from . import files
 
-        path = self.files_by_name.get(shown)
+        path = self.files_by_name().get(shown)
         if path is None:
             return ""
         data = files.read_file(path, self.root, 4 * 1024 * 1024)
@@ -327,6 +327,7 @@ def build_ml_project(
     read_text: ReadText | None = None,
     target: str | None = None,
     platform: str = "linux/amd64",
+    cache: dict[object, list[tuple[str, int]]] | None = None,
 ) -> MlProject:
     stages = _stages(project.dockerfile, target)
     pkgs = packages(project, read_text)
@@ -337,6 +338,6 @@ def build_ml_project(
     if context is not None and project.context_known:
         from .ml_scan import scan
 
-        got = scan(project, context, stages, wants_scan([p for p in pkgs if p.stage in into]))
+        got = scan(project, context, stages, wants_scan([p for p in pkgs if p.stage in into]), cache)
         calls, artifacts, listed = got
     return MlProject(project, tuple(stages), tuple(pkgs), calls, artifacts, listed, platform)  # type: ignore[arg-type]

@@ -55,6 +55,7 @@ MODEL_SUFFIXES = (
 # .txt and .json are model files only under these names (LightGBM text models, XGBoost JSON models)
 _TEXT_MODEL = lazy(r"(model|booster|lgb|lightgbm|xgb|xgboost|clf|regressor|classifier)", re.IGNORECASE)
 _LFS_HEAD = b"version https://git-lfs.github.com/spec/v1"
+_WANTED = (".py", *MODEL_SUFFIXES)
 # a file COPY names is checked for an LFS pointer whatever its suffix, except sources and configuration
 _SOURCE_SUFFIXES = (".py", ".txt", ".in", ".toml", ".lock", ".cfg", ".ini", ".yml", ".yaml", ".md", ".sh", ".json")
 
@@ -70,28 +71,34 @@ def _sources(project: Project, stages: list[MlStage]) -> Iterator[tuple[int, str
             yield ins.line, src.strip("/") or "."
 
 
-def _walk(
-    context: Path, rel: str, ignore: DockerIgnore, budget: list[int], walk_dirs: bool = True
-) -> Iterator[tuple[str, os.stat_result]]:
-    """(context-relative path, lstat) of each regular file under ``rel``: no links, no special files. Without
-    ``walk_dirs`` only a file named by COPY itself (an image without ML libraries: no walk of the tree)."""
+Listing = list[tuple[str, int]]
+
+
+def _walk(context: Path, rel: str, ignore: DockerIgnore, walk_dirs: bool = True) -> Listing:
+    """(context-relative path, size) of each regular file under ``rel`` that the context sends, at most
+    MAX_ENTRIES entries looked at: no links, no special files. Without ``walk_dirs`` only a file named by COPY
+    itself (an image without ML libraries: no walk of the tree)."""
+    out: Listing = []
     start = context / rel if rel != "." else context
     try:
         info = os.lstat(start)
     except (OSError, ValueError):
-        return
+        return out
     if stat.S_ISREG(info.st_mode):
         if ignore.excluded_by(rel) is None and files.within(start, context):
-            yield rel, info
-        return
+            out.append((rel, info.st_size))
+        return out
     if not walk_dirs or not stat.S_ISDIR(info.st_mode) or not files.within(start, context):
-        return
+        return out
+    budget = MAX_ENTRIES
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
-            budget[0] -= 1
-            if budget[0] < 0:
-                return
+            budget -= 1
+            if budget < 0:
+                return out
+            if not name.endswith(_WANTED):
+                continue  # only sources and model files are read: others are not even looked at
             full = Path(dirpath) / name
             try:
                 st = os.lstat(full)
@@ -101,7 +108,18 @@ def _walk(
                 continue
             relp = full.relative_to(context).as_posix()
             if ignore.excluded_by(relp) is None:
-                yield relp, st
+                out.append((relp, st.st_size))
+    return out
+
+
+def _listing(context: Path, rel: str, ignore: DockerIgnore, walk_dirs: bool, cache: dict[object, Listing]) -> Listing:
+    """``_walk``, remembered for the run: the Dockerfiles of one repository copy the same trees."""
+    key = (str(context), rel, walk_dirs, ignore.where, tuple(p.text for p in ignore.patterns))
+    if key not in cache:
+        if len(cache) > 1024:
+            cache.clear()
+        cache[key] = _walk(context, rel, ignore, walk_dirs)
+    return cache[key]
 
 
 def _is_model(rel: str) -> bool:
@@ -174,24 +192,36 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
 
 
 def scan(
-    project: Project, context: Path, stages: list[MlStage], deep: bool
+    project: Project, context: Path, stages: list[MlStage], deep: bool, cache: dict[object, Listing] | None = None
 ) -> tuple[tuple[CodeCall, ...], tuple[Artifact, ...], frozenset[str]]:
-    ignore = DockerIgnore.for_context(context, context / "Dockerfile")
-    budget = [MAX_ENTRIES]
+    """Calls and artifacts of what the final image copies. ``cache`` (one per lint run) keeps directory
+    listings and .dockerignore files between the Dockerfiles of a tree."""
+    cache = {} if cache is None else cache
+    ignore_key = ("ignore", str(context))
+    if ignore_key not in cache:
+        cache[ignore_key] = DockerIgnore.for_context(context, context / "Dockerfile")  # type: ignore[assignment]
+    ignore: DockerIgnore = cache[ignore_key]  # type: ignore[assignment]
+    budget = MAX_ENTRIES
     seen: set[str] = set()
     calls: list[CodeCall] = []
     artifacts: list[Artifact] = []
     sources = 0
     runs = [t for s in stages for _, t in s.runs] if deep else []
-    walk_dirs = deep or _uses_lfs(context)
+    lfs_key = ("lfs", str(context))
+    if not deep and lfs_key not in cache:
+        cache[lfs_key] = [("", int(_uses_lfs(context)))]
+    walk_dirs = deep or bool(cache[lfs_key][0][1])
     patterns: list[tuple[str, re.Pattern[str]]] = []  # read from the table when a source may hold a call
     for line, src in _sources(project, stages):
-        for rel, info in _walk(context, src, ignore, budget, walk_dirs=walk_dirs):
+        for rel, size in _listing(context, src, ignore, walk_dirs, cache):
+            budget -= 1
+            if budget < 0:
+                break
             if rel in seen:
                 continue
             seen.add(rel)
             path = context / rel
-            if deep and rel.endswith(".py") and sources < MAX_SOURCES and info.st_size <= MAX_SOURCE_BYTES:
+            if deep and rel.endswith(".py") and sources < MAX_SOURCES and size <= MAX_SOURCE_BYTES:
                 sources += 1
                 data = files.read_file(path, context, MAX_SOURCE_BYTES)
                 text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""
@@ -204,12 +234,12 @@ def scan(
                     shown = posixpath.normpath(posixpath.join(project.context or ".", rel))
                     calls.extend(_calls(shown, text, patterns, at_build))
             elif len(artifacts) < MAX_ARTIFACTS and (_is_model(rel) or _named_artifact(rel, src)):
-                artifacts.extend(_artifact(path, rel, line, info, context, deep))
+                artifacts.extend(_artifact(path, rel, line, size, context, deep))
     return tuple(calls), tuple(artifacts), frozenset(seen)
 
 
-def _artifact(path: Path, rel: str, line: int, info: os.stat_result, context: Path, deep: bool) -> Iterator[Artifact]:
-    if info.st_size < 1024:
+def _artifact(path: Path, rel: str, line: int, size: int, context: Path, deep: bool) -> Iterator[Artifact]:
+    if size < 1024:
         pointer = lfs_pointer(_head(path, 1024))
         if pointer is not None:
             yield Artifact(rel, line, "lfs-pointer", detail=pointer)

@@ -262,6 +262,7 @@ class _Run:
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
         self.projects: list[Project] = []
+        self.ml_cache: dict[object, list[tuple[str, int]]] = {}  # the ML scan's directory listings, for the run
         self.texts: dict[str, str] = {}  # Dockerfiles' text, for fingerprints
 
     def guarded(self, path: str, work: Callable[[], list[Finding]]) -> None:
@@ -311,9 +312,9 @@ class _Run:
         """What the ML rules judge (``lint/ml_facts``): built only when one of them runs."""
         from .ml_facts import ReadText, build_ml_project
 
-        names = {f.path: real for real, f in self.loader.files.items()}
         root = Path(project.root) if project.root else None
-        return build_ml_project(project, root, ReadText(names, root), platform=platform)
+        read = ReadText(lambda: {f.path: real for real, f in self.loader.files.items()}, root)
+        return build_ml_project(project, root, read, platform=platform, cache=self.ml_cache)
 
     def _dependency(self, target: Target, data: bytes) -> list[Finding]:
         assert target.dep_kind is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import field
+from functools import cached_property
 
 from reprocheck.model._node import Node, node
 from reprocheck.model.dockerfile import ImageRef
@@ -84,7 +85,7 @@ class MlProject(Node):
     packages: tuple[MlPackage, ...] = ()
     calls: tuple[CodeCall, ...] = ()
     artifacts: tuple[Artifact, ...] = ()
-    context_files: frozenset[str] = frozenset()  # context paths the image copies (bounded listing)
+    context_files: frozenset[str] = frozenset()  # sources and model files the image copies (bounded listing)
     platform: str = "linux/amd64"
 
     @property
@@ -93,7 +94,20 @@ class MlProject(Node):
         finals = [s for s in self.stages if s.final]
         return max(finals, key=lambda s: s.index) if finals else None
 
+    @cached_property
+    def versions(self) -> dict[str, MlPackage]:
+        """Distribution -> its entry in the final image (the last install wins), computed once."""
+        out: dict[str, MlPackage] = {}
+        for p in sorted(self.image_packages(), key=lambda p: p.install_line):
+            if p.version or p.name not in out:
+                out[p.name] = p
+        return out
+
     def image_packages(self) -> tuple[MlPackage, ...]:
         """The distributions that reach the final image (its own chain and the stages it copies from)."""
+        return self._image_packages
+
+    @cached_property
+    def _image_packages(self) -> tuple[MlPackage, ...]:
         into = {s.index for s in self.stages if s.final or s.feeds}
         return tuple(p for p in self.packages if p.stage in into)

@@ -117,11 +117,7 @@ def major_minor(v: str) -> tuple[int, ...]:
 
 def image_versions(ml: MlProject) -> dict[str, MlPackage]:
     """Distribution -> its entry in the final image (the last install wins)."""
-    out: dict[str, MlPackage] = {}
-    for p in sorted(ml.image_packages(), key=lambda p: p.install_line):
-        if p.version or p.name not in out:
-            out[p.name] = p
-    return out
+    return ml.versions
 
 
 def ambiguous(ml: MlProject, name: str) -> bool:
