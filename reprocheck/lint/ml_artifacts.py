@@ -261,9 +261,9 @@ def _ubj_version(data: bytes) -> str:
     fixed = b""
     if data[pos : pos + 1] == b"$":
         fixed, pos = data[pos + 1 : pos + 2], pos + 2
-    if data[pos : pos + 1] == b"#":
-        pos += 3  # count marker and a one-byte count
     sizes = {b"U": 1, b"i": 1, b"I": 2, b"l": 4, b"L": 8}
+    if data[pos : pos + 1] == b"#":  # a count: its type, then the count (XGBoost writes `#L` and 8 bytes)
+        pos += 2 + sizes.get(data[pos + 1 : pos + 2], 0)
     out: list[int] = []
     for _ in range(3):
         t = fixed

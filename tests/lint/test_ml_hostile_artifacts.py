@@ -149,3 +149,15 @@ def test_reader_refuses_links_out_of_the_context(tmp_path):
 
 def test_bomb_ratio_is_what_stops_it():
     assert MAX_RATIO <= 1000 and MEMBER <= 64 * 1024 * 1024
+
+
+def test_reader_reads_what_the_real_libraries_write():
+    data = Path(__file__).resolve().parents[1] / "data" / "ml_artifacts"
+    got = {p.name: read_artifact(p, p.name, 1, data) for p in sorted(data.iterdir()) if p.name != "README.md"}
+    assert {k: (v.kind, v.version) if v else None for k, v in got.items()} == {
+        "lgb_model.txt": ("lightgbm", "v4"),
+        "rfxz.joblib": ("sklearn", "1.9.1"),
+        "rfz.joblib": ("sklearn", "1.9.1"),
+        "xgb_model.json": ("xgboost", "3.2.0"),
+        "xgb_model.ubj": ("xgboost", "3.2.0"),
+    }
