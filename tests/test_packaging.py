@@ -25,7 +25,9 @@ def test_wheel_contains_the_catalogue_and_uses_it(tmp_path: Path):
     (wheel,) = tmp_path.glob("reprocheck-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("reprocheck/_catalogue/")}
-    assert shipped == {p.name for p in (ROOT / "rules").glob("*.md")}
+    assert shipped == {p.name for p in (ROOT / "rules").glob("*.md") if p.name[:2] in ("RC", "ML")}
+    tables = {n.rsplit("/", 1)[1] for n in names if n.startswith("reprocheck/knowledge/") and n.endswith(".toml")}
+    assert tables == {p.name for p in (ROOT / "reprocheck" / "knowledge").glob("*.toml")}
     assert "reprocheck/py.typed" in names
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)

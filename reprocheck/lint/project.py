@@ -431,7 +431,7 @@ def build_project(
                 for ref in _refs(inst, cwd)
             )
         stage_texts.setdefault(ins.stage, []).append(ins.script or " ".join(ins.argv))
-    return Project(df, loader.name(context), known, tuple(copies), tuple(installed))
+    return Project(df, loader.name(context), known, tuple(copies), tuple(installed), str(context))
 
 
 def _root_stage(df: Dockerfile, index: int, memo: dict[int, Stage]) -> Stage | None:

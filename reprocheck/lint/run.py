@@ -18,6 +18,7 @@ from reprocheck.model.deps import DependencyFile, LockPair
 from reprocheck.model.dockerfile import Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.location import Location
+from reprocheck.model.ml import MlProject
 from reprocheck.model.project import Project
 from reprocheck.model.report import Report
 from reprocheck.model.rule import Needs
@@ -154,6 +155,9 @@ class Dispatcher:
                 for t in r.on:
                     self.by_type[t].append(r)
 
+    def wants(self, node_type: type) -> bool:
+        return bool(self.by_type.get(node_type))
+
     def rules_for(self, node: object) -> Iterator[Rule]:
         for cls in type(node).__mro__:
             yield from self.by_type.get(cls, ())
@@ -175,7 +179,11 @@ def _walk_dockerfile(df: Dockerfile) -> Iterator[object]:
 
 
 def lint_dockerfile(
-    df: Dockerfile, dispatcher: Dispatcher, options: dict[str, Any], project: Project | None = None
+    df: Dockerfile,
+    dispatcher: Dispatcher,
+    options: dict[str, Any],
+    project: Project | None = None,
+    extra: Sequence[object] = (),
 ) -> list[Finding]:
     """Raw findings of one parsed Dockerfile (parse issues included; with its project, the cross-file
     checks too), with the Dockerfile's pragmas applied. Findings on other files are returned unmarked."""
@@ -184,6 +192,8 @@ def lint_dockerfile(
         out.extend(dispatcher.run(node, df.path, df, options))
     if project is not None:
         out.extend(dispatcher.run(project, df.path, df, options))
+    for node in extra:  # nodes built beside the project (the ML rules' MlProject)
+        out.extend(dispatcher.run(node, df.path, df, options))
     pragmas = collect(df.comments, df.instructions, META, df.path)
     out.extend(Finding("RC901", META["RC901"].severity, msg, Location(df.path, line)) for line, msg in pragmas.invalid)
     if options.get("disallow-inline-ignores"):
@@ -284,6 +294,7 @@ class _Run:
         self.stdin_deps: list[DependencyFile] = []
         self.findings: list[Finding] = []
         self.projects: list[Project] = []
+        self.ml_cache: dict[object, list[tuple[str, int]]] = {}  # the ML scan's directory listings, for the run
         self.texts: dict[str, str] = {}  # Dockerfiles' text, for fingerprints
 
     def guarded(self, path: str, work: Callable[[], list[Finding]]) -> None:
@@ -333,7 +344,16 @@ class _Run:
             platform = str(self.rule_options.get("platform") or "linux/amd64")
             project = build_project(df, target.fs_path, self.loader, target.root, platform)
             self.projects.append(project)
-        return lint_dockerfile(df, self.dispatcher, self.rule_options, project)
+        extra = [self._ml(project, platform)] if project is not None and self.dispatcher.wants(MlProject) else []
+        return lint_dockerfile(df, self.dispatcher, self.rule_options, project, extra)
+
+    def _ml(self, project: Project, platform: str) -> object:
+        """What the ML rules judge (``lint/ml_facts``): built only when one of them runs."""
+        from .ml_facts import ReadText, build_ml_project
+
+        root = Path(project.root) if project.root else None
+        read = ReadText(lambda: {f.path: real for real, f in self.loader.files.items()}, root)
+        return build_ml_project(project, root, read, platform=platform, cache=self.ml_cache)
 
     def _dependency(self, target: Target, data: bytes) -> list[Finding]:
         assert target.dep_kind is not None

@@ -1,4 +1,4 @@
-"""Rule selectors: an id (``RC301``), a name (``pip-install-unpinned``), an id prefix (``RC3``) or ``ALL``.
+"""Rule selectors: an id (``RC301``), a name (``pip-install-unpinned``), an id prefix (``RC3``, ``ML``) or ``ALL``.
 The most specific selector wins; between a select and an ignore of the same specificity, ignore wins."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from reprocheck.model.finding import Severity
 from reprocheck.model.rule import RuleMeta
 
 FULL = 1000
+FAMILIES = ("RC", "ML")  # id prefixes: RC (the reproducibility rules), ML (what only ML images break on)
 
 
 def specificity(selector: str, meta: RuleMeta) -> int:
@@ -19,7 +20,7 @@ def specificity(selector: str, meta: RuleMeta) -> int:
         return 0
     if sel.upper() == meta.id or sel == meta.name:
         return FULL
-    if meta.id.startswith(sel.upper()) and sel[:2].upper() == "RC":
+    if meta.id.startswith(sel.upper()) and sel[:2].upper() in FAMILIES:
         return len(sel)
     return -1
 

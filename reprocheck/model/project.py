@@ -59,3 +59,4 @@ class Project(Node):
     context_known: bool  # some COPY sources resolved in it
     copies: tuple[ContextFile, ...] = ()
     installed: tuple[InstalledFile, ...] = ()
+    root: str | None = None  # the build context's absolute path (for the ML rules' bounded reads)
