@@ -9,6 +9,7 @@ from xml.sax.saxutils import quoteattr
 
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_text
 
 from ._common import relative_uri
 
@@ -18,7 +19,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _attr(text: str) -> str:
-    return quoteattr(_NOT_XML.sub(" ", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    return quoteattr(_NOT_XML.sub(" ", safe_text(text)), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def render(report: Report, *, color: bool = False) -> str:

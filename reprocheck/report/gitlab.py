@@ -16,6 +16,7 @@ from typing import Any
 
 from reprocheck.model.finding import Finding, Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_json
 
 from ._common import relative_uri, rule_name
 
@@ -27,7 +28,7 @@ def _fingerprint(f: Finding, path: str, seen: Counter[str]) -> str:
     basis = f"engine\0{f.fingerprint}" if f.fingerprint else f"message\0{f.rule}\0{path}\0{f.message}"
     n = seen[basis]
     seen[basis] += 1
-    return hashlib.sha256(f"reprocheck/v1\0{basis}\0{n}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"reprocheck/v1\0{basis}\0{n}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def as_list(report: Report) -> list[dict[str, Any]]:
@@ -57,4 +58,4 @@ def as_list(report: Report) -> list[dict[str, Any]]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(as_list(report), indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(as_list(report), indent=2, ensure_ascii=False)) + "\n"

@@ -10,6 +10,7 @@ from typing import Any
 
 from reprocheck.model.finding import Severity
 from reprocheck.model.report import Report
+from reprocheck.model.safe import safe_json
 
 from ._common import relative_uri
 
@@ -60,4 +61,4 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(as_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -125,7 +125,7 @@ def test_the_schema_knows_exactly_the_keys_the_parsers_accept():
 
     props = SCHEMA["properties"]
     top = {*config._LIST_KEYS, "severity", "failure-threshold", "per-file-ignores", "platform", "max-file-size"}
-    top |= {"disallow-inline-ignores", "exit-zero", *config._OTHER_SECTIONS}
+    top |= {"disallow-inline-ignores", "exit-zero", "rule-url", *config._OTHER_SECTIONS}
     assert set(props) == top
     assert set(props["smoke"]["properties"]) == SMOKE
     assert set(props["smoke"]["properties"]["serve"]["properties"]) == SERVE

@@ -32,6 +32,8 @@ def test_the_shipped_recipes_action_and_image_pass(monkeypatch):
         "docs/ci/azure-pipelines.yml",
         "docs/ci/Jenkinsfile",
         "docs/ci/pre-commit-config.yaml",
+        "docs/ci/github-actions-audit-fanout.yml",
+        "docs/ci/audit-fanout.gitlab-ci.yml",
     }
     # each is linted, not skipped
     assert shipped | {"action.yml", "ci/image/Dockerfile", ".pre-commit-config.yaml"} <= set(report.files)
