@@ -24,10 +24,11 @@ TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 
 
 def _runtime_pins(ml: MlProject) -> dict[str, str]:
-    """Lock file -> the CUDA its nvidia-cuda-runtime-cuNN pin names (``12.1``)."""
+    """Lock file -> the CUDA its nvidia-cuda-runtime-cuNN (or cuda-toolkit) pin names (``12.1``)."""
     out: dict[str, str] = {}
     for p in ml.image_packages():
-        if p.name.startswith("nvidia-cuda-runtime-cu") and p.name[23:].isdigit() and p.version:
+        runtime = p.name.startswith("nvidia-cuda-runtime-cu") and p.name[23:].isdigit()
+        if (runtime or p.name == "cuda-toolkit") and p.version:  # torch 2.11 pins cuda-toolkit==13.0.2
             out[p.path] = ".".join(p.version.split(".")[:2])
     return out
 

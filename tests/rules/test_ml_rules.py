@@ -253,6 +253,17 @@ def test_ml501_formats(make_project, monkeypatch):
     assert "format v4" in joined
 
 
+def test_ml501_reads_only_what_the_image_gets(make_project, monkeypatch):
+    sk = pickle.dumps({"_sklearn_version": "1.3.2"}, protocol=4)
+    files = {"Dockerfile": APP, "requirements.txt": "scikit-learn==1.5.2\n", "app/clf.pkl": sk}
+    assert lint(make_project, monkeypatch, files, "ML501") == [("ML501", "Dockerfile", 4)]
+    files[".dockerignore"] = "**/*.pkl\n"  # never sent to the builder: not the image's business
+    assert lint(make_project, monkeypatch, files, "ML501") == []
+    del files[".dockerignore"]
+    files["Dockerfile"] = "FROM python:3.11-slim AS data\nCOPY . /app\n" + SLIM + INSTALL  # a stage the image drops
+    assert lint(make_project, monkeypatch, files, "ML501") == []
+
+
 def test_ml501_joblib_zlib_with_raw_array_bytes(make_project, monkeypatch):
     import zlib
 
