@@ -170,7 +170,11 @@ def test_python_one_liners_and_datasets_are_left_with_why(hub, make_project):
 
 
 def test_the_token_goes_to_the_endpoint_only(hub, make_project):
-    dockerfile = f"FROM {BASE}\nRUN hf download org/private\nRUN hf download moved/model\nUSER 65534\n"
+    # --local-dir: the files go where the runtime user reads them (without it, ML402: root's cache)
+    dockerfile = (
+        f"FROM {BASE}\nRUN hf download org/private --local-dir /m/p\nRUN hf download moved/model --local-dir /m/m\n"
+        "USER 65534\n"
+    )
     project = _project(make_project, dockerfile)
     with _hub() as elsewhere:
         hub.redirect_to = elsewhere.url

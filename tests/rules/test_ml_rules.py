@@ -203,6 +203,12 @@ def test_ml402_root_cache_and_a_user(make_project, monkeypatch):
     assert lint(make_project, monkeypatch, {"Dockerfile": df}, "ML402") == [("ML402", "Dockerfile", 3)]
     df2 = SLIM + "RUN pip install huggingface-hub==0.24.5\nUSER app\n" + bake
     assert lint(make_project, monkeypatch, {"Dockerfile": df2}, "ML402") == []
+    # --local-dir / local_dir= write the files where they are named, not into root's cache
+    local = "RUN huggingface-cli download org/m --local-dir /models/m\n"
+    df3 = SLIM + "RUN pip install huggingface-hub==0.24.5\n" + local + "USER 65534\n"
+    assert lint(make_project, monkeypatch, {"Dockerfile": df3}, "ML402") == []
+    df4 = df.replace("snapshot_download('org/m')", "snapshot_download('org/m', local_dir='/models/m')")
+    assert lint(make_project, monkeypatch, {"Dockerfile": df4}, "ML402") == []
 
 
 def _torch_zip(location: str) -> bytes:

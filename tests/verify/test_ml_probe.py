@@ -290,7 +290,7 @@ def test_one_finding_per_distribution_led_by_the_library_its_import_needs():
     findings, _ = judge_ml(clean_ml(OPENCV_GUI), Expectation(dockerfile="Dockerfile"))
     (f,) = findings
     assert f.message.startswith(
-        "opencv-python needs libGL.so.1 and 2 more libraries (libgthread-2.0.so.0, libxcb.so.1), which the image"
+        "opencv-python needs libGL.so.1 and 2 more libraries (libxcb.so.1, libgthread-2.0.so.0), which the image"
     )
     assert "Debian: libgl1, libglib2.0-0" in (f.hint or "")
 
