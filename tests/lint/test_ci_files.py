@@ -149,3 +149,13 @@ def test_expressions_and_here_documents(make_project, monkeypatch):
     found = _found(_lint(make_project, monkeypatch, {".github/workflows/ci.yml": text}))
     path = ".github/workflows/ci.yml"
     assert found == [(path, "RC301", 9), (path, "RC503", 10)]
+
+
+def test_the_repository_lints_clean_at_its_root(monkeypatch):
+    """`reprocheck lint .` in a checkout: the repository's own Dockerfile, Action, CI recipes, pre-commit config
+    and bundled example, with the fixtures and corpus samples (wrong on purpose) excluded by its config."""
+    monkeypatch.chdir(ROOT)
+    report = lint_paths(["."], LintOptions())
+    assert {"action.yml", "ci/image/Dockerfile", "examples/iris-numpy/Dockerfile"} <= set(report.files)
+    assert not any(p.startswith(("fixtures/", "tests/")) for p in report.files)
+    assert [(f.location.path, f.rule, f.message) for f in report.active if f.severity.rank >= 2] == []
