@@ -134,25 +134,12 @@ def fix_upgrades(ctx: FixContext, target: Target, findings: Sequence[Finding]) -
     out = Outcome()
     seen: set[int] = set()
     for f in findings:
-        ins = _run_of(target, f)
+        ins = target.run_at(f)
         if ins is None or ins.line in seen:
             continue
         seen.add(ins.line)
         _upgrade(target, ins, f, out)
     return out
-
-
-def _run_of(target: Target, finding: Finding) -> RunInstruction | None:
-    if target.dockerfile is None:
-        return None
-    return next(
-        (
-            i
-            for i in target.dockerfile.instructions
-            if isinstance(i, RunInstruction) and i.line <= finding.location.line <= i.end_line
-        ),
-        None,
-    )
 
 
 UPGRADE_FIXER = Fixer(frozenset({"RC204"}), fix_upgrades)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reprocheck.fix.text.edits import Edit, Source
-from reprocheck.model.dockerfile import Dockerfile
+from reprocheck.model.dockerfile import Dockerfile, RunInstruction
 from reprocheck.model.finding import Finding
 from reprocheck.model.project import Project
 from reprocheck.model.rule import FixKind
@@ -64,6 +64,16 @@ class Target:
     source: Source
     dockerfile: Dockerfile | None = None
     project: Project | None = None
+
+    def run_at(self, finding: Finding) -> RunInstruction | None:
+        """The RUN instruction whose lines hold ``finding`` (None outside a Dockerfile or a RUN)."""
+        if self.dockerfile is None:
+            return None
+        line = finding.location.line
+        return next(
+            (i for i in self.dockerfile.instructions if isinstance(i, RunInstruction) and i.line <= line <= i.end_line),
+            None,
+        )
 
 
 class FixContext:
