@@ -173,7 +173,7 @@ def _smoke_overhead(project: Path, env: dict[str, str], command: str = "smoke") 
     """In a child process: where one reused-image smoke (or check) run spends its time."""
     code = r"""
 import contextlib, io, json, re, subprocess, sys, threading, time
-# what the docker SDK would cost, in a process of its own: the pipeline no longer imports it on a unix socket
+# what importing the docker SDK costs, in a process of its own: the one client the pipeline uses on every engine
 sdk = subprocess.run([sys.executable, "-X", "importtime", "-c", "import docker"], capture_output=True, text=True)
 sdk = int(sdk.stderr.strip().splitlines()[-1].split("|")[1]) / 1e6
 from pathlib import Path
@@ -183,30 +183,24 @@ p = Path.cwd(); src = ImageSource(p.name, p, p / "Dockerfile")
 t = time.perf_counter(); inputs_digest(src); warm = time.perf_counter() - t
 calls = []
 VERSION, ID = r"^/v1\.\d+", r"/[0-9a-f]{12,64}(?=/|$)|/sha256:[0-9a-f]{64}|/reprocheck/[^/]+"
-from reprocheck.backend import engine_api
-exchange = engine_api.EngineApi._exchange
-def timed_exchange(self, method, path, *args, **kw):  # every request passes here once; its answer is read after
-    started = time.perf_counter()
-    out = exchange(self, method, path, *args, **kw)
-    calls.append([method + " " + re.sub(ID, "/{id}", path), started, threading.current_thread().name, 0.0])
-    return out
-engine_api.EngineApi._exchange = timed_exchange
-request = engine_api.EngineApi.request
-def timed_request(self, method, path, *args, **kw):
+import requests
+from urllib.parse import urlparse
+send = requests.Session.send
+def timed_send(self, req, **kw):  # every engine request of the docker SDK passes here
     started = time.perf_counter()
     try:
-        return request(self, method, path, *args, **kw)
+        return send(self, req, **kw)
     finally:
-        for call in calls:
-            if call[1] >= started and call[2] == threading.current_thread().name and not call[3]:
-                call[3] = time.perf_counter() - started
-engine_api.EngineApi.request = timed_request
+        path = re.sub(VERSION, "", urlparse(req.url).path)
+        calls.append([req.method + " " + re.sub(ID, "/{id}", path), started, threading.current_thread().name,
+                      time.perf_counter() - started])
+requests.Session.send = timed_send
 from reprocheck.cli.app import main
 t = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     main([sys.argv[1], "--progress", "quiet"])
 total = time.perf_counter() - t
-print(json.dumps({"sdk_import_ms_not_on_the_path": sdk * 1000, "digest_warm_ms": warm * 1000,
+print(json.dumps({"sdk_import_ms": sdk * 1000, "digest_warm_ms": warm * 1000,
                   "command_ms": total * 1000, "api_calls": [[c, d * 1000, n] for c, _, n, d in calls],
                   "sdk_imported": "docker" in sys.modules}))
 """

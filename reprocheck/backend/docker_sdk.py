@@ -48,7 +48,7 @@ from reprocheck.backend.base import (
     container_config,
     project_id,
 )
-from reprocheck.backend.engine_api import Chunks, check_mounts, engine_hint, image_info
+from reprocheck.backend.common import Chunks, check_mounts, engine_hint, image_info
 from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
 from reprocheck.errors import EngineUnavailable

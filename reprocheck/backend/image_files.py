@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from reprocheck.backend.engine_api import Chunks
+from reprocheck.backend.common import Chunks
 from reprocheck.model.bounded import loads
 
 Fetch = Callable[[str], Iterator[bytes]]

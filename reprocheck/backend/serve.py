@@ -260,7 +260,7 @@ def _container(
     labels: dict[str, str],
     bind: str,
 ) -> DockerContainer:
-    from reprocheck.backend.engine_api import check_mounts
+    from reprocheck.backend.common import check_mounts
 
     check_mounts(sandbox.mounts)
     info = backend.inspect(image)

@@ -1,4 +1,4 @@
-"""The container engine the pipeline drives: DOCKER_HOST's, reached once per run."""
+"""The container engine the pipeline drives: DOCKER_HOST's, reached once per run, through the one client."""
 
 from __future__ import annotations
 
@@ -20,15 +20,9 @@ class Engine:
 def connect() -> Engine:
     """The engine; EngineUnavailable (one line saying what to do) when none answers. Its containers are
     removed in the background while the run goes on: the caller must ``backend.close()`` at the end."""
-    from reprocheck.backend.docker_api import DockerApiBackend, local_socket
+    from reprocheck.backend.docker_sdk import DockerBackend
 
-    backend: ContainerBackend
-    path = local_socket()
-    if path is not None:  # the API directly: the docker SDK is imported only if a build or an export needs it
-        backend = DockerApiBackend(path, background_removal=True)
-    else:  # TCP, TLS, SSH: the SDK's transports
-        from reprocheck.backend.docker_sdk import DockerBackend
-
-        backend = DockerBackend(background_removal=True)
+    # one client for every engine (unix socket, TCP, TLS, SSH, contexts): the docker SDK, imported here only
+    backend = DockerBackend(background_removal=True)
     version = backend.ping()
     return Engine(backend, version, backend.host)

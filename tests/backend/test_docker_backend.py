@@ -14,7 +14,6 @@ import uuid
 import pytest
 
 from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, Sandbox
-from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 from reprocheck.backend.journal import read_runs
 from reprocheck.errors import ConfigError
@@ -55,16 +54,10 @@ def backend():
     return DockerBackend(run_id=f"test-{uuid.uuid4().hex[:8]}")
 
 
-@pytest.fixture(scope="module", params=["sdk", "api"])
-def runner(request, backend):
-    """A run through the docker SDK (any DOCKER_HOST) and one through the engine's API directly (a unix
-    socket, what the pipeline uses there): the same sandbox, limits and cleanup."""
-    if request.param == "sdk":
-        return backend
-    path = local_socket()
-    if path is None:
-        pytest.skip("DOCKER_HOST is not a unix socket")
-    return DockerApiBackend(path, run_id=f"test-{uuid.uuid4().hex[:8]}")
+@pytest.fixture(scope="module")
+def runner(backend):
+    """The one client the pipeline uses on every engine (the docker SDK): the sandbox, limits and cleanup."""
+    return backend
 
 
 def own_containers(b) -> list[object]:
@@ -258,7 +251,6 @@ KILLED_BUILD = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import BuildRequest
-from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 root = Path(sys.argv[1])
 b = DockerBackend(project=root, run_id=sys.argv[2])
@@ -305,7 +297,6 @@ KILLED_RUN = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import Sandbox
-from reprocheck.backend.docker_api import DockerApiBackend, local_socket
 from reprocheck.backend.docker_sdk import DockerBackend
 b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
 b.run(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600)
