@@ -12,12 +12,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import run_cli
-from tests.support.engine import engine_or_skip, expected, stage
+from tests.support.engine import engine_or_skip, expected, fixture_containers, removing_new_fixture_images, stage
 
 pytestmark = pytest.mark.engine
 
@@ -42,26 +41,8 @@ MINE = (*SMOKE, *VERIFY, "console-script-server")
 @pytest.fixture(scope="module")
 def backend() -> Iterator[object]:
     engine = engine_or_skip()
-    before = {i["Id"] for i in _ours(engine)}
-    yield engine
-    for image in _ours(engine):
-        if image["Id"] not in before:
-            for tag in image["RepoTags"]:
-                engine.remove_image(tag)
-
-
-def _ours(engine) -> list[dict[str, Any]]:
-    """This module's fixture images (tagged reprocheck/<fixture>:<digest>)."""
-    images = engine.client.api.images(filters={"label": "io.reprocheck.managed"})
-    return [i for i in images if any(t.split(":")[0].removeprefix("reprocheck/") in MINE for t in i["RepoTags"] or ())]
-
-
-def _containers_of(backend, name: str) -> list[object]:
-    return [
-        c
-        for c in backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"})
-        if str(c.get("Image", "")).startswith(f"reprocheck/{name}:")
-    ]
+    with removing_new_fixture_images(engine, MINE):
+        yield engine
 
 
 def _record(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -99,7 +80,7 @@ def test_each_cause_is_named_with_its_evidence(name: str, backend, tmp_path: Pat
         if finding["rule"] in ("RC802", "RC805", "RC808"):
             assert finding["cause"] and finding["evidence"], finding
             assert finding["details"]["image_record"]["interpreter"]["version"].startswith("3.11")
-    assert _containers_of(backend, name) == []
+    assert fixture_containers(backend, name) == []
 
 
 def test_a_transitive_version_difference_names_the_package_and_who_requires_it(backend, tmp_path: Path):
@@ -145,7 +126,7 @@ def test_a_console_script_server_is_recorded_in_its_own_venv(backend, tmp_path: 
     (finding,) = r.json()["findings"]
     image = finding["details"]["image_record"]["interpreter"]
     assert image["resolved_from"] == "the shebang of /opt/venv/bin/serve-model" and image["venv"] is True
-    assert _containers_of(backend, "console-script-server") == []
+    assert fixture_containers(backend, "console-script-server") == []
 
 
 @pytest.mark.parametrize("name", VERIFY)
@@ -160,4 +141,4 @@ def test_verify_attributes_and_evaluates_markers(name: str, backend, tmp_path: P
         assert phrase in r.out, (phrase, findings)
     if name == "tool-pulls-deps":
         assert {f["line"] for f in findings if f["rule"] == "RC811"} == {10}
-    assert _containers_of(backend, name) == []
+    assert fixture_containers(backend, name) == []

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_cli
-from tests.support.engine import engine_or_skip, expected, stage
+from tests.support.engine import engine_or_skip, expected, fixture_containers, removing_new_fixture_images, stage
 
 pytestmark = pytest.mark.engine
 
@@ -39,27 +39,8 @@ FIXTURES = {
 @pytest.fixture(scope="module")
 def backend() -> Iterator[object]:
     engine = engine_or_skip()
-    before = {i["Id"] for i in _ours(engine)}
-    yield engine
-    for image in _ours(engine):
-        if image["Id"] not in before:
-            for tag in image["RepoTags"]:
-                engine.remove_image(tag)
-
-
-def _ours(engine: Any) -> list[dict[str, Any]]:
-    images = engine.client.api.images(filters={"label": "io.reprocheck.managed"})
-    return [
-        i for i in images if any(t.split(":")[0].removeprefix("reprocheck/") in FIXTURES for t in i["RepoTags"] or ())
-    ]
-
-
-def _containers_of(backend: Any, name: str) -> list[object]:
-    return [
-        c
-        for c in backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"})
-        if str(c.get("Image", "")).startswith(f"reprocheck/{name}:")
-    ]
+    with removing_new_fixture_images(engine, FIXTURES):
+        yield engine
 
 
 def _editable_venv(project: Path, venv: Path) -> Path:
@@ -118,7 +99,7 @@ def test_the_finding_names_the_fact_of_both_sides_and_the_fix(name: str, backend
     assert details["certainty"] == "observed on both sides"
     fact = details["fact"]  # the deciding fact, with both sides' values
     assert fact["host"] and fact["image"] and fact["fix"], fact
-    assert _containers_of(backend, name) == []
+    assert fixture_containers(backend, name) == []
 
 
 def test_a_passing_run_pays_nothing_for_the_diagnosis(backend: Any, tmp_path: Path) -> None:
@@ -139,4 +120,4 @@ def test_a_passing_run_pays_nothing_for_the_diagnosis(backend: Any, tmp_path: Pa
     assert "reprocheck.smoke.runner" in imported
     for module in ("reprocheck.smoke.facts", "reprocheck.smoke.differential", "reprocheck.smoke.diagnose"):
         assert module not in imported, module
-    assert _containers_of(backend, "env-variant") == []
+    assert fixture_containers(backend, "env-variant") == []

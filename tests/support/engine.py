@@ -12,6 +12,7 @@ import sys
 import tomllib
 import uuid
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +313,32 @@ def assert_nothing_left(backend, project: Path, images: bool = True, wait: float
     assert alive == [], alive
     if images:
         assert kept_images == [], kept_images
+
+
+def fixture_images(backend: Any, fixtures: Iterable[str]) -> list[dict[str, Any]]:
+    """The engine's images of these fixtures (reprocheck/<fixture>:<digest>, labelled by reprocheck)."""
+    names = set(fixtures)
+    images = backend.client.api.images(filters={"label": "io.reprocheck.managed"})
+    return [i for i in images if any(t.split(":")[0].removeprefix("reprocheck/") in names for t in i["RepoTags"] or ())]
+
+
+@contextlib.contextmanager
+def removing_new_fixture_images(backend: Any, fixtures: Iterable[str]) -> Iterator[None]:
+    """A test module's scope: the images of its fixtures that it built are removed at its end, those that were
+    there before (another module's, another run's) are left."""
+    names = tuple(fixtures)
+    before = {i["Id"] for i in fixture_images(backend, names)}
+    yield
+    for image in fixture_images(backend, names):
+        if image["Id"] not in before:
+            for tag in image["RepoTags"]:
+                backend.remove_image(tag)
+
+
+def fixture_containers(backend: Any, name: str) -> list[object]:
+    """Containers, running or not, of one fixture's image: a run must leave none."""
+    return [
+        c
+        for c in backend.client.api.containers(all=True, filters={"label": "io.reprocheck.managed"})
+        if str(c.get("Image", "")).startswith(f"reprocheck/{name}:")
+    ]
