@@ -68,6 +68,7 @@ def main() -> int:
     med = statistics.median
     results: dict[str, Any] = {"runs": runs}
     try:
+        from reprocheck.backend.base import RunRequest
         from reprocheck.backend.docker_sdk import DockerBackend
         from reprocheck.envprobe import load_record
         from reprocheck.smoke.differential import extract
@@ -98,7 +99,7 @@ def main() -> int:
         ).stdout
         image = next(n.split()[2] for n in json.loads(out)["notes"] if n.startswith("reused image "))
         sandbox = runner.sandbox(image, None)
-        ran = backend.run(image, spec.command, sandbox, spec.timeout)
+        ran = backend.run(RunRequest(image, spec.command, sandbox, spec.timeout))
         why = explain(ran.exit_code, ran.stderr, ran.timed_out, ran.oom_killed)
         request = extract(why, spec.command).request()
         host_record = load_record(env_record_path(spec.golden))
@@ -120,7 +121,9 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.before)], check=True)
         smoke = [*reprocheck, "smoke", "--progress", "quiet"]
         for _ in range(runs):  # interleaved: a load that comes and goes hits every part alike
-            rows["prediction"].append(timed(lambda: backend.run(image, spec.command, sandbox, spec.timeout)))
+            rows["prediction"].append(
+                timed(lambda: backend.run(RunRequest(image, spec.command, sandbox, spec.timeout)))
+            )
             rows["image_probe_before"].append(timed(lambda: probe_image(backend, image, sandbox, spec.command)))
             rows["image_probe_facts"].append(
                 timed(lambda: probe_image(backend, image, sandbox, spec.command, (), request))

@@ -12,7 +12,6 @@ from tests.conftest import ROOT
 
 HEAVY = (
     "docker",
-    "testcontainers",
     "piptools",
     "pip",
     "reprocheck.backend",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from reprocheck.backend.http import ServeRequest, ServeResult
+    from reprocheck.backend.http import Call, Reply
 
 LABEL = "io.reprocheck.managed"
 RUN_LABEL = "io.reprocheck.run"
@@ -126,6 +126,64 @@ class BuildRequest:
 
 
 @dataclass(frozen=True)
+class RunRequest:
+    """A command to run once in a sandboxed container: ``argv`` is the whole command (the image's ENTRYPOINT
+    does not prefix it); ``read_files`` are read back from the container after it ends."""
+
+    image: str
+    argv: tuple[str, ...]
+    sandbox: Sandbox
+    timeout: float
+    read_files: tuple[str, ...] = ()
+
+
+def readiness(ready_http: str | None, ready_log: str | None, port: int) -> str:
+    """What a server's readiness check waits for, in words."""
+    if ready_http:
+        return f"HTTP GET {ready_http} answering 2xx"
+    if ready_log:
+        return f"a log line matching `{ready_log}`"
+    return f"port {port} listening"
+
+
+@dataclass(frozen=True)
+class ServeRequest:
+    """A server to start once in a sandboxed container (``command``, or the image's own ENTRYPOINT/CMD when
+    empty), how to know it is ready, and the requests to send it in turn, each within ``timeout``."""
+
+    image: str
+    port: int
+    calls: tuple[Call, ...]
+    sandbox: Sandbox
+    command: tuple[str, ...] = ()
+    timeout: float = 120.0
+    ready_http: str | None = None
+    ready_log: str | None = None
+    ready_timeout: float = 60.0
+
+    @property
+    def readiness(self) -> str:
+        return readiness(self.ready_http, self.ready_log, self.port)
+
+
+@dataclass(frozen=True)
+class ServeResult:
+    """How the server fared (ready or not, exited, its output) and one reply per call, in order (none when it
+    never became ready; a call the server did not answer has the reason in its reply)."""
+
+    ready: bool
+    exited: bool
+    exit_code: int | None
+    oom_killed: bool
+    stdout: bytes
+    stderr: bytes
+    replies: tuple[Reply, ...] = ()
+    seconds: float = 0.0
+    exceeded: str | None = None  # "stdout" or "stderr" of the server went past Sandbox.max_output
+    misbehaved: str | None = None  # the readiness check met a redirect or a broken answer, quoting it
+
+
+@dataclass(frozen=True)
 class BuildResult:
     ok: bool
     image_id: str | None
@@ -213,28 +271,12 @@ class ContainerBackend(Protocol):
 
     def build(self, request: BuildRequest, progress: Progress) -> BuildResult: ...
 
-    def run(
-        self,
-        image: str,
-        argv: tuple[str, ...],
-        sandbox: Sandbox,
-        timeout: float,
-        read_files: tuple[str, ...] = (),
-        info: ImageInfo | None = None,
-    ) -> RunResult:
-        """Run ``argv`` in ``image``; ``info``, when the caller has just inspected the image, saves a look-up."""
+    def run(self, request: RunRequest, info: ImageInfo | None = None) -> RunResult:
+        """Run the request's command; ``info``, when the caller has just inspected the image, saves a look-up."""
         ...
 
-    def serve(
-        self,
-        image: str,
-        request: ServeRequest,
-        command: tuple[str, ...],
-        sandbox: Sandbox,
-        timeout: float,
-        progress: Progress,
-    ) -> ServeResult:
-        """Serve mode: start the server sandboxed, wait for readiness, send one request, remove everything."""
+    def serve(self, request: ServeRequest, progress: Progress) -> ServeResult:
+        """Serve mode: start the server sandboxed, wait for readiness, send each call, remove everything."""
         ...
 
     def inspect(self, image: str) -> ImageInfo | None: ...

@@ -29,7 +29,6 @@ import docker
 import requests
 from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import CancellableStream
 
 from reprocheck.backend.base import (
     DIGEST_LABEL,
@@ -42,15 +41,17 @@ from reprocheck.backend.base import (
     FileEntry,
     ImageInfo,
     Progress,
+    RunRequest,
     RunResult,
-    Sandbox,
     SavedLayers,
+    ServeRequest,
+    ServeResult,
     container_config,
     project_id,
 )
 from reprocheck.backend.common import Chunks, check_mounts, engine_hint, image_info
-from reprocheck.backend.http import ServeRequest, ServeResult
 from reprocheck.backend.journal import Journal, engine_host, read_runs
+from reprocheck.backend.output import BoundedOutput
 from reprocheck.errors import EngineUnavailable
 from reprocheck.model.users import MAX_FILE, decide_in_image
 from reprocheck.progress import OutputLine
@@ -288,15 +289,14 @@ class DockerBackend:
 
     # ---- run
 
-    def run(
-        self,
-        image: str,
-        argv: tuple[str, ...],
-        sandbox: Sandbox,
-        timeout: float,
-        read_files: tuple[str, ...] = (),
-        info: ImageInfo | None = None,
-    ) -> RunResult:
+    def run(self, request: RunRequest, info: ImageInfo | None = None) -> RunResult:
+        image, argv, sandbox, timeout, read_files = (
+            request.image,
+            request.argv,
+            request.sandbox,
+            request.timeout,
+            request.read_files,
+        )
         info = info or self.inspect(image)
         if info is None:
             raise EngineUnavailable(
@@ -305,15 +305,15 @@ class DockerBackend:
         check_mounts(sandbox.mounts)
         user = sandbox.user or self.image_user(image, info)
         api = self.client.api
-        config = container_config(image, argv, sandbox, user, self._cpus(sandbox.cpus), self.labels)
+        config = container_config(image, argv, sandbox, user, self.cpus(sandbox.cpus), self.labels)
         # the low-level call: the model's create would inspect the container it just made (one more round trip)
         created = api.create_container_from_config(config)
         container = self.client.containers.prepare_model({"Id": created["Id"]})
         self.journal.created("container", container.id)
         started = time.monotonic()
-        reader: _Output | None = None
+        reader: BoundedOutput | None = None
         try:
-            reader = _Output(self.client.api, container, sandbox.max_output)
+            reader = BoundedOutput(self.client.api, container, sandbox.max_output)
             try:
                 container.start()
             except APIError as exc:  # e.g. the executable is not in the image
@@ -345,24 +345,15 @@ class DockerBackend:
                 reader.close()
             self._remove_container(container.id)
 
-    def _cpus(self, wanted: float) -> float:
+    def cpus(self, wanted: float) -> float:
         """``wanted`` CPUs, lowered to the engine's count: asked only when above one (every engine has one)."""
         return wanted if wanted <= 1 else min(wanted, self.ncpu())
 
-    def serve(
-        self,
-        image: str,
-        request: ServeRequest,
-        command: tuple[str, ...],
-        sandbox: Sandbox,
-        timeout: float,
-        progress: Progress,
-    ) -> ServeResult:
-        """Serve mode: start the server (``command``, or the image's own), wait for readiness, send the
-        request and return the answer and the server's output; nothing is left on the engine."""
+    def serve(self, request: ServeRequest, progress: Progress) -> ServeResult:
+        """Serve mode (``backend/serve.py``): nothing is left on the engine."""
         from reprocheck.backend.serve import serve
 
-        return serve(self, image, request, command, sandbox, timeout, progress)
+        return serve(self, request, progress)
 
     def ncpu(self) -> float:
         """The engine's CPUs: a spec's `cpus` above it is lowered to it (the engine would refuse it)."""
@@ -675,67 +666,6 @@ def _user_step(line: str, extra: int) -> str | None:
     if number > total:
         return None
     return f"Step {number}/{total} : {m.group(3)}"
-
-
-class _Output:
-    """The container's stdout and stderr, read from an attach made before it starts, kept up to ``limit``
-    bytes each; past that the container is killed and ``exceeded`` names the stream. Memory stays flat
-    whatever the prediction prints, and nothing is left in an engine log file."""
-
-    def __init__(self, api: Any, container: Any, limit: int) -> None:
-        self.limit = limit
-        self.stdout = bytearray()
-        self.stderr = bytearray()
-        self.exceeded: str | None = None
-        self._container = container
-        # api.attach would inspect the container to learn whether it has a tty: ours never has one
-        response = api._post(
-            api._url("/containers/{0}/attach", container.id),
-            headers={"Connection": "Upgrade", "Upgrade": "tcp"},
-            params={"stdout": 1, "stderr": 1, "stream": 1, "logs": 0},
-            stream=True,
-        )
-        self._stream = CancellableStream(api._read_from_socket(response, True, tty=False, demux=True), response)
-        self._socket: Any = None
-        with contextlib.suppress(Exception):  # a silent prediction must not time the stream out
-            raw = api._get_raw_response_socket(self._stream._response)
-            self._socket = getattr(raw, "_sock", raw)
-            api._disable_socket_timeout(raw)
-        self._thread = threading.Thread(target=self._pump, name="reprocheck-output", daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        try:
-            for out, err in self._stream:
-                for name, data, buffer in (("stdout", out, self.stdout), ("stderr", err, self.stderr)):
-                    if not data or self.exceeded:
-                        continue
-                    room = self.limit - len(buffer)
-                    buffer += data[: max(room, 0)]
-                    if len(data) > room:
-                        self.exceeded = name
-                        # killed from another thread while this one drains the stream: the engine's kill
-                        # waits for the container's output to be copied, and nobody else reads it
-                        threading.Thread(target=self._kill, name="reprocheck-kill", daemon=True).start()
-        except Exception:  # the stream closes when the container is removed
-            return
-
-    def _kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self._container.kill()
-
-    def finish(self, wait: float = 30.0) -> None:
-        self._thread.join(wait)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._stream.close()
-        self._thread.join(5.0)
-        # the upgraded connection is never returned to the pool: close its socket ourselves
-        with contextlib.suppress(Exception):
-            self._socket.close()
-        with contextlib.suppress(Exception):
-            self._stream._response.close()
 
 
 def _first(exc: BaseException) -> str:

@@ -1,5 +1,5 @@
-"""The one request of a serve-mode smoke test, to 127.0.0.1 only (the container's published port, or the
-server ``reprocheck record`` starts on the host), and the plain data a served run returns."""
+"""The requests of a serve-mode smoke test, to 127.0.0.1 only (the container's published port, or the server
+``reprocheck record`` starts on the host): what is sent (``Call``), what came back (``Reply``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Protocol
 
 
 class RequestSpec(Protocol):
-    """What ``send_request`` needs: a ``smoke.spec.ServeSpec`` or a ``ServeRequest``."""
+    """What ``send`` needs: a ``smoke.spec.ServeSpec`` or a ``Call``."""
 
     @property
     def path(self) -> str: ...
@@ -28,43 +28,13 @@ class RequestSpec(Protocol):
 
 
 @dataclass(frozen=True)
-class ServeRequest:
-    """A server to start and the request to send it, as the backend needs them (plain data)."""
+class Call:
+    """One request to send a server: the backend's plain form of a smoke case's request."""
 
-    port: int
     path: str = "/"
     method: str = "POST"
     body: Path | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    ready_http: str | None = None
-    ready_log: str | None = None
-    ready_timeout: float = 60.0
-
-    @property
-    def readiness(self) -> str:
-        if self.ready_http:
-            return f"HTTP GET {self.ready_http} answering 2xx"
-        if self.ready_log:
-            return f"a log line matching `{self.ready_log}`"
-        return f"port {self.port} listening"
-
-
-@dataclass(frozen=True)
-class ServeResult:
-    ready: bool
-    exited: bool
-    exit_code: int | None
-    oom_killed: bool
-    stdout: bytes
-    stderr: bytes
-    status: int | None = None
-    body: bytes | None = None
-    error: str | None = None  # the request failed (connection, timeout)
-    request_timed_out: bool = False
-    seconds: float = 0.0
-    exceeded: str | None = None  # the response body went past the output limit
-    misbehaved: str | None = None  # a redirect or a broken answer (readiness or request), quoting what came
-    location: str | None = None  # the request's 3xx Location, escaped (never fetched)
 
 
 @dataclass(frozen=True)
@@ -77,6 +47,7 @@ class Reply:
     timed_out: bool = False
     misbehaved: str | None = None  # the answer broke HTTP; the message quotes what the server sent
     location: str | None = None  # a 3xx's Location, shown escaped (never fetched)
+    exceeded: bool = False  # the body went past the output limit: ``body`` holds the limit's worth
 
 
 class ServerMisbehaved(Exception):

@@ -1,14 +1,14 @@
-"""Serve mode on the Docker engine: start the model server with testcontainers in the same sandbox as a
-command, wait until it is ready (testcontainers' HTTP and log wait strategies, or the port listening inside
-the container), send the request, and always remove the container and its network. Used by
-``DockerBackend.serve``; returns plain data (``ServeResult``).
+"""Serve mode on the Docker engine, through the same client and sandbox as a command: the container is created
+from ``base.container_config`` (the one definition of the sandbox) with the server's port published on
+127.0.0.1 only, its output read by the one bounded reader, readiness waited for (HTTP GET answering 2xx, a
+log line, or the port listening inside the container), then every call sent in turn to the one server; the
+container and its network always go. Used by ``DockerBackend.serve``; returns plain data (``ServeResult``).
 
-Known pitfalls handled here: Ryuk is switched off (it needs an image pull); testcontainers would publish on
-every interface, pick the container's gateway address when it thinks it runs in a container, and choose a
-network of its own: the port is bound to 127.0.0.1, the host forced to 127.0.0.1 and the network given, and
-all three are checked on the running container before any request is sent. A server that exits while a
-readiness probe talks to it (the engine answers 409 Conflict to an exec in a stopped container) is a server
-that exited, never an internal error.
+Known pitfalls handled here: a TCP connect to the published port proves nothing (Docker's proxy accepts before
+the server listens), so "listening" is read from the container's own /proc/net/tcp; a server that exits while
+a probe talks to it (the engine answers 409 Conflict to an exec in a stopped container) is a server that
+exited, never an internal error; the port binding and the network are checked on the running container
+before any request is sent.
 """
 
 from __future__ import annotations
@@ -16,142 +16,26 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from reprocheck.backend.base import NOBODY, Progress, Sandbox
-from reprocheck.backend.http import ServeRequest, ServeResult, ServerMisbehaved, http_ready, send
-from reprocheck.backend.logmatch import compile_log_pattern
-from reprocheck.errors import ConfigError
-
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-
 from docker.errors import APIError, NotFound
-from docker.types import LogConfig
-from testcontainers.core.config import ConnectionMode, testcontainers_config
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.waiting_utils import WaitStrategy, WaitStrategyTarget
+
+from reprocheck.backend.base import Progress, ServeRequest, ServeResult, container_config
+from reprocheck.backend.common import check_mounts
+from reprocheck.backend.http import Reply, ServerMisbehaved, http_ready, send
+from reprocheck.backend.logmatch import compile_log_pattern
+from reprocheck.backend.output import BoundedOutput
+from reprocheck.errors import ConfigError, EngineUnavailable
 
 if TYPE_CHECKING:
     from reprocheck.backend.docker_sdk import DockerBackend
 
-testcontainers_config.ryuk_disabled = True
-testcontainers_config.tc_host_override = "127.0.0.1"
-testcontainers_config.connection_mode_override = ConnectionMode.docker_host
-
 NO_MASQUERADE = {"com.docker.network.bridge.enable_ip_masquerade": "false"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-class ServerExited(Exception):
-    """The server's process ended before it was ready."""
-
-
-class _Listening(WaitStrategy):
-    """Ready when the port is in LISTEN state inside the container's network namespace. (A TCP connect to the
-    published port proves nothing: Docker's userland proxy accepts before the server listens.)"""
-
-    def __init__(self, port: int) -> None:
-        super().__init__()
-        self._hex = f":{port:04X}"
-
-    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
-        deadline = time.monotonic() + self._startup_timeout
-        wrapped = container.get_wrapped_container()
-        while True:
-            result = wrapped.exec_run(["cat", "/proc/net/tcp", "/proc/net/tcp6"], stdout=True, stderr=False)
-            for line in (result.output or b"").decode("ascii", "replace").splitlines()[1:]:
-                fields = line.split()
-                if len(fields) > 3 and fields[1].endswith(self._hex) and fields[3] == "0A":
-                    return
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"nothing listens on {self._hex[1:]}")
-            time.sleep(self._poll_interval)
-
-
-class _HttpReady(WaitStrategy):
-    """Ready when a GET on the path answers 2xx through the published port. Our own client, not urllib's:
-    a redirect is a finding (never followed: its target could be any service of the host), and so is an
-    answer that breaks HTTP; each probe is bounded by one deadline."""
-
-    def __init__(self, port: int, path: str) -> None:
-        super().__init__()
-        self._port = port
-        self._path = path
-
-    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
-        deadline = time.monotonic() + self._startup_timeout
-        host = container.get_container_host_ip()
-        port = int(container.get_exposed_port(self._port))
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"GET {self._path} did not answer 2xx")
-            if http_ready(port, self._path, host, timeout=min(1.0, left)):
-                return
-            time.sleep(min(self._poll_interval, max(0.0, deadline - time.monotonic())))
-
-
-class _LogReady(WaitStrategy):
-    """Ready when the server's output matches ``ready-log``, searched with RE2 (linear time: a pattern the
-    project writes cannot stall the wait)."""
-
-    def __init__(self, pattern: str) -> None:
-        super().__init__()
-        self._pattern = compile_log_pattern(pattern)
-
-    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
-        deadline = time.monotonic() + self._startup_timeout
-        wrapped = container.get_wrapped_container()
-        while True:
-            logs = wrapped.logs(stdout=True, stderr=True)
-            if self._pattern.search(logs.decode("utf-8", "replace")):
-                return
-            if time.monotonic() >= deadline:
-                raise TimeoutError("no log line matched")
-            time.sleep(self._poll_interval)
-
-
-def _stopped(wrapped: Any) -> bool:
-    try:
-        wrapped.reload()
-    except NotFound:
-        return True
-    except APIError:
-        return False
-    return wrapped.status in ("exited", "dead")
-
-
-class _UntilExit(WaitStrategy):
-    """Run an inner strategy in short rounds, and stop at once when the server exits: a crash is reported as
-    a crash, not as a readiness timeout (nor as the engine's 409 to a probe of a stopped container)."""
-
-    def __init__(self, inner: WaitStrategy, timeout: float) -> None:
-        super().__init__()
-        self._inner = inner.with_startup_timeout(1).with_poll_interval(0.2)
-        self._timeout = timeout
-
-    def wait_until_ready(self, container: WaitStrategyTarget) -> None:
-        deadline = time.monotonic() + self._timeout
-        wrapped = container.get_wrapped_container()
-        while True:
-            if _stopped(wrapped):
-                raise ServerExited(wrapped.status)
-            # each round ends by the overall deadline: the ready timeout always wins
-            self._inner._startup_timeout = max(0.05, min(1.0, deadline - time.monotonic()))
-            try:
-                self._inner.wait_until_ready(container)
-                return
-            except RuntimeError as exc:  # the log strategy: exited before the line
-                raise ServerExited(str(exc)) from None
-            except TimeoutError:
-                pass
-            except (APIError, ConnectionError, OSError) as exc:  # 409: the probe met a stopped container
-                if _stopped(wrapped):
-                    raise ServerExited(str(exc)) from None
-                time.sleep(0.2)
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"not ready within {self._timeout:g} s")
+_POLL = 0.2
 
 
 def serve_host() -> str:
@@ -175,203 +59,188 @@ def bind_address(host: str) -> str:
     return "127.0.0.1" if host in _LOCAL_HOSTS else "0.0.0.0"
 
 
-def _strategy(serve: ServeRequest) -> WaitStrategy:
-    if serve.ready_http:
-        return _HttpReady(serve.port, serve.ready_http)
-    if serve.ready_log:
-        return _LogReady(serve.ready_log)
-    return _Listening(serve.port)
+class _Server:
+    """One server container of a run: created, started, probed, asked, removed."""
 
+    def __init__(self, backend: DockerBackend, request: ServeRequest, host: str) -> None:
+        self.backend = backend
+        self.request = request
+        self.host = host
+        self.api = backend.client.api
+        self.container: Any = None
+        self.reader: BoundedOutput | None = None
+        self.network_id: str | None = None
+        self.network = "bridge"
+        self.port = 0
 
-def serve(
-    backend: DockerBackend,
-    image: str,
-    request: ServeRequest,
-    command: tuple[str, ...],
-    sandbox: Sandbox,
-    timeout: float,
-    progress: Progress,
-) -> ServeResult:
-    """Start the server, wait for readiness, send the request; the container and its network always go."""
-    host = serve_host()
-    testcontainers_config.tc_host_override = host
-    labels = {**sandbox.labels, **backend.labels}
-    network = "bridge"
-    created_network = None
-    if not sandbox.network:  # a bridge without NAT: the published port works, the internet does not
-        created_network = backend.client.networks.create(
-            f"reprocheck-{backend.run_id}-{os.urandom(3).hex()}", driver="bridge", options=NO_MASQUERADE, labels=labels
+    def create(self) -> None:
+        backend, request, sandbox = self.backend, self.request, self.request.sandbox
+        check_mounts(sandbox.mounts)
+        labels = {**sandbox.labels, **backend.labels}
+        if not sandbox.network:  # a bridge without NAT: the published port works, the internet does not
+            created = self.api.create_network(
+                f"reprocheck-{backend.run_id}-{os.urandom(3).hex()}",
+                driver="bridge",
+                options=NO_MASQUERADE,
+                labels=labels,
+            )
+            self.network_id = str(created["Id"])
+            backend.journal.created("network", self.network_id)
+            self.network = self.network_id
+        info = backend.inspect(request.image)
+        if info is None:
+            raise EngineUnavailable(
+                f"image `{request.image}` is not on the engine (reprocheck never pulls; build or load it first)"
+            )
+        user = sandbox.user or backend.image_user(request.image, info)
+        config = container_config(
+            request.image, request.command, sandbox, user, backend.cpus(sandbox.cpus), backend.labels
         )
-        backend.journal.created("network", created_network.id)
-        network = created_network.name
-    container = _container(backend, image, request, command, sandbox, network, labels, bind_address(host))
+        host_config: dict[str, Any] = dict(config["HostConfig"])  # type: ignore[call-overload]
+        host_config["NetworkMode"] = self.network
+        host_config["PortBindings"] = {f"{request.port}/tcp": [{"HostIp": bind_address(self.host), "HostPort": ""}]}
+        config["HostConfig"] = host_config
+        config["ExposedPorts"] = {f"{request.port}/tcp": {}}
+        created_container = self.api.create_container_from_config(config)
+        self.container = backend.client.containers.prepare_model({"Id": created_container["Id"]})
+        backend.journal.created("container", self.container.id)
+        self.reader = BoundedOutput(self.api, self.container, sandbox.max_output)
+
+    def published_port(self) -> int:
+        """The host port of the server's port, once checked to be on the bind address and our network only."""
+        attrs = self.api.inspect_container(self.container.id)
+        mode = attrs["HostConfig"].get("NetworkMode")
+        bind = bind_address(self.host)
+        bindings = (attrs["NetworkSettings"].get("Ports") or {}).get(f"{self.request.port}/tcp") or []
+        if mode != self.network:
+            raise RuntimeError(f"the server container runs on network {mode!r}, not {self.network!r}")
+        if not bindings or any(b.get("HostIp") != bind for b in bindings):
+            raise RuntimeError(f"port {self.request.port} is not published on {bind} only: {bindings}")
+        return int(bindings[0]["HostPort"])
+
+    def stopped(self) -> bool:
+        try:
+            state = self.api.inspect_container(self.container.id).get("State", {})
+        except NotFound:
+            return True
+        except APIError:
+            return False
+        return state.get("Status") in ("exited", "dead", "removing")
+
+    def ready_check(self) -> Callable[[], bool]:
+        request = self.request
+        if request.ready_http:
+            path = request.ready_http
+            return lambda: http_ready(self.port, path, self.host, timeout=1.0)
+        if request.ready_log:
+            pattern = compile_log_pattern(request.ready_log)
+            reader = self.reader
+            assert reader is not None
+            return lambda: pattern.search((bytes(reader.stdout) + bytes(reader.stderr)).decode("utf-8", "replace"))
+        return self.listening
+
+    def listening(self) -> bool:
+        """The port is in LISTEN state in the container's network namespace (read from inside it)."""
+        wanted = f":{self.request.port:04X}"
+        exec_id = self.api.exec_create(self.container.id, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], stderr=False)
+        output = self.api.exec_start(exec_id, demux=False) or b""
+        for line in output.decode("ascii", "replace").splitlines()[1:]:
+            fields = line.split()
+            if len(fields) > 3 and fields[1].endswith(wanted) and fields[3] == "0A":
+                return True
+        return False
+
+    def wait_ready(self) -> str:
+        """ "ready", "exited" or "timeout"; a readiness check that meets a redirect or broken HTTP raises
+        ``ServerMisbehaved`` (waiting longer would not change it)."""
+        deadline = time.monotonic() + self.request.ready_timeout
+        check = self.ready_check()
+        while True:
+            if self.stopped():
+                return "exited"
+            try:
+                if check():
+                    return "ready"
+            except (APIError, OSError):  # 409: the probe met a stopped container
+                if self.stopped():
+                    return "exited"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            time.sleep(min(_POLL, left))
+
+    def ask(self) -> tuple[Reply, ...]:
+        """Every call in turn, each within the request's timeout; the body bounded by max-output."""
+        limit = self.request.sandbox.max_output
+        replies = []
+        for call in self.request.calls:
+            reply = send(self.port, call, self.request.timeout, self.host, limit=limit)
+            if reply.body is not None and len(reply.body) > limit:
+                reply = replace(reply, body=reply.body[:limit], exceeded=True)
+            replies.append(reply)
+        return tuple(replies)
+
+    def result(self, ready: bool, replies: tuple[Reply, ...], started: float, misbehaved: str | None) -> ServeResult:
+        exit_code: int | None = None
+        oom = exited = False
+        with contextlib.suppress(APIError, NotFound):
+            state = self.api.inspect_container(self.container.id).get("State", {})
+            oom = bool(state.get("OOMKilled", False))
+            if state.get("Status") in ("exited", "dead"):
+                exit_code, exited = int(state.get("ExitCode", -1)), True
+        reader = self.reader
+        assert reader is not None
+        if exited:
+            reader.finish(5.0)  # the end of its output, before the stream closes
+        return ServeResult(
+            ready=ready,
+            exited=exited,
+            exit_code=exit_code,
+            oom_killed=oom,
+            stdout=bytes(reader.stdout),
+            stderr=bytes(reader.stderr),
+            replies=replies,
+            seconds=time.monotonic() - started,
+            exceeded=reader.exceeded,
+            misbehaved=misbehaved,
+        )
+
+    def remove(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.api.remove_container(self.container.id, force=True)
+                self.backend.journal.removed("container", self.container.id)
+        if self.network_id is not None:
+            with contextlib.suppress(Exception):
+                self.api.remove_network(self.network_id)
+                self.backend.journal.removed("network", self.network_id)
+
+
+def serve(backend: DockerBackend, request: ServeRequest, progress: Progress) -> ServeResult:
+    """Start the server, wait for readiness, send every call; the container and its network always go."""
+    server = _Server(backend, request, serve_host())
     started = time.monotonic()
     try:
-        progress(f"starting the server in {image}; waiting for {request.readiness}")
-        container.waiting_for(_UntilExit(_strategy(request), request.ready_timeout))
+        server.create()
+        progress(f"starting the server in {request.image}; waiting for {request.readiness}")
         try:
-            container.start()
-        except ServerExited:
-            return _finish(backend, container, started, ready=False, exited=True)
+            server.container.start()
+        except APIError as exc:  # e.g. the executable is not in the image, or no GPU runtime
+            message = str(getattr(exc, "explanation", None) or exc).encode()
+            return replace(server.result(False, (), started, None), exited=True, stderr=message)
+        server.port = server.published_port()
+        try:
+            state = server.wait_ready()
         except ServerMisbehaved as exc:  # a redirect or a broken answer to the readiness check
-            return _finish(backend, container, started, ready=False, exited=False, misbehaved=str(exc))
-        except TimeoutError:
-            return _finish(backend, container, started, ready=False, exited=False)
-        except APIError:  # the engine refused the container, or it died under a probe
-            if container.get_wrapped_container() is None:
-                raise
-            return _finish(backend, container, started, ready=False, exited=True)
-        host_port = _check_published(container, request.port, network, bind_address(host))
-        progress(f"server ready; {request.method} {request.path}")
-        reply = send(host_port, request, timeout, host, limit=sandbox.max_output)
-        return _finish(
-            backend,
-            container,
-            started,
-            True,
-            False,
-            reply.status,
-            reply.body,
-            reply.error,
-            reply.timed_out,
-            sandbox.max_output,
-            reply.misbehaved,
-            reply.location,
+            return server.result(False, (), started, str(exc))
+        if state != "ready":
+            return server.result(False, (), started, None)
+        calls = request.calls
+        progress(
+            f"server ready; {f'{calls[0].method} {calls[0].path}' if len(calls) == 1 else f'{len(calls)} requests'}"
         )
+        return server.result(True, server.ask(), started, None)
     finally:
-        wrapped = container.get_wrapped_container()
-        if wrapped is not None:
-            with contextlib.suppress(Exception):
-                wrapped.remove(force=True)
-            backend.journal.removed("container", wrapped.id)
-        if created_network is not None:
-            with contextlib.suppress(Exception):
-                created_network.remove()
-            backend.journal.removed("network", created_network.id)
-
-
-def _container(
-    backend: DockerBackend,
-    image: str,
-    serve: ServeRequest,
-    command: tuple[str, ...],
-    sandbox: Sandbox,
-    network: str,
-    labels: dict[str, str],
-    bind: str,
-) -> DockerContainer:
-    from reprocheck.backend.common import check_mounts
-
-    check_mounts(sandbox.mounts)
-    info = backend.inspect(image)
-    image_user = info.user if info else ""
-    user = sandbox.user or (image_user if image_user and image_user.split(":")[0] not in ("root", "0") else NOBODY)
-    container = _JournalledContainer(image, backend)
-    cast(dict[str, Any], container.ports)[f"{serve.port}/tcp"] = (bind, None)
-    container.tmpfs.update(sandbox.tmpfs)  # full mount options (with_tmpfs_mount takes a size only)
-    for m in sandbox.mounts:
-        container.with_volume_mapping(m.source, m.target, "ro" if m.read_only else "rw")
-    for key, value in sandbox.env.items():
-        container.with_env(key, value)
-    kwargs: dict[str, Any] = {
-        "network": network,
-        "user": user,
-        "read_only": sandbox.read_only,
-        "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges"],
-        "privileged": False,
-        "ipc_mode": "private",
-        "mem_limit": sandbox.memory,
-        "memswap_limit": sandbox.memory,
-        "nano_cpus": int(min(sandbox.cpus, backend.ncpu()) * 1e9),
-        "pids_limit": sandbox.pids,
-        "labels": labels,
-        # the server's log on the engine is capped: what it prints past the limit is dropped, oldest first
-        "log_config": LogConfig(
-            type=LogConfig.types.JSON, config={"max-size": str(max(sandbox.max_output, 1024**2)), "max-file": "1"}
-        ),
-    }
-    if sandbox.shm_size:
-        kwargs["shm_size"] = sandbox.shm_size
-    if sandbox.workdir:
-        kwargs["working_dir"] = sandbox.workdir
-    if command:
-        kwargs["entrypoint"] = [command[0]]
-        container.with_command(list(command[1:]))
-    return container.with_kwargs(**kwargs)
-
-
-class _JournalledContainer(DockerContainer):
-    """testcontainers' container, written to the run's journal as soon as the engine has created it."""
-
-    def __init__(self, image: str, backend: DockerBackend) -> None:
-        super().__init__(image)
-        self._backend = backend
-
-    def get_wrapped_container(self) -> Any:
-        wrapped = super().get_wrapped_container()
-        if wrapped is not None:
-            self._backend.journal.created("container", wrapped.id)
-        return wrapped
-
-
-def _check_published(container: DockerContainer, port: int, network: str, bind: str) -> int:
-    container.get_wrapped_container().reload()
-    attrs = container.get_wrapped_container().attrs
-    mode = attrs["HostConfig"].get("NetworkMode")
-    bindings = (attrs["NetworkSettings"].get("Ports") or {}).get(f"{port}/tcp") or []
-    if mode != network:
-        raise RuntimeError(f"the server container runs on network {mode!r}, not {network!r}")
-    if not bindings or any(b.get("HostIp") != bind for b in bindings):
-        raise RuntimeError(f"port {port} is not published on {bind} only: {bindings}")
-    return int(bindings[0]["HostPort"])
-
-
-def _finish(
-    backend: DockerBackend,
-    container: DockerContainer,
-    started: float,
-    ready: bool,
-    exited: bool,
-    status: int | None = None,
-    body: bytes | None = None,
-    error: str | None = None,
-    request_timed_out: bool = False,
-    limit: int | None = None,
-    misbehaved: str | None = None,
-    location: str | None = None,
-) -> ServeResult:
-    wrapped = container.get_wrapped_container()
-    stdout = stderr = b""
-    exit_code: int | None = None
-    oom = False
-    if wrapped is not None:
-        with contextlib.suppress(Exception):
-            wrapped.reload()
-            state = wrapped.attrs.get("State", {})
-            oom = bool(state.get("OOMKilled", False))
-            if wrapped.status in ("exited", "dead"):
-                exit_code = int(state.get("ExitCode", -1))
-                exited = True
-        with contextlib.suppress(Exception):
-            stdout = wrapped.logs(stdout=True, stderr=False)
-            stderr = wrapped.logs(stdout=False, stderr=True)
-    exceeded = None
-    if limit is not None and body is not None and len(body) > limit:
-        exceeded, body = "the response body", body[:limit]
-    return ServeResult(
-        ready,
-        exited,
-        exit_code,
-        oom,
-        stdout,
-        stderr,
-        status,
-        body,
-        error,
-        request_timed_out,
-        time.monotonic() - started,
-        exceeded,
-        misbehaved,
-        location,
-    )
+        server.remove()

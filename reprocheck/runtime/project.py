@@ -163,8 +163,6 @@ def load_project(options: RunOptions, configured: Configured | None = None) -> L
     smoke = _smoke_spec(configured, table)
     if smoke is not None and options.gpus is not None:  # --gpus (none: a CPU run whatever the spec says)
         smoke = replace(smoke, gpus=_gpus_option(options.gpus))
-        if smoke.gpus and smoke.serve is not None:
-            raise UsageError("--gpus: serve mode does not ask the engine for GPUs yet (command mode does)")
     source = _source(options, configured, table, smoke)
     missing = ""
     if smoke is None:

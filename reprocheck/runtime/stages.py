@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from .project import LoadedProject
 
 if TYPE_CHECKING:
     from reprocheck.model.build import ImageSource
+    from reprocheck.smoke.runner import SmokeOutcome
     from reprocheck.verify.runner import VerifyOutcome
 
 
@@ -31,43 +32,60 @@ def run_smoke(
     backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress, out: Collected, gate: bool = False
 ) -> StageResult:
     from reprocheck.smoke.gpu import GpuUnavailable
-    from reprocheck.smoke.runner import SmokeRunner
 
     started = time.monotonic()
-    assert got.image is not None
     cases = spec.each_case
     passed = 0
-    for case in cases:  # each case on its own: its own container, its own findings, its own line
-        if len(cases) > 1:
-            progress(f"case {case.case}")
-        runner = SmokeRunner(backend, case, progress)
-        if got.info is not None:
-            runner.remember(got.image, got.info)
-        try:
-            outcome = runner.run_on(got.image, got.build, got.reused)
-        except GpuUnavailable as exc:  # asked for GPUs the engine cannot give: not run (check: incomplete)
-            if not gate:
-                raise
-            out.note(exc.message)
-            out.file(spec.config_path)
-            return StageResult(Stage.SMOKE, "skipped", time.monotonic() - started, "not run: the engine has no GPU")
-        findings = [_in_case(f, case) for f in outcome.findings] if case.case else list(outcome.findings)
-        out.findings.extend(findings)
-        out.note(*outcome.notes)
-        if not [f for f in outcome.findings if f.rule != PASSED_ELSEWHERE.id]:
-            passed += 1
-            elsewhere = " (in another environment than it was recorded in: RC870)" if outcome.findings else ""
-            label = f"case `{case.case}`: " if case.case else ""
-            out.note(
-                f"smoke passed: {label}the container's prediction matches {case.golden.name} "
-                f"(compare = {case.compare})" + elsewhere
-            )
+    try:
+        for case, outcome in _run_cases(backend, spec, got, progress):
+            findings = [_in_case(f, case) for f in outcome.findings] if case.case else list(outcome.findings)
+            out.findings.extend(findings)
+            out.note(*outcome.notes)
+            if not [f for f in outcome.findings if f.rule != PASSED_ELSEWHERE.id]:
+                passed += 1
+                elsewhere = " (in another environment than it was recorded in: RC870)" if outcome.findings else ""
+                label = f"case `{case.case}`: " if case.case else ""
+                out.note(
+                    f"smoke passed: {label}the container's prediction matches {case.golden.name} "
+                    f"(compare = {case.compare})" + elsewhere
+                )
+    except GpuUnavailable as exc:  # asked for GPUs the engine cannot give: not run (check: incomplete)
+        if not gate:
+            raise
+        out.note(exc.message)
+        out.file(spec.config_path)
+        return StageResult(Stage.SMOKE, "skipped", time.monotonic() - started, "not run: the engine has no GPU")
     out.file(spec.config_path)
     mode = "serve" if spec.serve else "command"
     against = (
         f"{passed} of {len(cases)} cases match their golden output" if len(cases) > 1 else f"against {spec.golden.name}"
     )
     return StageResult(Stage.SMOKE, "passed", time.monotonic() - started, f"{mode} mode {against}")
+
+
+def _run_cases(
+    backend: ContainerBackend, spec: SmokeSpec, got: Obtained, progress: Progress
+) -> Iterator[tuple[SmokeSpec, SmokeOutcome]]:
+    """Each case with its outcome, in order. Command mode runs a container per case; serve mode starts the
+    server once for all the cases that share its command and inputs (a case that changes them has its own)."""
+    from reprocheck.smoke.runner import SmokeRunner
+
+    assert got.image is not None
+    cases = spec.each_case
+    groups: dict[tuple[object, ...], list[SmokeSpec]] = {}
+    for case in cases:
+        groups.setdefault((case.command, case.inputs) if spec.serve else (case.case,), []).append(case)
+    for group in groups.values():
+        if len(cases) > 1:
+            names = ", ".join(c.case for c in group)
+            progress(f"case{'s' if len(group) > 1 else ''} {names}" + (": one server start" if spec.serve else ""))
+        runner = SmokeRunner(backend, group[0], progress)
+        if got.info is not None:
+            runner.remember(got.image, got.info)
+        if spec.serve is not None:
+            yield from zip(group, runner.serve_cases(got.image, got.build, got.reused, tuple(group)), strict=True)
+        else:
+            yield group[0], runner.run_on(got.image, got.build, got.reused)
 
 
 def _in_case(finding: Finding, case: SmokeSpec) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reprocheck.backend.base import ContainerBackend, Sandbox
+from reprocheck.backend.base import ContainerBackend, RunRequest, Sandbox
 from reprocheck.envprobe import launcher, parse, probe_argv
 
 
@@ -14,7 +14,7 @@ def probe_image(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """(the image's environment record, or None with the reason): the command's Python, else python3, python."""
     for python in dict.fromkeys((launcher(command), "python3", "python")):
-        ran = backend.run(image, tuple(probe_argv(python, command)), sandbox, 60)
+        ran = backend.run(RunRequest(image, tuple(probe_argv(python, command)), sandbox, 60))
         record = parse(ran.stdout) if ran.exit_code == 0 else None
         if record is not None:
             return record, None

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reprocheck.backend.base import ContainerBackend, Sandbox
+from reprocheck.backend.base import ContainerBackend, RunRequest, Sandbox
 from reprocheck.envprobe import launcher, load_record, parse, probe_argv
 from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.diagnose import Diagnosis, FileFacts, Probed, diagnose, rel_to_workdir
@@ -55,7 +55,7 @@ def probe_image(
     """(the image's environment record, or None with the reason)."""
     for python in dict.fromkeys((launcher(command), "python3", "python")):
         try:
-            ran = backend.run(image, tuple(probe_argv(python, command, find, facts)), sandbox, 60)
+            ran = backend.run(RunRequest(image, tuple(probe_argv(python, command, find, facts)), sandbox, 60))
         except Exception as exc:  # the diagnosis never hides the failure it explains
             return None, f"the environment probe did not run in the image: {exc}"
         record = parse(ran.stdout) if ran.exit_code == 0 else None

@@ -119,9 +119,8 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str]
     import tempfile
     import time
 
-    from reprocheck.backend.http import ServerMisbehaved, redirect_message, send
+    from reprocheck.backend.http import ServerMisbehaved, http_ready, port_open, redirect_message, send
     from reprocheck.backend.logmatch import compile_log_pattern
-    from reprocheck.smoke.http import http_ready, port_open
 
     serve = spec.serve
     assert serve is not None

@@ -18,6 +18,7 @@ from reprocheck.backend.base import (
     ContainerBackend,
     ImageInfo,
     Progress,
+    RunRequest,
     RunResult,
     Sandbox,
 )
@@ -44,7 +45,8 @@ from reprocheck.smoke.gpu import refusal as gpu_refusal
 from reprocheck.smoke.spec import SmokeSpec, memory_bytes
 
 if TYPE_CHECKING:
-    from reprocheck.backend.http import ServeResult
+    from reprocheck.backend.base import ServeResult
+    from reprocheck.backend.http import Reply
     from reprocheck.smoke.diagnose import Diagnosis
     from reprocheck.smoke.explain import Explanation
 
@@ -172,7 +174,9 @@ class SmokeRunner:
                 output_file.chmod(0o666)  # the sandbox's user is not ours
             self.progress(f"running {' '.join(spec.command)} (network {'on' if spec.network else 'off'})")
             sandbox = self.sandbox(image, output_file)
-            result = self.backend.run(image, spec.command, sandbox, spec.timeout, info=self.image_info(image))
+            result = self.backend.run(
+                RunRequest(image, spec.command, sandbox, spec.timeout), info=self.image_info(image)
+            )
             if spec.gpus and result.exit_code == 127 and (why := gpu_refusal(result.stderr)):
                 raise gpu_not_run(spec.gpus, why)  # the engine has no GPU to give: not run, not crashed
             if output_file is None:
@@ -189,10 +193,10 @@ class SmokeRunner:
 
     def run_on(self, image: str, build: BuildResult | None = None, reused: bool = False) -> SmokeOutcome:
         """Run the prediction in an image already at hand and judge it."""
-        self.check_golden()
-        self.note_replaced_command(image)
         if self.spec.serve is not None:
             return self.serve_on(image, build, reused)
+        self.check_golden()
+        self.note_replaced_command(image)
         result, output = self.execute(image)
         findings, comparison, explanation = self.judge(result, output, image)
         return SmokeOutcome(
@@ -200,12 +204,43 @@ class SmokeRunner:
         )
 
     def serve_on(self, image: str, build: BuildResult | None, reused: bool) -> SmokeOutcome:
-        """Serve mode: start the server, wait for readiness, send the request, judge the response."""
+        """Serve mode for this spec alone (``serve_cases`` with one case)."""
+        return self.serve_cases(image, build, reused, (self.spec,))[0]
+
+    def for_case(self, case: SmokeSpec) -> SmokeRunner:
+        """A runner judging ``case`` that shares this one's look-ups (image, user) and notes."""
+        if case is self.spec:
+            return self
+        runner = SmokeRunner(self.backend, case, self.progress)
+        runner.run_id, runner.notes, runner._info, runner._users = self.run_id, self.notes, self._info, self._users
+        return runner
+
+    def serve_cases(
+        self, image: str, build: BuildResult | None, reused: bool, cases: tuple[SmokeSpec, ...]
+    ) -> list[SmokeOutcome]:
+        """Serve mode: one server start for ``cases`` (they share this spec's command and inputs), one request
+        each, in order; each case judged against its own golden, on its own."""
+        from reprocheck.backend.base import ServeRequest
+        from reprocheck.backend.http import Call
         from reprocheck.smoke.readiness import Ticker
-        from reprocheck.smoke.serve import serve_request
 
         serve = self.spec.serve
         assert serve is not None
+        runners = [self.for_case(case) for case in cases]
+        for runner in runners:
+            runner.check_golden()
+        self.note_replaced_command(image)
+        request = ServeRequest(
+            image=image,
+            port=serve.port,
+            calls=tuple(Call(c.serve.path, c.serve.method, c.serve.body, c.serve.headers) for c in cases if c.serve),
+            sandbox=self.sandbox(image, None),
+            command=self.spec.command,
+            timeout=self.spec.timeout,
+            ready_http=serve.ready_http,
+            ready_log=serve.ready_log,
+            ready_timeout=serve.ready_timeout,
+        )
         ticker = Ticker(self.progress, serve.readiness, serve.ready_timeout)
 
         def relay(message: object) -> None:
@@ -214,94 +249,87 @@ class SmokeRunner:
             self.progress(message)  # type: ignore[arg-type]
 
         with ticker:  # never a silent wait: what is checked, how long is left
-            result = self.backend.serve(
-                image, serve_request(serve), self.spec.command, self.sandbox(image, None), self.spec.timeout, relay
+            result = self.backend.serve(request, relay)
+        if self.spec.gpus and not result.ready and (why := gpu_refusal(result.stderr)):
+            raise gpu_not_run(self.spec.gpus, why)  # the engine has no GPU to give: not run, not crashed
+        outcomes = []
+        for index, runner in enumerate(runners):
+            reply = result.replies[index] if index < len(result.replies) else None
+            answered = reply is not None and reply.status is not None
+            run = RunResult(
+                result.exit_code,
+                result.stdout,
+                result.stderr,
+                not result.ready and not result.exited,
+                result.oom_killed,
+                result.seconds,
             )
-        run = RunResult(
-            result.exit_code,
-            result.stdout,
-            result.stderr,
-            not result.ready and not result.exited,
-            result.oom_killed,
-            result.seconds,
-        )
-        findings, comparison, explanation = self.judge_serve(result, image)
-        return SmokeOutcome(
-            image, build, reused, run, result.body, comparison, explanation, tuple(findings), tuple(self.notes)
-        )
+            findings, comparison, explanation = runner.judge_serve(result, reply, image)
+            body = reply.body if reply is not None and answered else None
+            outcomes.append(
+                SmokeOutcome(
+                    image, build, reused, run, body, comparison, explanation, tuple(findings), tuple(self.notes)
+                )
+            )
+        return outcomes
 
     def judge_serve(
-        self, result: ServeResult, image: str
+        self, result: ServeResult, reply: Reply | None, image: str
     ) -> tuple[list[Finding], Comparison | None, Explanation | None]:
+        """One case's verdict: how the server fared, and the reply to this case's request."""
         spec = self.spec
         serve = spec.serve
         assert serve is not None
         serve_line = Location(spec.config_path, spec.line_of("serve"))
-        if result.exceeded:  # sandbox: past max-output
+        if result.exceeded:  # sandbox: the server's output past max-output
             return [self.too_large(result.exceeded, result.stderr)], None, None
+        if reply is not None and reply.exceeded:
+            return [self.too_large("the response body", result.stderr)], None, None
         logs = (result.stderr + result.stdout).decode("utf-8", "replace").strip().splitlines()[-12:]
         tail = "\n".join(logs) or "(no output)"
-        if result.exited or result.oom_killed:
+        answered = reply is not None and reply.status is not None
+        if not answered and (result.exited or result.oom_killed):
             from reprocheck.smoke.explain import explain
 
             why = explain(result.exit_code, result.stderr + result.stdout, False, result.oom_killed)
             d = self.diagnosis(image, crash=why)
+            when = "while it was answering" if result.ready else "before it was ready"
             message = (
                 f"the server was killed: out of memory (limit {spec.memory})"
                 if why.rule is OUT_OF_MEMORY
-                else f"the server exited (code {result.exit_code}) before it was ready; likely cause: {d.cause}"
+                else f"the server exited (code {result.exit_code}) {when}; likely cause: {d.cause}"
             )
             quoted = "\n".join(why.evidence) or tail
             return [_finding(why.rule, message, serve_line, f"{d.hint}\nwhat its output says:\n{quoted}", d)], None, why
-        if misbehaved := self.misbehaved(result):
+        if misbehaved := self.misbehaved(result, reply):
             return (
                 [SERVER_MISBEHAVED.finding(serve_line, misbehaved, hint=f"{_DISTRUST}\nend of its output:\n{tail}")],
                 None,
                 None,
             )
-        if not result.ready:
-            from reprocheck.smoke.explain import explain
-            from reprocheck.smoke.readiness import advice, listen_address
-
-            why = explain(None, result.stderr + result.stdout, False, False)
-            d = self.diagnosis(image, crash=why)
-            heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
-            return (
-                [
-                    _finding(
-                        SERVER_NOT_READY,
-                        f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
-                        f"(waiting for {serve.readiness}); {advice(heard, serve.port, True)}",
-                        Location(spec.config_path, spec.line_of("serve")),
-                        hint="check that it listens on 0.0.0.0:"
-                        f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
-                        why=replace(d, rule=SERVER_NOT_READY, cause=d.cause if why.cause != "crash" else "not ready"),
-                    )
-                ],
-                None,
-                None,
-            )
-        if result.status is None:
-            rule = TIMED_OUT if result.request_timed_out else CRASHED
+        if not result.ready or reply is None:
+            return [self.not_ready(result, image, tail)], None, None
+        if reply.status is None:
+            rule = TIMED_OUT if reply.timed_out else CRASHED
             return (
                 [
                     rule.finding(
                         serve_line,
-                        f"the server was ready but {serve.method} {serve.path} failed: {result.error}",
+                        f"the server was ready but {serve.method} {serve.path} failed: {reply.error}",
                         hint=f"end of its output:\n{tail}",
                     )
                 ],
                 None,
                 None,
             )
-        body = result.body or b""
-        if result.status != serve.status:
+        body = reply.body or b""
+        if reply.status != serve.status:
             snippet = body[:300].decode("utf-8", "replace")
             return (
                 [
                     DIFFERS.finding(
                         serve_line,
-                        f"{serve.method} {serve.path} answered HTTP {result.status}, expected {serve.status}",
+                        f"{serve.method} {serve.path} answered HTTP {reply.status}, expected {serve.status}",
                         hint=f"response body: {snippet}\nend of its output:\n{tail}",
                     )
                 ],
@@ -311,7 +339,28 @@ class SmokeRunner:
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
 
-    def misbehaved(self, result: ServeResult) -> str | None:
+    def not_ready(self, result: ServeResult, image: str, tail: str) -> Finding:
+        """SERVER_NOT_READY, with the address the server says it listens on and the end of its output."""
+        from reprocheck.smoke.explain import explain
+        from reprocheck.smoke.readiness import advice, listen_address
+
+        spec = self.spec
+        serve = spec.serve
+        assert serve is not None
+        why = explain(None, result.stderr + result.stdout, False, False)
+        d = self.diagnosis(image, crash=why)
+        heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
+        return _finding(
+            SERVER_NOT_READY,
+            f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
+            f"(waiting for {serve.readiness}); {advice(heard, serve.port, True)}",
+            Location(spec.config_path, spec.line_of("serve")),
+            hint="check that it listens on 0.0.0.0:"
+            f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",
+            why=replace(d, rule=SERVER_NOT_READY, cause=d.cause if why.cause != "crash" else "not ready"),
+        )
+
+    def misbehaved(self, result: ServeResult, reply: Reply | None) -> str | None:
         """SERVER_MISBEHAVED's message: a redirect not asked for (never followed), or a broken answer."""
         from reprocheck.backend.http import redirect_message
 
@@ -319,9 +368,13 @@ class SmokeRunner:
         assert serve is not None
         if result.misbehaved:
             return result.misbehaved
-        status = result.status
+        if reply is None:
+            return None
+        if reply.misbehaved:
+            return reply.misbehaved
+        status = reply.status
         if status is not None and 300 <= status < 400 and status != serve.status:
-            return redirect_message(f"{serve.method} {serve.path}", status, result.location)
+            return redirect_message(f"{serve.method} {serve.path}", status, reply.location)
         return None
 
     def too_large(self, what: str, stderr: bytes) -> Finding:

@@ -60,11 +60,9 @@ class ServeSpec:
 
     @property
     def readiness(self) -> str:
-        if self.ready_http:
-            return f"HTTP GET {self.ready_http} answering 2xx"
-        if self.ready_log:
-            return f"a log line matching `{self.ready_log}`"
-        return f"port {self.port} listening"
+        from reprocheck.backend.base import readiness
+
+        return readiness(self.ready_http, self.ready_log, self.port)
 
 
 @dataclass(frozen=True)
@@ -328,8 +326,6 @@ def parse_spec(table: Mapping[str, Any], root: Path, config_path: str, text: str
         gpus = parse_gpus(table.get("gpus"))
     except ValueError as exc:
         raise t.error("gpus", str(exc)) from None
-    if gpus and serve is not None:
-        raise t.error("gpus", "serve mode does not ask the engine for GPUs yet: use command mode for a GPU smoke")
     keep_env_raw = table.get("keep-env", [])
     if keep_env_raw == "all":
         keep_env: tuple[str, ...] = ("all",)

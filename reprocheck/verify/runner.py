@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from reprocheck.backend.base import RUN_LABEL, ContainerBackend, ImageInfo, Progress, Sandbox
+from reprocheck.backend.base import RUN_LABEL, ContainerBackend, ImageInfo, Progress, RunRequest, Sandbox
 from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.model.users import FILES as USER_FILES
@@ -68,7 +68,8 @@ class VerifyRunner:
         files: dict[str, bytes] = {}
         for python in self.spec.python:
             self.progress(f"listing what {image} holds ({python}, no network)")
-            result = self.backend.run(image, (python, "-c", SNIPPET), sandbox, PROBE_TIMEOUT, files_wanted, info=info)
+            probe = RunRequest(image, (python, "-c", SNIPPET), sandbox, PROBE_TIMEOUT, files_wanted)
+            result = self.backend.run(probe, info=info)
             files = dict(result.files) or files
             if result.exit_code == 0:
                 doc, error = parse_probe(result.stdout)

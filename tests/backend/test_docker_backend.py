@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,10 +11,11 @@ import threading
 import time
 import tracemalloc
 import uuid
+from pathlib import Path
 
 import pytest
 
-from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, Sandbox
+from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, RunRequest, Sandbox
 from reprocheck.backend.docker_sdk import DockerBackend
 from reprocheck.backend.journal import read_runs
 from reprocheck.errors import ConfigError
@@ -67,7 +69,7 @@ def own_containers(b) -> list[object]:
 def test_sandbox_defaults_hold_inside_the_container(runner, tmp_path):
     (tmp_path / "in.txt").write_text("input")
     sandbox = Sandbox(memory=256 * 1024**2, pids=64, mounts=(BindMount(str(tmp_path / "in.txt"), "/data/in.txt"),))
-    result = runner.run(BASE_IMAGE, ("python3", "-c", PROBE), sandbox, timeout=60)
+    result = runner.run(RunRequest(BASE_IMAGE, ("python3", "-c", PROBE), sandbox, timeout=60))
     assert result.exit_code == 0, result.stderr.decode()
     uid, cap, nnp, rootfs, nets, pids, memory, data = result.stdout.decode().split(" ", 7)
     assert uid == "65534"  # the image runs as root; the sandbox does not
@@ -88,7 +90,7 @@ def test_background_removal_is_waited_for_by_close(tmp_path):
     engine_or_skip()
     b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}", background_removal=True)
     for code in (0, 3):
-        result = b.run(BASE_IMAGE, ("python3", "-c", f"raise SystemExit({code})"), Sandbox(), timeout=60)
+        result = b.run(RunRequest(BASE_IMAGE, ("python3", "-c", f"raise SystemExit({code})"), Sandbox(), timeout=60))
         assert result.exit_code == code
     b.close()
     assert own_containers(b) == []
@@ -97,35 +99,41 @@ def test_background_removal_is_waited_for_by_close(tmp_path):
 
 def test_network_when_asked(runner):
     result = runner.run(
-        BASE_IMAGE,
-        ("python3", "-c", "import os; print(sorted(os.listdir('/sys/class/net')))"),
-        Sandbox(network=True),
-        timeout=60,
+        RunRequest(
+            BASE_IMAGE,
+            ("python3", "-c", "import os; print(sorted(os.listdir('/sys/class/net')))"),
+            Sandbox(network=True),
+            timeout=60,
+        )
     )
     assert "eth0" in result.stdout.decode()
 
 
 def test_timeout_kills_and_removes(runner):
-    result = runner.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(60)"), Sandbox(), timeout=2)
+    result = runner.run(RunRequest(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(60)"), Sandbox(), timeout=2))
     assert result.timed_out and result.exit_code is None and result.seconds < 30
     assert own_containers(runner) == []
 
 
 def test_read_back_files_and_stderr(runner):
     script = "import sys; open('/tmp/out.txt', 'w').write('hello'); print('oops', file=sys.stderr); sys.exit(3)"
-    result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60, read_files=("/tmp/out.txt",))
+    result = runner.run(
+        RunRequest(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60, read_files=("/tmp/out.txt",))
+    )
     assert result.exit_code == 3 and result.stderr.strip() == b"oops"
     assert result.files == {}  # /tmp is a tmpfs: it goes with the container; outputs must be bind-mounted
 
 
 def test_an_executable_not_in_the_image_is_exit_127_with_the_engines_words(runner):
-    result = runner.run(BASE_IMAGE, ("no-such-program", "x"), Sandbox(), timeout=60)
+    result = runner.run(RunRequest(BASE_IMAGE, ("no-such-program", "x"), Sandbox(), timeout=60))
     assert result.exit_code == 127 and b"no-such-program" in result.stderr
     assert own_containers(runner) == []
 
 
 def test_a_run_reads_files_back_from_the_stopped_container(runner):
-    result = runner.run(BASE_IMAGE, ("true",), Sandbox(), timeout=60, read_files=("/etc/debian_version", "/nope"))
+    result = runner.run(
+        RunRequest(BASE_IMAGE, ("true",), Sandbox(), timeout=60, read_files=("/etc/debian_version", "/nope"))
+    )
     assert result.exit_code == 0 and set(result.files) == {"/etc/debian_version"}
     assert result.files["/etc/debian_version"].strip()[:2].isdigit()
 
@@ -169,7 +177,7 @@ def test_the_prediction_cannot_reach_the_engine_socket_or_a_host_file(runner, tm
     secret = tmp_path / "secret.txt"
     secret.write_text("host secret")
     script = ESCAPE.replace("HOST_FILE", repr(str(secret)))
-    result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60)
+    result = runner.run(RunRequest(BASE_IMAGE, ("python3", "-c", script), Sandbox(), timeout=60))
     assert result.exit_code == 0, result.stderr.decode()
     found, devices = result.stdout.decode().split("] ", 1)
     assert found == "["
@@ -181,7 +189,7 @@ def test_the_backend_refuses_to_mount_the_socket_devices_and_host_system_paths(r
     if not os.path.exists(source):
         pytest.skip(f"{source} does not exist here")
     with pytest.raises(ConfigError, match="refused to mount"):
-        runner.run(BASE_IMAGE, ("true",), Sandbox(mounts=(BindMount(source, "/x"),)), timeout=30)
+        runner.run(RunRequest(BASE_IMAGE, ("true",), Sandbox(mounts=(BindMount(source, "/x"),)), timeout=30))
     assert own_containers(runner) == []
 
 
@@ -199,7 +207,7 @@ def test_everything_carries_the_run_and_project_labels(tmp_path):
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    b.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(3)"), Sandbox(), timeout=60)
+    b.run(RunRequest(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(3)"), Sandbox(), timeout=60))
     watcher.join()
     assert labels[RUN_LABEL] == b.run_id and labels[PROJECT_LABEL].startswith(tmp_path.name.lower()[:20])
     assert not b.journal.path.exists()  # nothing outstanding: no journal left
@@ -209,7 +217,7 @@ def test_huge_stdout_is_cut_at_the_limit_with_flat_memory(runner):
     script = "import sys\nblock = b'x' * (1 << 20)\nfor _ in range(100):\n    sys.stdout.buffer.write(block)\n"
     tracemalloc.start()
     try:
-        result = runner.run(BASE_IMAGE, ("python3", "-c", script), Sandbox(max_output=4 << 20), timeout=120)
+        result = runner.run(RunRequest(BASE_IMAGE, ("python3", "-c", script), Sandbox(max_output=4 << 20), timeout=120))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -226,7 +234,7 @@ def test_a_huge_output_file_never_grows_past_the_limit_on_the_host(runner, tmp_p
     script = "f = open('/out/out.bin', 'wb')\nfor _ in range(300):\n    f.write(b'x' * (1 << 20))\n"
     limit = 1 << 20
     sandbox = Sandbox(mounts=(BindMount(str(out), "/out/out.bin", read_only=False),), max_file=limit + 1)
-    result = runner.run(BASE_IMAGE, ("python3", "-c", script), sandbox, timeout=120)
+    result = runner.run(RunRequest(BASE_IMAGE, ("python3", "-c", script), sandbox, timeout=120))
     assert result.exit_code != 0 and b"File too large" in result.stderr
     assert out.stat().st_size == limit + 1
 
@@ -296,10 +304,10 @@ def test_kill_9_mid_build_leaves_what_clean_then_finds(backend, tmp_path):
 KILLED_RUN = """
 import sys
 from pathlib import Path
-from reprocheck.backend.base import Sandbox
+from reprocheck.backend.base import RunRequest, Sandbox
 from reprocheck.backend.docker_sdk import DockerBackend
 b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
-b.run(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600)
+b.run(RunRequest(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600))
 """
 
 
@@ -329,7 +337,8 @@ def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_pa
     threads = [
         threading.Thread(
             target=lambda n=n, x=x: results.setdefault(
-                n, x.run(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(15)"), Sandbox(), timeout=120)
+                n,
+                x.run(RunRequest(BASE_IMAGE, ("python3", "-c", "import time; time.sleep(15)"), Sandbox(), timeout=120)),
             )
         )
         for n, x in (("a", a), ("b", b))
@@ -354,18 +363,81 @@ def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_pa
 
 @pytest.mark.parametrize("readiness", ["port", "http", "log"])
 def test_a_server_that_exits_at_once_is_an_exit_not_an_engine_error(backend, readiness):
-    from reprocheck.backend.http import ServeRequest
+    from reprocheck.backend.base import ServeRequest
+    from reprocheck.backend.http import Call
 
     request = ServeRequest(
-        port=8080,
+        BASE_IMAGE,
+        8080,
+        (Call(),),
+        Sandbox(),
+        command=("python3", "-c", "import sys; print('bye'); sys.exit(3)"),
+        timeout=30,
         ready_http="/health" if readiness == "http" else None,
         ready_log="never printed" if readiness == "log" else None,
         ready_timeout=30,
     )
-    command = ("python3", "-c", "import sys; print('bye'); sys.exit(3)")
     for _ in range(3):  # the race (a probe meeting a stopped container: 409 Conflict) is not every time
-        result = backend.serve(BASE_IMAGE, request, command, Sandbox(), 30, lambda _: None)
+        result = backend.serve(request, lambda _: None)
         assert (result.ready, result.exited, result.exit_code) == (False, True, 3), result
-        assert result.stdout.strip() == b"bye"
+        assert result.stdout.strip() == b"bye" and result.replies == ()
+    assert own_containers(backend) == []
+    assert backend.client.api.networks(filters=run_filter(backend)) == []
+
+
+SERVER = """
+import http.server, json, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers["Content-Length"] or 0))
+        body = json.dumps({"pid": os.getpid(), "got": data.decode()}).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        print("served", *a, flush=True)
+print("listening on 0.0.0.0:8080", flush=True)
+http.server.HTTPServer(("0.0.0.0", 8080), H).serve_forever()
+"""
+
+
+@pytest.mark.parametrize("readiness", ["port", "log"])
+def test_one_server_start_answers_every_call_in_order(backend, tmp_path: Path, readiness):
+    """Several calls, one container: the same process answers each, in order, on 127.0.0.1 only; the
+    server's output is read by the bounded reader; nothing is left."""
+    from reprocheck.backend.base import ServeRequest
+    from reprocheck.backend.http import Call
+
+    bodies = []
+    for n in range(3):
+        bodies.append(tmp_path / f"b{n}.json")
+        bodies[-1].write_text(f'{{"n": {n}}}')
+    created: list[str] = []
+    request = ServeRequest(
+        BASE_IMAGE,
+        8080,
+        tuple(Call("/predict", "POST", b) for b in bodies),
+        Sandbox(),
+        command=("python3", "-c", SERVER),
+        timeout=30,
+        ready_log="listening on" if readiness == "log" else None,
+        ready_timeout=30,
+    )
+    original = backend.journal.created
+
+    def spy(kind: str, object_id: str) -> None:
+        created.append(kind)
+        original(kind, object_id)
+
+    backend.journal.created = spy
+    try:
+        result = backend.serve(request, lambda _: None)
+    finally:
+        backend.journal.created = original
+    assert result.ready and not result.exited, result
+    answers = [json.loads(r.body or b"") for r in result.replies]
+    assert [a["got"] for a in answers] == ['{"n": 0}', '{"n": 1}', '{"n": 2}']
+    assert len({a["pid"] for a in answers}) == 1  # one server process answered all three
+    assert created.count("container") == 1, created
+    assert result.stdout.count(b"served") == 3
     assert own_containers(backend) == []
     assert backend.client.api.networks(filters=run_filter(backend)) == []

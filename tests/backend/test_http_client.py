@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.backend.http import ServeRequest, ServerMisbehaved, http_ready, send
+from reprocheck.backend.http import Call, ServerMisbehaved, http_ready, send
 from reprocheck.backend.http_client import (
     ExchangeTimeout,
     NoAnswer,
@@ -35,7 +35,7 @@ def test_a_redirect_is_returned_as_it_is_and_its_target_never_contacted():
         location = f"http://127.0.0.1:{target.port}/secret".encode()
         redirect = b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n"
         with raw_server(_answer(redirect)) as server:
-            reply = send(server.port, ServeRequest(port=0, path="/predict"), timeout=5)
+            reply = send(server.port, Call(path="/predict"), timeout=5)
             assert reply.status == 302 and reply.body == b""
             assert reply.location == f'"{location.decode()}"'
             with pytest.raises(ServerMisbehaved, match=r"readiness check GET /health answered HTTP 302 redirecting"):
@@ -52,7 +52,7 @@ def test_one_deadline_cuts_a_server_that_trickles_a_byte_at_a_time():
 
     with raw_server(trickle) as server:
         started = time.monotonic()
-        reply = send(server.port, ServeRequest(port=0, method="GET"), timeout=1.5)
+        reply = send(server.port, Call(method="GET"), timeout=1.5)
         elapsed = time.monotonic() - started
     assert reply.timed_out and reply.status is None and "timeout = 1.5 s" in (reply.error or "")
     assert elapsed < 15  # not the minute the trickle lasts
@@ -85,7 +85,7 @@ def test_a_trickled_head_is_cut_too():
 )
 def test_protocol_errors_are_violations_quoting_what_was_received(answer: bytes, what: str):
     with raw_server(_answer(answer)) as server:
-        reply = send(server.port, ServeRequest(port=0), timeout=5)
+        reply = send(server.port, Call(), timeout=5)
     assert reply.status is None and reply.misbehaved is not None
     assert what in reply.misbehaved
     assert "it sent " + show(answer)[:40] in reply.misbehaved
@@ -108,7 +108,7 @@ def test_a_reset_in_the_middle_is_a_violation_and_before_any_byte_no_answer():
 
 def test_control_characters_from_the_server_are_escaped():
     with raw_server(_answer(b"\x1b]52;c;SGVsbG8=\x07 HTTP/1.1\r\n\r\n")) as server:
-        reply = send(server.port, ServeRequest(port=0), timeout=5)
+        reply = send(server.port, Call(), timeout=5)
     assert reply.misbehaved is not None and "\x1b" not in reply.misbehaved and "\x07" not in reply.misbehaved
     assert "\\x1b]52;c;SGVsbG8=\\x07" in reply.misbehaved
 
@@ -125,7 +125,7 @@ def test_well_formed_answers_content_length_chunked_close_and_the_limit(tmp_path
     }
     for raw, expected in answers.items():
         with raw_server(_answer(raw)) as server:
-            request = ServeRequest(port=0, body=body, headers={"Content-Type": "application/json"})
+            request = Call(body=body, headers={"Content-Type": "application/json"})
             reply = send(server.port, request, timeout=5)
             assert (reply.status, reply.body, reply.misbehaved) == (200, expected, None), raw
             head = server.requests[0]
@@ -133,7 +133,7 @@ def test_well_formed_answers_content_length_chunked_close_and_the_limit(tmp_path
             assert b"Content-Length: 13\r\n" in head
     endless = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + (b"400\r\n" + b"z" * 1024 + b"\r\n") * 64
     with raw_server(_answer(endless)) as server:
-        reply = send(server.port, ServeRequest(port=0), timeout=5, limit=5000)
+        reply = send(server.port, Call(), timeout=5, limit=5000)
     assert reply.status == 200 and len(reply.body or b"") == 5001  # past the limit: the caller says so
 
 
@@ -143,4 +143,4 @@ def test_nothing_listening_is_unreachable():
         port = s.getsockname()[1]
     with pytest.raises(Unreachable):
         exchange("127.0.0.1", port, "GET", "/", {}, None, 2)
-    assert send(port, ServeRequest(port=0), timeout=2).error is not None
+    assert send(port, Call(), timeout=2).error is not None

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reprocheck.backend.base import RUN_LABEL, Sandbox
+from reprocheck.backend.base import RUN_LABEL, RunRequest, Sandbox
 from tests.conftest import run_cli
 from tests.support.engine import BASE_IMAGE, engine_or_skip, project_objects
 
@@ -53,7 +53,9 @@ def test_the_images_root_by_any_spelling_runs_as_nobody(project: Path, backend, 
     # the backend decides the same when nothing names a user (verify's probe)
     image = next(i for i in project_objects(backend, project)[1] if backend.inspect(i).user == user)
     r = backend.run(
-        image, ("python3", "-c", "import os; print(os.getuid())"), Sandbox(labels={RUN_LABEL: backend.run_id}), 60
+        RunRequest(
+            image, ("python3", "-c", "import os; print(os.getuid())"), Sandbox(labels={RUN_LABEL: backend.run_id}), 60
+        )
     )
     assert r.stdout.strip() == b"65534", r
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reprocheck.backend.base import RunRequest
 from tests.conftest import run_cli
 from tests.support.engine import BASE_IMAGE, engine_or_skip, expected, stage
 from tests.support.registry import local_registry
@@ -43,10 +44,12 @@ def test_later_installs_show_up_against_the_lock(backend, tmp_path: Path):
 def test_a_clean_image_verifies_and_os_pins_are_read_from_dpkg(backend, tmp_path: Path):
     project = stage("iris-clean", tmp_path)
     info = backend.run(
-        BASE_IMAGE,
-        ("dpkg-query", "-W", "-f", "${Version}", "libexpat1"),
-        __import__("reprocheck.backend.base", fromlist=["Sandbox"]).Sandbox(),
-        60,
+        RunRequest(
+            BASE_IMAGE,
+            ("dpkg-query", "-W", "-f", "${Version}", "libexpat1"),
+            __import__("reprocheck.backend.base", fromlist=["Sandbox"]).Sandbox(),
+            60,
+        )
     )
     version = info.stdout.decode().strip()
     assert version

@@ -108,3 +108,60 @@ def test_smoke_reports_each_case_on_its_own(make_project):
     (finding,) = r.json()["findings"]
     assert finding["rule"] == "RC805" and finding["message"].startswith("case `wide`: ")
     assert finding["path"].endswith("golden/wide.json")
+
+
+SERVER = """import http.server, json
+seen = 0
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        global seen
+        seen += 1
+        rows = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = json.dumps({"scores": [sum(r) / len(r) for r in rows], "request": seen}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("0.0.0.0", 8080), H).serve_forever()
+"""
+
+
+@pytest.mark.engine
+def test_serve_mode_starts_the_server_once_for_all_its_cases(make_project):
+    """Three request bodies, one server start: the server numbers the requests it has seen since it started,
+    and each case's golden holds its number, so a start per case (every answer "request": 1) fails."""
+    from tests.support.engine import BASE_IMAGE, skip_without_engine
+
+    skip_without_engine()
+    cases = "".join(
+        f'[[tool.reprocheck.smoke.cases]]\nname = "{n}"\nbody = "data/{n}.json"\ngolden = "golden/{n}.json"\n'
+        for n in ("small", "wide", "negative")
+    )
+    root: Path = make_project(
+        {
+            "pyproject.toml": '[tool.reprocheck]\nignore = ["RC102"]\n[tool.reprocheck.smoke]\n'
+            'command = ["python3", "server.py"]\ngolden = "golden/small.json"\n'
+            '[tool.reprocheck.smoke.serve]\nport = 8080\npath = "/predict"\nready-timeout = 30\n' + cases,
+            "server.py": SERVER,
+            "data/small.json": "[[1, 2], [3, 4]]",
+            "data/wide.json": "[[1, 2, 3, 4, 5, 6, 7, 8]]",
+            "data/negative.json": "[[-1.5, -2.25], [0, -7]]",
+            "Dockerfile": f"FROM {BASE_IMAGE}\nWORKDIR /app\nCOPY server.py ./\n",
+        }
+    )
+    goldens = {"small": [1.5, 3.5], "wide": [4.5], "negative": [-1.875, -3.5]}
+    (root / "golden").mkdir()
+    for n, (name, scores) in enumerate(goldens.items(), 1):
+        (root / "golden" / f"{name}.json").write_text(json.dumps({"scores": scores, "request": n}))
+    r = run_cli("smoke", str(root), "--format", "json", "--progress", "plain")
+    assert r.code == 0, r.out + r.err
+    assert "cases small, wide, negative: one server start" in r.err
+    assert r.err.count("starting the server") == 1, r.err
+    assert "server ready; 3 requests" in r.err
+    # one case's golden goes wrong: that case alone is reported, with its name
+    (root / "golden" / "wide.json").write_text(json.dumps({"scores": [4.0], "request": 2}))
+    r = run_cli("smoke", str(root), "--format", "json")
+    assert r.code == 1, r.out + r.err
+    (finding,) = r.json()["findings"]
+    assert finding["rule"] == "RC805" and finding["message"].startswith("case `wide`: "), finding

@@ -10,7 +10,7 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reprocheck.backend.http import ServeRequest, send
+from reprocheck.backend.http import Call, send
 from reprocheck.backend.http_client import ExchangeTimeout, ProtocolViolation, Unreachable, exchange
 from tests.fuzz.strategies import FUZZ
 from tests.support.raw_server import raw_server, reset
@@ -99,7 +99,7 @@ def test_send_never_raises_and_escapes_what_it_quotes(raw: bytes):
         conn.sendall(raw)
 
     with raw_server(handler) as server:
-        reply = send(server.port, ServeRequest(port=0, method="GET"), timeout=TIMEOUT, limit=LIMIT)
+        reply = send(server.port, Call(method="GET"), timeout=TIMEOUT, limit=LIMIT)
     for text in (reply.error, reply.misbehaved, reply.location):
         assert text is None or not any(ord(c) < 0x20 or ord(c) == 0x7F for c in text), text
     assert (reply.status is None) is (reply.body is None)

@@ -98,7 +98,7 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         )
         return why.rule.id == rid
     if rid == "RC806":
-        from reprocheck.smoke.http import ServeResult
+        from reprocheck.backend.base import ServeResult
         from reprocheck.smoke.runner import SmokeRunner
         from reprocheck.smoke.spec import load_spec
 
@@ -108,13 +108,14 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         spec = load_spec(tmp_path / "pyproject.toml", tmp_path)
         state = tomllib.loads(files["server.toml"])
         out = state["output"].encode()
-        result = ServeResult(state["ready"], state["exited"], None, False, out, b"", 200 if state["ready"] else None)
+        result = ServeResult(state["ready"], state["exited"], None, False, out, b"")
         if state["ready"]:
             return False  # ready: the response is compared next (RC805's business)
-        findings, _, _ = SmokeRunner(_NoEngine(), spec, lambda _: None).judge_serve(result, "image")  # type: ignore[arg-type]
+        findings, _, _ = SmokeRunner(_NoEngine(), spec, lambda _: None).judge_serve(result, None, "image")  # type: ignore[arg-type]
         return [f.rule for f in findings] == [rid]
     if rid == "RC850":
-        from reprocheck.smoke.http import ServeResult
+        from reprocheck.backend.base import ServeResult
+        from reprocheck.backend.http import Reply
         from reprocheck.smoke.runner import SmokeRunner
         from reprocheck.smoke.spec import load_spec
 
@@ -123,6 +124,11 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
         (tmp_path / "Dockerfile").write_text("FROM scratch\n")
         spec = load_spec(tmp_path / "pyproject.toml", tmp_path)
         state = tomllib.loads(files["server.toml"])
+        reply = None
+        if state["ready"]:  # the request's answer: a redirect, or broken HTTP
+            reply = Reply(
+                state.get("status"), b"{}", misbehaved=state.get("misbehaved"), location=state.get("location")
+            )
         result = ServeResult(
             state["ready"],
             False,
@@ -130,13 +136,11 @@ def _runtime_fires(rid: str, files: dict[str, str], tmp_path) -> bool:
             False,
             b"",
             b"",
-            state.get("status"),
-            b"{}",
-            misbehaved=state.get("misbehaved"),
-            location=state.get("location"),
+            replies=(reply,) if reply else (),
+            misbehaved=None if state["ready"] else state.get("misbehaved"),
         )
         runner = SmokeRunner(_NoEngine(), spec, lambda _: None)  # type: ignore[arg-type]
-        return runner.misbehaved(result) is not None
+        return runner.misbehaved(result, reply) is not None
     if rid.startswith("RC82"):
         from reprocheck.rebuild.diff import ConfigDiff, FileChange
         from reprocheck.rebuild.explain import config_findings, group

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reprocheck.backend.base import Sandbox, container_config
+from reprocheck.backend.base import RunRequest, Sandbox, container_config
 from reprocheck.errors import ConfigError
 from reprocheck.smoke.gpu import parse_gpus, refusal
 from reprocheck.smoke.spec import parse_spec
@@ -59,8 +59,9 @@ def test_spec_reads_gpus_and_points_at_a_bad_value(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         parse_spec({**table, "gpus": "lots"}, tmp_path, "pyproject.toml", text)
     assert err.value.line == 4 and "gpus" in err.value.message
-    with pytest.raises(ConfigError, match="serve mode"):
-        parse_spec({**table, "serve": {"port": 8000}}, tmp_path, "pyproject.toml")
+    # serve mode asks for GPUs the same way (one container config for both modes)
+    served = parse_spec({**table, "serve": {"port": 8000}}, tmp_path, "pyproject.toml")
+    assert (served.gpus, served.serve is not None) == ("all", True)
 
 
 def _project(root: Path, gpus: str | None) -> Path:
@@ -81,7 +82,7 @@ def _project(root: Path, gpus: str | None) -> Path:
 
 def _engine_has_gpu(backend) -> str | None:
     """None when the engine gives containers GPUs, else why not (the engine's own refusal)."""
-    result = backend.run(BASE_IMAGE, ("true",), Sandbox(gpus="all"), 30)
+    result = backend.run(RunRequest(BASE_IMAGE, ("true",), Sandbox(gpus="all"), 30))
     if result.exit_code == 0:
         return None
     return refusal(result.stderr) or result.stderr.decode("utf-8", "replace")[-300:] or "the engine gave no reason"
@@ -109,6 +110,29 @@ def test_without_a_gpu_runtime_the_stage_is_not_run(tmp_path: Path):
     assert cpu.code == 0, cpu.err
     bad = run_cli("smoke", "--progress", "quiet", "--gpus", "lots", cwd=project)
     assert bad.code == 2 and "--gpus" in bad.err and "Traceback" not in bad.err
+
+
+@pytest.mark.engine
+def test_serve_mode_asks_for_gpus_and_a_refusal_is_not_run(tmp_path: Path):
+    """Serve mode's container carries the same device request: on an engine without a GPU runtime the server
+    never starts, and that is "not run" with the engine's words, never a crash of the server."""
+    backend = engine_or_skip()
+    if _engine_has_gpu(backend) is None:
+        pytest.skip("this engine has a GPU runtime: the refusal cannot be seen here")
+    project = _project(tmp_path, "all")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'command = ["python3", "predict.py"]', 'command = ["python3", "-m", "http.server"]'
+        )
+        + '\n[tool.reprocheck.smoke.serve]\nport = 8000\nmethod = "GET"\nready-timeout = 20\n'
+    )
+    smoke = run_cli("smoke", "--progress", "quiet", cwd=project)
+    assert smoke.code == 2, smoke.out + smoke.err
+    assert "smoke not run" in smoke.err and "could not select" in smoke.err and "Traceback" not in smoke.err
+    check = run_cli("check", "--progress", "quiet", "--format", "json", cwd=project)
+    assert check.code == 3, check.err
+    assert not [f for f in json.loads(check.out)["findings"] if f["rule"] in ("RC802", "RC806")]
 
 
 @pytest.mark.engine
