@@ -106,9 +106,12 @@ class _Server:
         backend.journal.created("container", self.container.id)
         self.reader = BoundedOutput(self.api, self.container, sandbox.max_output)
 
-    def published_port(self) -> int:
-        """The host port of the server's port, once checked to be on the bind address and our network only."""
+    def published_port(self) -> int | None:
+        """The host port of the server's port, once checked to be on the bind address and our network only;
+        None when the server has already exited (an exited container publishes nothing)."""
         attrs = self.api.inspect_container(self.container.id)
+        if attrs.get("State", {}).get("Status") in ("exited", "dead", "removing"):
+            return None
         mode = attrs["HostConfig"].get("NetworkMode")
         bind = bind_address(self.host)
         bindings = (attrs["NetworkSettings"].get("Ports") or {}).get(f"{self.request.port}/tcp") or []
@@ -230,7 +233,10 @@ def serve(backend: DockerBackend, request: ServeRequest, progress: Progress) -> 
         except APIError as exc:  # e.g. the executable is not in the image, or no GPU runtime
             message = str(getattr(exc, "explanation", None) or exc).encode()
             return replace(server.result(False, (), started, None), exited=True, stderr=message)
-        server.port = server.published_port()
+        port = server.published_port()
+        if port is None:
+            return server.result(False, (), started, None)
+        server.port = port
         try:
             state = server.wait_ready()
         except ServerMisbehaved as exc:  # a redirect or a broken answer to the readiness check

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reprocheck.smoke.record import RecordResult
+from reprocheck.smoke.record import RecordResult, record_served
 from reprocheck.smoke.record import record as record_spec
 
 from .project import smoke_spec
@@ -18,8 +18,8 @@ def record(
     record of this environment beside it."""
     spec = smoke_spec(project, config)
     results = []
-    for case in spec.each_case:
-        if case.case and progress is not None:
-            progress(f"case {case.case}")
-        results.append(record_spec(case, progress))
+    for group in spec.starts:
+        if group[0].case and progress is not None:
+            progress(f"case{'s' if len(group) > 1 else ''} {', '.join(c.case for c in group)}")
+        results += record_served(group, progress) if spec.serve is not None else [record_spec(group[0], progress)]
     return results

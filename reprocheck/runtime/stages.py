@@ -72,10 +72,7 @@ def _run_cases(
 
     assert got.image is not None
     cases = spec.each_case
-    groups: dict[tuple[object, ...], list[SmokeSpec]] = {}
-    for case in cases:
-        groups.setdefault((case.command, case.inputs) if spec.serve else (case.case,), []).append(case)
-    for group in groups.values():
+    for group in spec.starts:
         if len(cases) > 1:
             names = ", ".join(c.case for c in group)
             progress(f"case{'s' if len(group) > 1 else ''} {names}" + (": one server start" if spec.serve else ""))
@@ -83,7 +80,7 @@ def _run_cases(
         if got.info is not None:
             runner.remember(got.image, got.info)
         if spec.serve is not None:
-            yield from zip(group, runner.serve_cases(got.image, got.build, got.reused, tuple(group)), strict=True)
+            yield from zip(group, runner.serve_cases(got.image, got.build, got.reused, group), strict=True)
         else:
             yield group[0], runner.run_on(got.image, got.build, got.reused)
 

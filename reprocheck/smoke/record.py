@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reprocheck.envprobe import SCHEMA, VOLATILE_KEY, packages, parse, probe_argv, relative_cwd
 from reprocheck.errors import ReprocheckError
@@ -24,6 +24,9 @@ from reprocheck.model.location import Location
 from reprocheck.model.names import canonical
 from reprocheck.smoke.compare import moving_keys
 from reprocheck.smoke.spec import SmokeSpec
+
+if TYPE_CHECKING:
+    from reprocheck.backend.http import Reply
 
 
 class RecordError(ReprocheckError):
@@ -113,13 +116,19 @@ def locked_versions(spec: SmokeSpec) -> dict[str, str | None]:
     return dict(sorted(versions.items()))
 
 
-def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str], None] | None = None) -> bytes:
-    """Start the server command on this machine, wait for readiness, send the request, stop the server."""
+def serve_on_host(
+    spec: SmokeSpec,
+    env: dict[str, str],
+    progress: Callable[[str], None] | None = None,
+    cases: tuple[SmokeSpec, ...] = (),
+) -> list[bytes]:
+    """Start the server command on this machine, wait for readiness, send each case's request in turn (as the
+    smoke test asks the container's one server; just ``spec``'s without ``cases``), stop the server."""
     import signal
     import tempfile
     import time
 
-    from reprocheck.backend.http import ServerMisbehaved, http_ready, port_open, redirect_message, send
+    from reprocheck.backend.http import ServerMisbehaved, http_ready, port_open, send
     from reprocheck.backend.logmatch import compile_log_pattern
 
     serve = spec.serve
@@ -190,7 +199,10 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str]
                     progress(ticker.line())
                     next_word += ticker.every
                 time.sleep(0.1)
-            reply = send(serve.port, serve, spec.timeout, limit=spec.max_output)
+            replies = [
+                (case, send(serve.port, case.serve or serve, spec.timeout, limit=spec.max_output))
+                for case in cases or (spec,)
+            ]
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -199,23 +211,31 @@ def serve_on_host(spec: SmokeSpec, env: dict[str, str], progress: Callable[[str]
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+    return [_host_answer(case, reply) for case, reply in replies]
+
+
+def _host_answer(spec: SmokeSpec, reply: Reply) -> bytes:
+    """The body of a reply the server gave on the host, or why it cannot be a golden output."""
+    from reprocheck.backend.http import redirect_message
+
+    serve = spec.serve
+    assert serve is not None
+    what = f"case `{spec.case}`: {serve.method} {serve.path}" if spec.case else f"{serve.method} {serve.path}"
     status, body = reply.status, reply.body
     if status is None or body is None:
         why = reply.misbehaved or reply.error
-        raise RecordError(f"{serve.method} {serve.path} failed on the host: {why}", path=spec.config_path)
+        raise RecordError(f"{what} failed on the host: {why}", path=spec.config_path)
     if 300 <= status < 400 and status != serve.status:
         raise RecordError(
-            redirect_message(f"{serve.method} {serve.path}", status, reply.location),
+            redirect_message(what, status, reply.location),
             path=spec.config_path,
             line=spec.line_of("serve"),
         )
     if len(body) > spec.max_output:
-        raise RecordError(
-            f"{serve.method} {serve.path} answered more than max-output on the host", path=spec.config_path
-        )
+        raise RecordError(f"{what} answered more than max-output on the host", path=spec.config_path)
     if status != serve.status:
         raise RecordError(
-            f"{serve.method} {serve.path} answered HTTP {status} on the host, expected {serve.status}",
+            f"{what} answered HTTP {status} on the host, expected {serve.status}",
             path=spec.config_path,
             line=spec.line_of("serve"),
         )
@@ -229,9 +249,24 @@ def record(spec: SmokeSpec, progress: Callable[[str], None] | None = None) -> Re
     seconds: list[float] = []
     for _ in range(max(1, spec.runs)):
         t0 = time.monotonic()
-        outputs.append(serve_on_host(spec, env, progress) if spec.serve is not None else _run_once(spec, env))
+        outputs.append(serve_on_host(spec, env, progress)[0] if spec.serve is not None else _run_once(spec, env))
         seconds.append(round(time.monotonic() - t0, 3))
     return _write(spec, outputs, env, started, seconds)
+
+
+def record_served(cases: tuple[SmokeSpec, ...], progress: Callable[[str], None] | None = None) -> list[RecordResult]:
+    """Serve-mode cases that share one server: each run starts it once and asks every case in turn, as the
+    smoke test does in the container (a server that keeps state between requests answers the same way)."""
+    first = cases[0]
+    env = {**os.environ, **first.env}
+    started = datetime.now(UTC)
+    runs: list[list[bytes]] = []
+    seconds: list[float] = []
+    for _ in range(max(1, first.runs)):
+        t0 = time.monotonic()
+        runs.append(serve_on_host(first, env, progress, cases))
+        seconds.append(round(time.monotonic() - t0, 3))
+    return [_write(case, [run[i] for run in runs], env, started, seconds) for i, case in enumerate(cases)]
 
 
 def _run_once(spec: SmokeSpec, env: dict[str, str]) -> bytes:

@@ -108,6 +108,17 @@ class SmokeSpec:
     def each_case(self) -> tuple[SmokeSpec, ...]:
         return self.cases or (self,)
 
+    @property
+    def starts(self) -> tuple[tuple[SmokeSpec, ...], ...]:
+        """The cases by container start: a case each in command mode; in serve mode one server for all the
+        cases that share its command and inputs (a case that changes them gets a server of its own)."""
+        if self.serve is None:
+            return tuple((case,) for case in self.each_case)
+        groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[SmokeSpec]] = {}
+        for case in self.each_case:
+            groups.setdefault((case.command, case.inputs), []).append(case)
+        return tuple(tuple(group) for group in groups.values())
+
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.lines.get("", 1))
 
