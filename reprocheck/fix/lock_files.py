@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.compiler import Compile, compile_requirements, minor
-from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import whole_word

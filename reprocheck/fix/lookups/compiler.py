@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 
 TIMEOUT = 600
 _ARCH = {"amd64": "x86_64", "arm64": "aarch64", "arm64/v8": "aarch64"}

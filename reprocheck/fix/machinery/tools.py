@@ -11,8 +11,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.compiler import find_uv
-from reprocheck.fix.lookups.oci import LookupFailed
 
 TIMEOUT = 600
 
