@@ -69,8 +69,8 @@ def main() -> int:
     results: dict[str, Any] = {"runs": runs}
     try:
         from reprocheck.backend.base import RunRequest
-        from reprocheck.backend.docker_sdk import DockerBackend
         from reprocheck.envprobe import load_record
+        from reprocheck.runtime.engine import open_backend
         from reprocheck.smoke.differential import extract
         from reprocheck.smoke.explain import explain
         from reprocheck.smoke.facts import diagnose_run, probe_host_facts, probe_image
@@ -87,7 +87,7 @@ def main() -> int:
         for project in (failing, passing, differing):  # build once: the timed runs reuse the image
             quiet([*reprocheck, "smoke", "--progress", "quiet"], project, env)
         spec = load_spec(None, failing)
-        backend = DockerBackend(project=failing)
+        backend = open_backend(project=failing)
         runner = SmokeRunner(backend, spec, lambda *_a, **_k: None)
         out = subprocess.run(
             [*reprocheck, "smoke", "--progress", "quiet", "--format", "json"],

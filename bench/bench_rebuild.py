@@ -30,11 +30,10 @@ DOCKERFILE = 'FROM {base}\nRUN python3 -c "' + WRITE + '"\nRUN date +%s%N > /bui
 
 MEASURE = r"""
 import json, resource, sys, time, tracemalloc
-from reprocheck.backend.docker_sdk import DockerBackend
 from reprocheck.rebuild.diff import diff_trees, index
+from reprocheck.runtime.engine import connect
 mode, a, b = sys.argv[1:4]
-backend = DockerBackend(timeout=600)
-backend.ping()
+backend = connect(timeout=600, background_removal=False).backend
 base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 t0 = time.perf_counter()
@@ -58,10 +57,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=64)
     args = parser.parse_args()
     from reprocheck.backend.base import BuildRequest
-    from reprocheck.backend.docker_sdk import DockerBackend
+    from reprocheck.runtime.engine import connect
 
-    backend = DockerBackend(timeout=600)
-    backend.ping()
+    backend = connect(timeout=600, background_removal=False).backend
     chunk = args.size_mb * 1024 * 1024 // args.files
     tags = ["reprocheck/bench-rebuild:a", "reprocheck/bench-rebuild:b"]
     out: dict[str, object] = {"size_mb": args.size_mb, "files_written": args.files}

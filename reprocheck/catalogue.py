@@ -2,7 +2,9 @@
 
 Each file documents one rule and carries its examples: fenced blocks whose info string says ``bad`` or
 ``good`` (optionally a number, and ``file=NAME`` for multi-file examples). Blocks with the same label and
-number form one example project. The examples run as tests.
+number form one example project. The examples run as tests. A rule with a fix says what ``reprocheck fix``
+writes and where the pin comes from in its ``## Fix`` section, a ``| writes | from |`` table (one row per
+fix); ``reprocheck rules --fixable`` prints them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 _FRONT = re.compile(r"\A\+\+\+\n(.*?)\n\+\+\+\n(.*)\Z", re.DOTALL)
 _FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
+_CELL = re.compile(r"(?<!\\)\|")  # a table cell's border: a pipe that is not escaped (`curl URL \| sh`)
+FIX_HEADER = ("writes", "from")
 HELP_BASE = "https://github.com/reprocheck/reprocheck/blob/main/rules/"
 
 
@@ -23,6 +27,15 @@ class Example:
     label: str  # "bad" | "good"
     number: int
     files: dict[str, str] = field(default_factory=dict)  # file name -> content
+
+
+@dataclass(frozen=True, slots=True)
+class FixText:
+    """One fix of a rule, as its page's ``## Fix`` table says: what it writes, where the pin comes from
+    (Markdown, with the table's escaped pipes unescaped)."""
+
+    writes: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,7 @@ class RuleDoc:
     examples: tuple[Example, ...]
     example_options: dict[str, Any] = field(default_factory=dict)
     example_select: tuple[str, ...] = ()  # other rules the examples need running (RC902 judges their pragmas)
+    fixes: tuple[FixText, ...] = ()  # the ``## Fix`` table: what ``reprocheck fix`` writes, and from where
 
     @property
     def help_uri(self) -> str:
@@ -46,12 +60,27 @@ class RuleDoc:
 
     def section(self, title: str) -> str:
         """The text under ``## title`` (up to the next ``##``), stripped."""
-        m = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", self.body, re.DOTALL | re.MULTILINE)
-        return m.group(1).strip() if m else ""
+        return _section(self.body, title)
 
     @property
     def rationale(self) -> str:
         return self.section("Why is this bad?")
+
+
+def _section(body: str, title: str) -> str:
+    m = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", body, re.DOTALL | re.MULTILINE)
+    return m.group(1).strip() if m else ""
+
+
+def _fixes(body: str, filename: str) -> tuple[FixText, ...]:
+    """The rows of the ``## Fix`` table; ValueError when the section is there but is not that table."""
+    text = _section(body, "Fix")
+    if not text:
+        return ()
+    rows = [[c.strip() for c in _CELL.split(line.strip())[1:-1]] for line in text.splitlines() if line.startswith("|")]
+    if len(rows) < 3 or tuple(rows[0]) != FIX_HEADER or any(len(r) != 2 or not all(r) for r in rows[2:]):
+        raise ValueError(f"{filename}: `## Fix` must be a table `| writes | from |` with a row per fix")
+    return tuple(FixText(writes.replace("\\|", "|"), source.replace("\\|", "|")) for writes, source in rows[2:])
 
 
 def catalogue_dir() -> Path:
@@ -98,6 +127,7 @@ def parse_doc(text: str, filename: str) -> RuleDoc:
         examples=_examples(body, meta.get("example-file", "Dockerfile")),
         example_options=dict(meta.get("example-options", {})),
         example_select=tuple(meta.get("example-select", ())),
+        fixes=_fixes(body, filename),
     )
 
 

@@ -33,3 +33,8 @@ class ParseError(ReprocheckError):
 
 class EngineUnavailable(ReprocheckError):
     """No container engine is reachable."""
+
+
+class LookupFailed(Exception):
+    """A look-up (a registry, an index, a git remote, the engine) gave no answer; the message says why, in
+    one line, for the user. ``fix`` leaves the line and puts the reason in the remaining finding's hint."""

@@ -155,14 +155,13 @@ def _remove_this_sessions_cached_images(tmp_path_factory: pytest.TempPathFactory
     yield
     base = tmp_path_factory.getbasetemp()
     roots = {p.parent for name in ("Dockerfile", "pyproject.toml", ".reprocheck.toml") for p in base.rglob(name)}
-    from tests.support.engine import _close, engine_unavailable
+    from tests.support.engine import _close, engine_unavailable, new_backend
 
     if not roots or engine_unavailable() is not None:  # the session's own probe: no new client without an engine
         return
     from reprocheck.backend.base import project_id
-    from reprocheck.backend.docker_sdk import DockerBackend
 
-    backend = DockerBackend()
+    backend = new_backend()
     try:
         for pid in sorted({project_id(r) for r in roots}):
             backend.cleanup(project=pid)

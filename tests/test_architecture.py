@@ -143,3 +143,22 @@ def test_the_architecture_map_is_linked_from_the_readme_and_names_modules_that_e
     assert len(paths) > 40
     missing = [p for p in sorted(paths) if not (ROOT / p).is_file() and not (ROOT / "reprocheck" / p).is_file()]
     assert not missing, missing
+
+
+def test_the_engine_client_is_chosen_and_opened_in_one_place():
+    """Only reprocheck/runtime/engine.py (``open_backend``, ``connect``) chooses and opens the client, and only
+    the backend constructs the SDK's: the CLI, fix, the tests' support and the benchmarks open the engine
+    through it, so a choice made there (the client, its timeout, its labels) holds everywhere."""
+    import re
+
+    opening = re.compile(r"\bDockerBackend\(|\bdocker\.from_env\(|\bDockerClient\(|\bAPIClient\(")
+    allowed = {ROOT / "reprocheck" / "runtime" / "engine.py"}
+    found = []
+    for path in sorted(p for top in ("reprocheck", "tests", "bench", "scripts") for p in (ROOT / top).rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if path in allowed or name.startswith("reprocheck/backend/") or name == "tests/test_architecture.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        found += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for m in opening.finditer(text)]
+    assert not found, found
+    assert opening.search((ROOT / "reprocheck" / "runtime" / "engine.py").read_text(encoding="utf-8"))

@@ -111,18 +111,19 @@ class Journal:
                 self._write({"created": kind, "id": object_id})
 
     def removed(self, kind: str, object_id: str) -> None:
-        with self._lock:
-            if object_id in self._outstanding[kind]:
-                self._outstanding[kind].discard(object_id)
-                self._write({"removed": kind, "id": object_id})
-                self.close()
+        self._settle("removed", kind, object_id)
 
     def kept(self, kind: str, object_id: str) -> None:
         """Not a leftover: e.g. the layers of an image kept as the smoke cache."""
+        self._settle("kept", kind, object_id)
+
+    def _settle(self, how: str, kind: str, object_id: str) -> None:
+        """An outstanding object is no longer a leftover (``removed`` or ``kept``): say so, and drop the
+        journal once nothing is outstanding."""
         with self._lock:
             if object_id in self._outstanding[kind]:
                 self._outstanding[kind].discard(object_id)
-                self._write({"kept": kind, "id": object_id})
+                self._write({how: kind, "id": object_id})
                 self.close()
 
     def close(self) -> None:

@@ -22,17 +22,19 @@ def clean(
     """Remove the containers, images and networks reprocheck made for this project (cached smoke images and
     what interrupted runs left behind). Runs still going are left alone."""
     from reprocheck.backend.base import project_id
-    from reprocheck.backend.docker_sdk import DockerBackend
     from reprocheck.confine import project_root_for
     from reprocheck.errors import UsageError
+    from reprocheck.runtime.engine import connect
 
     start = Path(project)
     if not start.is_dir():
         raise UsageError(f"`{project}` is not a directory")
-    backend = DockerBackend()
-    backend.ping()
     pid = None if everything else project_id(project_root_for(start))
-    report = backend.cleanup(project=pid, everything=everything, dry_run=dry_run)
+    engine = connect(background_removal=False)
+    try:
+        report = engine.backend.cleanup(project=pid, everything=everything, dry_run=dry_run)
+    finally:
+        engine.backend.close()
     verb = "would remove" if dry_run else "removed"
     scope = "on the engine" if everything else f"of project {pid}"
     typer.echo(

@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from reprocheck.fix.lookups.oci import LookupFailed, RegistryClient, reference
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import image_sites
 from reprocheck.model.dockerfile import FromInstruction, ImageRef, KeyValueInstruction
 from reprocheck.model.finding import Finding
+from reprocheck.oci.distribution import RegistryClient, reference
 
 SAFE_RULE, UNSAFE_RULE = "RC102", "RC101"
 

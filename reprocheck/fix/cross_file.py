@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.drift import TOOLS, relock
 from reprocheck.fix.lookups.compiler import Compile, compile_requirements, uv_platform
-from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.machinery.tools import copy_inputs, find_tool, run_tool, tool_env
 from reprocheck.fix.python_install import admits, name_end

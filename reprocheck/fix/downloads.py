@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from posixpath import basename
 from urllib.parse import urlsplit
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.remote import hub_commit, ls_remote, sha256_of_url
 from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
 from reprocheck.fix.machinery.tools import copy_inputs, find_tool, run_tool, tool_env
 from reprocheck.model.finding import Finding

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.compiler import Compile, compile_requirements
-from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.python_install import python_of
 from reprocheck.fix.text.edits import Edit

@@ -20,9 +20,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.compiler import Compile, compile_requirements, minor
-from reprocheck.fix.lookups.oci import LookupFailed
-from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, NewFile, Outcome, Target, explain
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.image_sites import whole_word
 from reprocheck.fix.text.words import command_spans
@@ -300,9 +300,23 @@ def fix_conda_pip(ctx: FixContext, target: Target, findings: Sequence[Finding]) 
 
 
 CONDA_FIXER = Fixer(frozenset({CONDA_RULE}), fix_conda_pip)
+# the conda entries themselves: their versions come from conda's solver and channels, which fix does not run
+CONDA_ENTRY_REASONS = {
+    "RC606": (
+        "conda versions come from conda's solver and channels, which fix does not run: pin name==version "
+        "from `conda list` (or `micromamba list`) in the built image, or lock the environment with conda-lock"
+    )
+}
 
+
+def explain_conda_entries(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    return explain(CONDA_ENTRY_REASONS, findings)
+
+
+CONDA_ENTRIES_HINT = Fixer(frozenset(), explain_conda_entries, hints=frozenset(CONDA_ENTRY_REASONS))
 
 FIXERS: tuple[Fixer, ...] = (
     LOCK_FIXER,
     CONDA_FIXER,
+    CONDA_ENTRIES_HINT,
 )

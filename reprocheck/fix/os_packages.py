@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lookups.image_inventory import image_created, image_inventory
-from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit
 from reprocheck.fix.text.words import Span, command_spans, next_command, previous_command

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
+from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target, explain
 from reprocheck.model.finding import Finding
 
 REASONS = {
@@ -20,16 +20,11 @@ REASONS = {
 }
 
 
-def explain(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
-    out = Outcome()
-    for f in findings:
-        reason = REASONS.get(f.rule)
-        if reason:
-            out.fail(f, reason)
-    return out
+def explain_conda(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> Outcome:
+    return explain(REASONS, findings)
 
 
-HINT_FIXER = Fixer(frozenset(), explain, hints=frozenset(REASONS))
+HINT_FIXER = Fixer(frozenset(), explain_conda, hints=frozenset(REASONS))
 
 
 FIXERS: tuple[Fixer, ...] = (HINT_FIXER,)

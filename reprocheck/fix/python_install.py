@@ -21,9 +21,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.lock_files import resolve_versions
 from reprocheck.fix.lookups.image_inventory import image_inventory
-from reprocheck.fix.lookups.oci import LookupFailed
 from reprocheck.fix.lookups.remote import ls_remote, sha256_of_url
 from reprocheck.fix.machinery.api import FixContext, Fixer, Outcome, Target
 from reprocheck.fix.text.edits import Edit

@@ -6,10 +6,8 @@ import re
 from collections.abc import Set as AbstractSet
 
 from reprocheck.model.dockerfile import ImageRef
-from reprocheck.model.patterns import lazy
 
 _VAR_NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-DIGEST = lazy(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 
 
 def parse_image_ref(raw: str, written: str, stage_aliases: AbstractSet[str] | None = None) -> ImageRef:

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 
 from reprocheck.backend.base import PROJECT_LABEL, RUN_LABEL, BindMount, BuildRequest, RunRequest, Sandbox
-from reprocheck.backend.docker_sdk import DockerBackend
 from reprocheck.backend.journal import read_runs
 from reprocheck.errors import ConfigError
 from tests.conftest import run_cli
-from tests.support.engine import BASE_IMAGE, engine_or_skip, project_filter, run_filter
+from tests.support.engine import BASE_IMAGE, engine_or_skip, new_backend, project_filter, run_filter
 
 pytestmark = pytest.mark.engine
 
@@ -53,7 +52,7 @@ print(os.getuid(), status["CapEff"].strip(), status["NoNewPrivs"].strip(), rootf
 @pytest.fixture(scope="module")
 def backend():
     engine_or_skip()
-    return DockerBackend(run_id=f"test-{uuid.uuid4().hex[:8]}")
+    return new_backend(run_id=f"test-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +62,7 @@ def runner(backend):
 
 
 def own_containers(b) -> list[object]:
-    return list(DockerBackend().client.api.containers(all=True, filters=run_filter(b)))
+    return list(new_backend().client.api.containers(all=True, filters=run_filter(b)))
 
 
 def test_sandbox_defaults_hold_inside_the_container(runner, tmp_path):
@@ -88,7 +87,7 @@ def test_background_removal_is_waited_for_by_close(tmp_path):
     container; ``close`` waits for every removal, and then nothing of the run is left: no container, no
     journal. An interrupted run (Ctrl-C, SIGTERM) goes through the same ``close``: tests/e2e/test_smoke.py."""
     engine_or_skip()
-    b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}", background_removal=True)
+    b = new_backend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}", background_removal=True)
     for code in (0, 3):
         result = b.run(RunRequest(BASE_IMAGE, ("python3", "-c", f"raise SystemExit({code})"), Sandbox(), timeout=60))
         assert result.exit_code == code
@@ -195,7 +194,7 @@ def test_the_backend_refuses_to_mount_the_socket_devices_and_host_system_paths(r
 
 def test_everything_carries_the_run_and_project_labels(tmp_path):
     engine_or_skip()
-    b = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    b = new_backend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}")
     labels: dict[str, str] = {}
 
     def watch() -> None:
@@ -259,9 +258,9 @@ KILLED_BUILD = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import BuildRequest
-from reprocheck.backend.docker_sdk import DockerBackend
+from reprocheck.runtime.engine import open_backend
 root = Path(sys.argv[1])
-b = DockerBackend(project=root, run_id=sys.argv[2])
+b = open_backend(project=root, run_id=sys.argv[2])
 b.build(BuildRequest(root, root / "Dockerfile", "reprocheck/test-killed:" + sys.argv[2], network="none"), print)
 """
 
@@ -305,8 +304,8 @@ KILLED_RUN = """
 import sys
 from pathlib import Path
 from reprocheck.backend.base import RunRequest, Sandbox
-from reprocheck.backend.docker_sdk import DockerBackend
-b = DockerBackend(project=Path(sys.argv[1]), run_id=sys.argv[2])
+from reprocheck.runtime.engine import open_backend
+b = open_backend(project=Path(sys.argv[1]), run_id=sys.argv[2])
 b.run(RunRequest(sys.argv[3], ("python3", "-c", "import time; time.sleep(300)"), Sandbox(), timeout=600))
 """
 
@@ -331,8 +330,8 @@ def test_clean_of_one_project_leaves_another_and_live_runs_alone(backend, tmp_pa
     mine, other = tmp_path / "mine", tmp_path / "other"
     mine.mkdir()
     other.mkdir()
-    a = DockerBackend(project=mine, run_id=f"test-{uuid.uuid4().hex[:8]}")
-    b = DockerBackend(project=other, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    a = new_backend(project=mine, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    b = new_backend(project=other, run_id=f"test-{uuid.uuid4().hex[:8]}")
     results: dict[str, object] = {}
     threads = [
         threading.Thread(

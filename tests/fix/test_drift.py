@@ -128,6 +128,26 @@ def test_the_projects_tool_locks_again_in_a_copy_and_writes_nothing_outside(tmp_
     assert again.out == ""
 
 
+def test_an_index_that_does_not_answer_is_named_in_the_one_line_reason(tmp_path):
+    """uv puts the URL it could not fetch lines above its last words (`cause: Connection refused`): the
+    remaining finding's reason names both, so the user sees which index to start or fix."""
+    import socket
+
+    from reprocheck.fix.lookups.compiler import find_uv
+
+    find_uv()  # uv is a dependency: installed next to reprocheck
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    project = _copy("uv-lock-stale", tmp_path, closed)
+    before = _snapshot(project)
+    r = run_cli("fix", "--isolated", "--unsafe-fixes", ".", cwd=project, env=_env(tmp_path))
+    assert r.code == 1
+    (line,) = [ln for ln in r.err.splitlines() if ln.startswith("uv.lock:") and "not fixed" in ln]
+    assert f"`uv lock` failed: cannot fetch {closed}simple/" in line and "Connection refused" in line, line
+    assert _snapshot(project) == before
+
+
 @needs_uv
 def test_a_lock_for_another_python_is_compiled_again_for_the_image(tmp_path, index):
     project = _copy("lock-for-other-python", tmp_path)
@@ -205,3 +225,5 @@ def test_the_pip_section_of_a_conda_environment_is_pinned_and_the_conda_entries_
     after = (project / "environment.yml").read_bytes()
     assert after == before.replace(b"requests>=2.31", b"requests==2.32.3")  # CRLF and the rest byte for byte
     assert _rules(project) == [("RC606", "environment.yml"), ("RC606", "environment.yml")]
+    # the conda entries stay, and each says why (fix runs no conda solver) and what to run instead
+    assert (r.out + r.err).count("RC606 not fixed: conda versions come from conda's solver") == 2, r.out + r.err

@@ -44,6 +44,49 @@ def test_rule_pages_fix_front_matter_is_what_the_rule_declares():
         assert doc.fix == declared, f"{rid}: rules/ says fix = {doc.fix!r}, the rule declares fix={declared!r}"
 
 
+def test_every_fixable_rule_page_says_what_its_fix_writes_and_where_the_pin_comes_from():
+    """A rule with a fix has its ``## Fix`` table on its page (what ``reprocheck fix`` writes, where the pin
+    comes from): ``reprocheck rules --fixable`` and ``rules --format json`` print it from there, and README
+    carries none of it. A rule without a fix has no such section."""
+    for rid, doc in DOCS.items():
+        if META[rid].fix.value == "none":
+            assert not doc.fixes and not doc.section("Fix"), f"{rid} declares no fix but its page has `## Fix`"
+        else:
+            assert doc.fixes, f"{rid} declares a fix: its page needs a `## Fix` table `| writes | from |`"
+            assert all(len(f.writes) > 10 and len(f.source) > 5 for f in doc.fixes), rid
+
+
+def test_a_fix_section_that_is_not_the_table_is_an_error():
+    from reprocheck.catalogue import parse_doc
+
+    page = '+++\nid = "RC999"\nname = "x"\nseverity = "error"\n+++\n## Fix\nit pins things\n'
+    with pytest.raises(ValueError, match=r"RC999-x\.md: `## Fix` must be a table"):
+        parse_doc(page, "RC999-x.md")
+    table = page.replace("it pins things", "| writes | from |\n| --- | --- |\n| `a \\| b` -> `c` | the index |")
+    (fix,) = parse_doc(table, "RC999-x.md").fixes
+    assert (fix.writes, fix.source) == ("`a | b` -> `c`", "the index")
+
+
+def test_rules_fixable_prints_each_fixable_rule_with_its_page_text():
+    import json
+
+    from tests.conftest import run_cli
+
+    text = run_cli("rules", "--fixable")
+    assert text.code == 0, text.err
+    fixable = {rid for rid, meta in META.items() if meta.fix.value != "none"}
+    listed = {line.split()[0] for line in text.out.splitlines() if not line.startswith(" ")}
+    assert listed == fixable
+    assert f"    writes: {DOCS['RC503'].fixes[0].writes}" in text.out
+    table = run_cli("rules", "--fixable", "--format", "markdown")
+    assert "| [RC102](rules/RC102-base-image-without-digest.md) | safe |" in table.out
+    assert "`curl URL \\| sh`" in table.out  # the cell's pipe escaped again
+    data = json.loads(run_cli("rules", "--format", "json").out)
+    by_id = {r["id"]: r for r in data}
+    assert by_id["RC102"]["fix_text"] == [{"writes": f.writes, "from": f.source} for f in DOCS["RC102"].fixes]
+    assert by_id["RC107"]["fix_text"] == [] and by_id["RC107"]["fix"] == "none"
+
+
 @pytest.mark.parametrize("rid", sorted(DOCS))
 def test_every_rule_documents_the_sections_and_has_bad_and_good_examples(rid: str):
     doc = DOCS[rid]

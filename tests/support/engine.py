@@ -41,14 +41,22 @@ def _close(backend: Any) -> None:
         backend.client.close()
 
 
+def new_backend(**options: Any):  # -> DockerBackend
+    """A backend opened where reprocheck opens its own (``reprocheck.runtime.engine.open_backend``): the tests
+    choose no client of their own. Everything it creates carries its run's labels (``run_id``, else a new
+    one) and, given ``project``, the project's."""
+    from reprocheck.runtime.engine import open_backend
+
+    return open_backend(**options)
+
+
 def engine_unavailable() -> str | None:
     """Why engine tests cannot run here (no engine, no base image), or None. Probed once per process."""
     global _probe
     if _probe is None:
-        from reprocheck.backend.docker_sdk import DockerBackend
         from reprocheck.errors import EngineUnavailable
 
-        backend = DockerBackend()
+        backend = new_backend()
         host = backend.host
         answered = True
         with warnings.catch_warnings():
@@ -85,9 +93,7 @@ def engine_or_skip():  # -> DockerBackend
     """A backend of its own (its own run id) on the real engine; skipped when none runs, unless
     REPROCHECK_REQUIRE_ENGINE is set (CI sets it). Closed at the end of the session."""
     skip_without_engine()
-    from reprocheck.backend.docker_sdk import DockerBackend
-
-    backend = DockerBackend()
+    backend = new_backend()
     _opened.append(backend)
     return backend
 
@@ -220,11 +226,10 @@ class SessionImages:
         key = (group, name)
         if key not in self.built:
             from reprocheck.backend.base import BuildRequest
-            from reprocheck.backend.docker_sdk import DockerBackend
 
             skip_without_engine()
             if self._backend is None:
-                self._backend = DockerBackend(run_id=SESSION_RUN)
+                self._backend = new_backend(run_id=SESSION_RUN)
             project = stage(name, self.root / group)
             tag = f"reprocheck-test/{group}-{name}:{SESSION_RUN}"
             result = self._backend.build(BuildRequest(project, project / "Dockerfile", tag), lambda _line: None)

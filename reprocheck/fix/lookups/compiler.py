@@ -13,17 +13,32 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform as host_platform
+import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 
 TIMEOUT = 600
 _ARCH = {"amd64": "x86_64", "arm64": "aarch64", "arm64/v8": "aarch64"}
 _HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+
+_FETCH = re.compile(r"(?:Failed to (?:fetch|download)|Could not fetch URL)[^:]*:\s*`?([a-z+]+://[^\s`]+?)`?:?\s*$")
+
+
+def tool_failure(text: str) -> str:
+    """One line for a resolver that failed: its last words, and the URL it could not fetch when it named
+    one (uv puts the URL several lines above the cause: ``cause: Connection refused (os error 111)``)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return "no output"
+    last = re.sub(r"^(?:caused by|cause):\s*", "", lines[-1], flags=re.IGNORECASE)
+    url = next((m.group(1) for ln in reversed(lines) if (m := _FETCH.search(ln))), None)
+    return (f"cannot fetch {url}: {last}" if url and url not in last else last)[:300]
 
 
 def host_python() -> str:
@@ -152,6 +167,5 @@ def compile_requirements(
     except OSError as exc:
         raise LookupFailed(f"cannot run {what}: {exc}") from None
     if proc.returncode != 0 or not job.output.is_file():
-        lines = [ln for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        raise LookupFailed(f"{what} failed: {(lines or ['no output'])[-1].strip()[:300]}")
+        raise LookupFailed(f"{what} failed: {tool_failure(proc.stderr.decode('utf-8', 'replace'))}")
     return what

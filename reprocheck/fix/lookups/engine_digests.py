@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from reprocheck.errors import EngineUnavailable
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import EngineUnavailable, LookupFailed
 
 
 def local_digest(name: str, tag: str) -> str:

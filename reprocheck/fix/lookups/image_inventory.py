@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 
 if TYPE_CHECKING:
     from reprocheck.fix.machinery.api import FixContext

@@ -13,7 +13,7 @@ import urllib.request
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
 from reprocheck.fix.machinery.api import FixContext
 
 MAX_DOWNLOAD = 2 * 1024**3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,3 +121,13 @@ class Fixer:
     apply: FixFunction
     every_dockerfile: bool = False
     hints: frozenset[str] = frozenset()  # rules it only explains (why not fixed, what to run)
+
+
+def explain(reasons: Mapping[str, str], findings: Sequence[Finding]) -> Outcome:
+    """For a fixer that fixes nothing (``Fixer(frozenset(), ..., hints=frozenset(reasons))``): each finding of
+    these rules (rule id -> reason) stays, and says why fix has no source of truth for it and what to run."""
+    out = Outcome()
+    for f in findings:
+        if f.rule in reasons:
+            out.fail(f, reasons[f.rule])
+    return out

@@ -11,8 +11,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from reprocheck.fix.lookups.compiler import find_uv
-from reprocheck.fix.lookups.oci import LookupFailed
+from reprocheck.errors import LookupFailed
+from reprocheck.fix.lookups.compiler import find_uv, tool_failure
 
 TIMEOUT = 600
 
@@ -90,6 +90,4 @@ def run_tool(command: Sequence[str], cwd: Path, env: Mapping[str, str], what: st
     except OSError as exc:
         raise LookupFailed(f"cannot run `{what}`: {exc}") from None
     if proc.returncode != 0:
-        text = (proc.stderr + proc.stdout).decode("utf-8", "replace")
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        raise LookupFailed(f"`{what}` failed: {(lines or ['no output'])[-1][:300]}")
+        raise LookupFailed(f"`{what}` failed: {tool_failure((proc.stderr + proc.stdout).decode('utf-8', 'replace'))}")

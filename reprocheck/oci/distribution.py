@@ -20,8 +20,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from reprocheck.fix.lookups.credentials import Credentials, credentials_for
-from reprocheck.parsing.image import DIGEST
+from reprocheck.errors import LookupFailed
+from reprocheck.model.patterns import lazy
+from reprocheck.oci.credentials import Credentials, credentials_for
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -31,10 +32,7 @@ ACCEPT = ", ".join((OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST))
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 MAX_MANIFEST = 4 * 1024 * 1024
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
-
-
-class LookupFailed(Exception):
-    """The registry did not tell us the digest; the message says why, for the user."""
+DIGEST = lazy(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +62,17 @@ def reference(registry: str | None, repository: str, tag: str | None) -> Referen
     if reg == "docker.io" and "/" not in repo:
         repo = f"library/{repo}"
     return Reference(reg, repo, tag or "latest")
+
+
+def reference_of(text: str) -> Reference:
+    """``[registry/]repository[:tag]`` (a digest after ``@`` is dropped) as ``reference`` takes it: the first
+    component is a registry when it has a dot or a port, or is ``localhost``, as docker reads it."""
+    name = text.partition("@")[0]
+    first, slash, rest = name.partition("/")
+    registry = first if slash and ("." in first or ":" in first or first == "localhost") else None
+    path = rest if registry else name
+    repository, colon, tag = path.rpartition(":") if ":" in path.rsplit("/", 1)[-1] else (path, "", "")
+    return reference(registry, repository, tag if colon else None)
 
 
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
