@@ -181,6 +181,7 @@ class ServeResult:
     seconds: float = 0.0
     exceeded: str | None = None  # "stdout" or "stderr" of the server went past Sandbox.max_output
     misbehaved: str | None = None  # the readiness check met a redirect or a broken answer, quoting it
+    loopback_only: bool = False  # the port listens inside the container on loopback only: never reachable
 
 
 @dataclass(frozen=True)
@@ -282,10 +283,6 @@ class ContainerBackend(Protocol):
     def inspect(self, image: str) -> ImageInfo | None: ...
 
     def find_images(self, labels: Mapping[str, str]) -> list[ImageInfo]: ...
-
-    def registry_digest(self, ref: str) -> str | None:
-        """The digest ``ref`` (name:tag) has on its registry now; None when unknown."""
-        ...
 
     def export_files(self, image: str) -> Iterator[FileEntry]: ...
 

@@ -385,20 +385,6 @@ class DockerBackend:
                 out.append(info)
         return out
 
-    def registry_digest(self, ref: str) -> str | None:
-        """The digest a tag has on its registry now (None when the registry does not answer or lacks it).
-
-        Asked of the registry itself by ``reprocheck.oci``, the one look-up that ``fix`` uses too, not of the
-        engine (``/distribution/<ref>/json``): the same answer, credentials and messages with or without an
-        engine, and about 4 ms against the engine's 31 ms (plus its connection) on a local registry."""
-        from reprocheck.errors import LookupFailed
-        from reprocheck.oci.distribution import RegistryClient, reference_of
-
-        try:
-            return RegistryClient(self._timeout).digest(reference_of(ref))
-        except LookupFailed:
-            return None
-
     def tag(self, image_id: str, ref: str) -> None:
         repo, _, tag = ref.rpartition(":")
         self.client.api.tag(image_id, repo, tag)

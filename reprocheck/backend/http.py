@@ -58,7 +58,14 @@ def send(port: int, serve: RequestSpec, timeout: float, host: str = "127.0.0.1",
     """The one request (to 127.0.0.1 unless REPROCHECK_SERVE_HOST says): connect, request, status, headers
     and body all within ``timeout`` seconds. Redirects are not followed. With ``limit``, at most limit + 1
     bytes of the body are read."""
-    from reprocheck.backend.http_client import ExchangeTimeout, ProtocolViolation, Unreachable, exchange, show
+    from reprocheck.backend.http_client import (
+        ExchangeTimeout,
+        NoAnswer,
+        ProtocolViolation,
+        Unreachable,
+        exchange,
+        show,
+    )
 
     data = serve.body.read_bytes() if serve.body is not None else None
     try:
@@ -66,6 +73,8 @@ def send(port: int, serve: RequestSpec, timeout: float, host: str = "127.0.0.1",
     except ExchangeTimeout as exc:
         return Reply(error=f"no complete answer within timeout = {timeout:g} s ({exc})", timed_out=True)
     except Unreachable as exc:
+        return Reply(error=str(exc))
+    except NoAnswer as exc:  # closed before a byte: nothing answered (e.g. a proxy in front of no listener)
         return Reply(error=str(exc))
     except ProtocolViolation as exc:
         return Reply(misbehaved=str(exc))

@@ -36,6 +36,18 @@ if TYPE_CHECKING:
 NO_MASQUERADE = {"com.docker.network.bridge.enable_ip_masquerade": "false"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _POLL = 0.2
+_LOOPBACK_GRACE = 3.0  # a server may bind loopback first: seconds of loopback only before it is the answer
+
+
+def _loopback(address: str) -> bool:
+    """An address of /proc/net/tcp{,6} (hex, 32-bit words in host order) on loopback: 127.0.0.0/8, ::1 and
+    ::ffff:127.x."""
+    address = address.upper()
+    if len(address) == 8:
+        return address.endswith("7F")
+    return address == "00000000000000000000000001000000" or (
+        address.startswith("0000000000000000FFFF0000") and address.endswith("7F")
+    )
 
 
 def serve_host() -> str:
@@ -72,6 +84,7 @@ class _Server:
         self.network_id: str | None = None
         self.network = "bridge"
         self.port = 0
+        self.loopback_since: float | None = None  # since when the port listens on loopback only
 
     def create(self) -> None:
         backend, request, sandbox = self.backend, self.request, self.request.sandbox
@@ -143,14 +156,19 @@ class _Server:
         return self.listening
 
     def listening(self) -> bool:
-        """The port is in LISTEN state in the container's network namespace (read from inside it)."""
+        """The port is in LISTEN state in the container's network namespace (read from inside it), on an
+        address the published port reaches: a socket on loopback only is noted (``loopback``), not ready."""
         wanted = f":{self.request.port:04X}"
         exec_id = self.api.exec_create(self.container.id, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], stderr=False)
         output = self.api.exec_start(exec_id, demux=False) or b""
-        for line in output.decode("ascii", "replace").splitlines()[1:]:
+        found = False
+        for line in output.decode("ascii", "replace").splitlines():
             fields = line.split()
             if len(fields) > 3 and fields[1].endswith(wanted) and fields[3] == "0A":
-                return True
+                if not _loopback(fields[1].rsplit(":", 1)[0]):
+                    return True
+                found = True
+        self.loopback_since = (self.loopback_since or time.monotonic()) if found else None
         return False
 
     def wait_ready(self) -> str:
@@ -167,6 +185,8 @@ class _Server:
             except (APIError, OSError):  # 409: the probe met a stopped container
                 if self.stopped():
                     return "exited"
+            if self.loopback_since is not None and time.monotonic() - self.loopback_since >= _LOOPBACK_GRACE:
+                return "loopback"  # listening where nothing outside the container can reach it
             left = deadline - time.monotonic()
             if left <= 0:
                 return "timeout"
@@ -242,7 +262,7 @@ def serve(backend: DockerBackend, request: ServeRequest, progress: Progress) -> 
         except ServerMisbehaved as exc:  # a redirect or a broken answer to the readiness check
             return server.result(False, (), started, str(exc))
         if state != "ready":
-            return server.result(False, (), started, None)
+            return replace(server.result(False, (), started, None), loopback_only=state == "loopback")
         calls = request.calls
         progress(
             f"server ready; {f'{calls[0].method} {calls[0].path}' if len(calls) == 1 else f'{len(calls)} requests'}"

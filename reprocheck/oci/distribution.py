@@ -81,6 +81,15 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(_CHALLENGE.findall(rest))
 
 
+def tag_digest(text: str, timeout: float = 30.0) -> str | None:
+    """The digest a tag (``name:tag``) has on its registry now; None when the registry does not answer or lacks
+    it (verify's RC816 then has nothing to compare)."""
+    try:
+        return RegistryClient(timeout).digest(reference_of(text))
+    except LookupFailed:
+        return None
+
+
 class RegistryClient:
     """One client per fix run: tokens are kept per registry and repository."""
 

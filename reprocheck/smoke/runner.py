@@ -92,6 +92,14 @@ def _side_by_side(comparison: Comparison) -> dict[str, object]:
     return {"differences": shown, **({"more_differences": more} if more > 0 else {})}
 
 
+def _heard_on_loopback(result: ServeResult) -> bool:
+    """The server's output says it listens on a loopback address (inside the container: unreachable)."""
+    from reprocheck.smoke.readiness import LOOPBACK, listen_address
+
+    heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
+    return heard is not None and heard.startswith(LOOPBACK)
+
+
 class SmokeRunner:
     """Runs one smoke spec against a container backend (the backend is passed in, as pip-audit's Auditor
     takes its service)."""
@@ -308,7 +316,9 @@ class SmokeRunner:
                 None,
             )
         if not result.ready or reply is None:
-            return [self.not_ready(result, image, tail)], None, None
+            return [self.not_ready(result, image, tail, result.loopback_only)], None, None
+        if reply.status is None and not reply.timed_out and _heard_on_loopback(result):
+            return [self.not_ready(result, image, tail, loopback=True)], None, None  # ready by its log, unreachable
         if reply.status is None:
             rule = TIMED_OUT if reply.timed_out else CRASHED
             return (
@@ -339,10 +349,11 @@ class SmokeRunner:
         ok = RunResult(0, body, result.stderr, False, False, result.seconds)
         return self.judge(ok, body, image)
 
-    def not_ready(self, result: ServeResult, image: str, tail: str) -> Finding:
-        """SERVER_NOT_READY, with the address the server says it listens on and the end of its output."""
+    def not_ready(self, result: ServeResult, image: str, tail: str, loopback: bool = False) -> Finding:
+        """SERVER_NOT_READY, with the address the server says it listens on and the end of its output;
+        ``loopback``: it listens, but inside the container only."""
         from reprocheck.smoke.explain import explain
-        from reprocheck.smoke.readiness import advice, listen_address
+        from reprocheck.smoke.readiness import LOOPBACK, advice, listen_address
 
         spec = self.spec
         serve = spec.serve
@@ -350,10 +361,17 @@ class SmokeRunner:
         why = explain(None, result.stderr + result.stdout, False, False)
         d = self.diagnosis(image, crash=why)
         heard = listen_address((result.stderr + result.stdout).decode("utf-8", "replace"))
+        if loopback and (heard is None or not heard.startswith(LOOPBACK)):
+            heard = f"127.0.0.1:{serve.port}"  # what the container's own socket table says
+        what = (
+            "the server is not reachable"
+            if loopback
+            else f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s (waiting for "
+            f"{serve.readiness})"
+        )
         return _finding(
             SERVER_NOT_READY,
-            f"the server was not ready after ready-timeout = {serve.ready_timeout:g} s "
-            f"(waiting for {serve.readiness}); {advice(heard, serve.port, True)}",
+            f"{what}; {advice(heard, serve.port, True)}",
             Location(spec.config_path, spec.line_of("serve")),
             hint="check that it listens on 0.0.0.0:"
             f"{serve.port} inside the container, and the readiness check; end of its output:\n{tail}",

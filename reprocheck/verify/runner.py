@@ -10,6 +10,7 @@ from reprocheck.model.build import ImageSource
 from reprocheck.model.finding import Finding
 from reprocheck.model.users import FILES as USER_FILES
 from reprocheck.model.users import needs_files
+from reprocheck.oci.distribution import tag_digest
 from reprocheck.verify.expect import Expectation, expectation
 from reprocheck.verify.match import Verdict, judge_base_digest, verify
 from reprocheck.verify.ml import judge_ml, requirers
@@ -91,7 +92,7 @@ class VerifyRunner:
             if ":" not in name.rsplit("/", 1)[-1]:
                 name += ":latest"
             self.progress(f"asking the registry for {name}")
-            remote = self.backend.registry_digest(name)
+            remote = tag_digest(name)  # the registry's answer (reprocheck.oci, as fix asks it), not the engine's
             if remote is None:
                 continue
             local: set[str] = set()

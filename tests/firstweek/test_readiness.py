@@ -90,3 +90,29 @@ def test_smoke_of_a_server_bound_to_127_0_0_1_in_the_container(tmp_path: Path):
     assert "bind 0.0.0.0" in finding["message"]
     assert "serving on 127.0.0.1:8080" in finding["hint"]  # the end of its output, its own words
     assert "waiting for HTTP GET /health answering 2xx" in r.err and "s left of ready-timeout = 6 s" in r.err
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("readiness", ["port", "log"])
+def test_a_server_on_loopback_is_rc806_whatever_the_readiness_check(tmp_path: Path, readiness: str):
+    """The trial's gunicorn bound to 127.0.0.1 with the readiness `init` proposes (the port listening, or its
+    log line): the socket listens inside the container, Docker's proxy accepts and closes, and that is RC806
+    with the advice to bind 0.0.0.0, said as soon as the socket table shows it (not after ready-timeout), never
+    RC850 (a server breaking HTTP)."""
+    from tests.support.engine import skip_without_engine, stage
+
+    skip_without_engine()
+    project = stage("server-binds-localhost", tmp_path)
+    pyproject = project / "pyproject.toml"
+    check = 'ready-log = "serving on"' if readiness == "log" else ""
+    pyproject.write_text(
+        pyproject.read_text()
+        .replace('ready-http = "/health"', check)
+        .replace("ready-timeout = 6", "ready-timeout = 60")
+    )
+    r = run_cli("smoke", "--progress", "plain", "--format", "json", cwd=project)
+    assert r.code == 1, r.out + r.err
+    (finding,) = r.json()["findings"]
+    assert finding["rule"] == "RC806", finding
+    assert "it listens on 127.0.0.1:8080, inside the container only" in finding["message"]
+    assert "bind 0.0.0.0" in finding["message"] and "after ready-timeout" not in finding["message"]
