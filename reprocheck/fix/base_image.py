@@ -1,4 +1,6 @@
-"""RC101/RC102: pin image references by digest, keeping the tag for humans (``image:tag@sha256:...``).
+"""RC101/RC102: pin image references by digest, keeping the tag for humans (``image:tag@sha256:...``);
+RC105/RC106 the same for the images a build pulls outside FROM (``COPY --from``, ``RUN --mount=from=``,
+``# syntax=``), each edit filed under the rule whose finding it fixes.
 
 A tag pinned to the digest it points at today is safe: today's build pulls exactly that. A reference
 without a tag or with ``latest`` is unsafe: the digest freezes whatever ``latest`` happens to be now.
@@ -24,6 +26,7 @@ from reprocheck.model.dockerfile import FromInstruction, ImageRef, KeyValueInstr
 from reprocheck.model.finding import Finding
 
 SAFE_RULE, UNSAFE_RULE = "RC102", "RC101"
+OTHER_SAFE_RULE, OTHER_UNSAFE_RULE = "RC106", "RC105"  # the same, for an image named outside FROM
 
 
 def digest_for(ctx: FixContext, image: ImageRef) -> str:
@@ -58,9 +61,9 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
         image = site.image
         if image.digest or image.unresolved or image.is_scratch:
             continue
-        rule = UNSAFE_RULE if image.tag in (None, "latest") else SAFE_RULE
+        rule = _rule_of(site.kind, image)
         finding = flagged.get((site.instruction_line, rule))
-        if site.kind == "from" and finding is None:
+        if finding is None:
             continue  # suppressed, or not selected
         if not ctx.allows(rule):
             continue
@@ -86,7 +89,16 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
     return out
 
 
-DIGEST_FIXER = Fixer(frozenset({UNSAFE_RULE, SAFE_RULE}), fix_images, every_dockerfile=True)
+def _rule_of(kind: str, image: ImageRef) -> str:
+    """The rule whose finding an unpinned reference at a site of ``kind`` is: FROM (or the ARG default it
+    reads) is RC101/RC102, any other image RC105/RC106."""
+    floating = image.tag in (None, "latest")
+    if kind in ("from", "arg"):
+        return UNSAFE_RULE if floating else SAFE_RULE
+    return OTHER_UNSAFE_RULE if floating else OTHER_SAFE_RULE
+
+
+DIGEST_FIXER = Fixer(frozenset({UNSAFE_RULE, SAFE_RULE, OTHER_UNSAFE_RULE, OTHER_SAFE_RULE}), fix_images)
 
 
 ARG_RULE = "RC103"
