@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.support.engine import engine_or_skip, project_filter, remove_project
+from tests.support.engine import RUN_LABEL, SESSION_RUN, engine_or_skip, project_filter, remove_project
 
 pytestmark = pytest.mark.engine
 DOCKER = shutil.which("docker") or "/usr/bin/docker"
+LABEL = ("--label", f"{RUN_LABEL}={SESSION_RUN}")  # the containers it runs carry this test session's run
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_the_image_lints_clean_builds_and_passes_its_own_check(backend, tmp_path
         assert sorted(_short(i) for i in made - layers) == []  # nothing outside the labelled image and its layers
 
         # the tool's own commands in the image: its version, and a lint of a project mounted at /src
-        version = subprocess.run([DOCKER, "run", "--rm", "--network", "none", image, "--version"],
+        version = subprocess.run([DOCKER, "run", "--rm", *LABEL, "--network", "none", image, "--version"],
                                  capture_output=True, text=True, timeout=120)  # fmt: skip
         assert version.returncode == 0 and version.stdout.startswith("reprocheck "), version.stderr
         assert "CPython 3.11" in version.stdout
@@ -77,6 +78,7 @@ def test_the_image_lints_clean_builds_and_passes_its_own_check(backend, tmp_path
                 DOCKER,
                 "run",
                 "--rm",
+                *LABEL,
                 "--network",
                 "none",
                 "-v",
@@ -93,10 +95,10 @@ def test_the_image_lints_clean_builds_and_passes_its_own_check(backend, tmp_path
         )
         assert run.returncode == 1, run.stderr
         assert run.stdout.startswith("Dockerfile:1:6: RC101 "), run.stdout  # relative to the WORKDIR, /src
-        client = subprocess.run([DOCKER, "run", "--rm", "--network", "none", "--entrypoint", "docker", image,
+        client = subprocess.run([DOCKER, "run", "--rm", *LABEL, "--network", "none", "--entrypoint", "docker", image,
                                  "--version"], capture_output=True, text=True, timeout=120)  # fmt: skip
         assert client.returncode == 0 and client.stdout.startswith("Docker version"), client.stderr
-        daemon = subprocess.run([DOCKER, "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c",
+        daemon = subprocess.run([DOCKER, "run", "--rm", *LABEL, "--network", "none", "--entrypoint", "sh", image, "-c",
                                  "command -v dockerd containerd runc || true"], capture_output=True, text=True,
                                 timeout=120)  # fmt: skip
         assert daemon.stdout.strip() == ""  # the client only, no daemon
