@@ -57,6 +57,7 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
     if target.dockerfile is None:
         return out
     flagged = {(f.location.line, f.rule): f for f in findings}
+    reached: set[tuple[int, str]] = set()
     for site in image_sites(target.dockerfile, target.source):
         image = site.image
         if image.digest or image.unresolved or image.is_scratch:
@@ -65,6 +66,7 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
         finding = flagged.get((site.instruction_line, rule))
         if finding is None:
             continue  # suppressed, or not selected
+        reached.add((site.instruction_line, rule))
         if not ctx.allows(rule):
             continue
         try:
@@ -86,7 +88,20 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
                 f"{written} pinned to {digest[:19]}…",
             )
         )
+    for key, finding in flagged.items():
+        if key not in reached:
+            out.fail(finding, _not_editable(finding))
     return out
+
+
+def _not_editable(finding: Finding) -> str:
+    """Why a reference the rules flag has no edit: fix pins only what it can tell is an image."""
+    if finding.rule in (OTHER_SAFE_RULE, OTHER_UNSAFE_RULE):
+        return (
+            "a bare name may be a build context given with --build-context, not an image, so fix leaves it: "
+            "write <image>:<version>@sha256:<digest>, or suppress the finding on that line if it is a context"
+        )
+    return "the reference is not written where fix can edit it (split over lines, or a variable): pin it by hand"
 
 
 def _rule_of(kind: str, image: ImageRef) -> str:

@@ -288,3 +288,16 @@ def test_an_image_outside_from_that_cannot_be_pinned_says_why_under_its_own_rule
     assert would.out == "" and _summary(would.err) == (
         "reprocheck fix: 1 finding; would make 0 edits, would fix 0, 1 would remain"
     ), would.err
+
+
+def test_a_bare_name_outside_from_is_explained_not_guessed(tmp_path: Path):
+    # `--from=busybox` is flagged (RC105: no tag), but it may name a --build-context: fix leaves it and says why
+    # in one line, with or without --unsafe-fixes, and does not count it as fixable with them
+    text = "FROM scratch\nCOPY --from=busybox /bin/sh /sh\n"
+    project = _project(tmp_path, text)
+    for args in ((), ("--unsafe-fixes",)):
+        r = run_cli("fix", "--isolated", *args, ".", cwd=project)
+        assert r.code == 1 and (project / "Dockerfile").read_text() == text
+        (why,) = [line for line in r.err.splitlines() if "RC105 not fixed" in line]
+        assert why.startswith("Dockerfile:2: RC105 not fixed: a bare name may be a build context"), why
+        assert _summary(r.err) == "reprocheck fix: 1 finding; made 0 edits, fixed 0, 1 remain", r.err

@@ -242,6 +242,8 @@ def fix_paths(paths: Sequence[str], lint: LintOptions, options: FixOptions, diff
         run.file(shown, by_path[shown], project_of.get(shown), diff)
     result = run.result
     fixed_places = {(e.rule, e.path, e.line) for e in result.applied}
+    # a finding fix tried and could not fix (and said why) is not "fixable with --unsafe-fixes"
+    fixed_places |= {(x.finding.rule, x.finding.location.path, x.finding.location.line) for x in result.failures}
     result.unsafe_hidden = sum(
         1
         for f in report.active
