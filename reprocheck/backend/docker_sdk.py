@@ -253,9 +253,33 @@ class DockerBackend:
                 tuple(log),
                 created,
             )
+        strays = self._remove_other_stages(image_id, made)
         for short in made:  # the layers of the image built: it owns them now
-            self.journal.kept("image", short)
+            if short not in strays:
+                self.journal.kept("image", short)
         return BuildResult(True, image_id, request.tag, "classic", seconds, log_tail=tuple(log))
+
+    def _remove_other_stages(self, image_id: str, made: list[str]) -> set[str]:
+        """Remove what this build made for stages other than the one it tagged (a multi-stage Dockerfile's
+        builder stages): the classic builder labels only the final image, so their last images would stay on
+        the engine untagged and unlabelled, out of reach of ``clean`` and of the run's own removal. Layers of
+        the final image are kept (removing it removes them); cache hits are not this build's and stay."""
+        try:
+            ancestry = {_short(str(h.get("Id", ""))) for h in self.client.api.history(image_id)}
+        except (APIError, requests.exceptions.RequestException):
+            return set()
+        strays = [short for short in made if short not in ancestry]
+        removed: set[str] = set()
+        for short in reversed(strays):  # a stage's last image first: an image with children cannot go
+            try:
+                self.client.api.remove_image(short, noprune=True)
+            except NotFound:
+                pass
+            except (APIError, requests.exceptions.RequestException):
+                continue  # another build took it as its cache meanwhile: it is that build's now
+            removed.add(short)
+            self.journal.removed("image", short)
+        return removed
 
     def _image_ids(self) -> set[str]:
         return {str(i["Id"]) for i in self.client.api.images(all=True)}

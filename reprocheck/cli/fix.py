@@ -75,7 +75,7 @@ def run_fix(
         print(safe_text(f"note: {note}"), file=sys.stderr)
     for refused in result.refused:
         print(safe_text(f"reprocheck: {refused}"), file=sys.stderr)
-    summary = f"reprocheck fix: {fix_summary(result.before, result.fixed, len(result.report.active), diff)}"
+    summary = f"reprocheck fix: {fix_summary(result.before, result.fixed, result.after, diff)}"
     if result.unsafe_hidden:
         summary += f" ({result.unsafe_hidden} more fixable with --unsafe-fixes)"
     print(summary, file=sys.stderr)
@@ -86,13 +86,16 @@ def run_fix(
     return result.report.exit_code
 
 
-def fix_summary(before: int, edits: int, after: int, diff: bool) -> str:
+def fix_summary(before: int, edits: int, after: int | None, diff: bool) -> str:
     """Counts that add up: the findings found, the edits made (one edit may fix several findings, one finding
-    need several edits), the findings fixed and the ones that remain; --diff knows only the first two."""
+    need several edits), the findings fixed and the ones that remain, the same with and without --diff (which
+    lints the texts it would write); ``after`` None: not known without writing (a lock --diff would create)."""
     found = f"{before} finding{'s' if before != 1 else ''}"
     made = f"{edits} edit{'s' if edits != 1 else ''}"
-    if diff:
+    if after is None:
         return f"{found}; would make {made} (run without --diff to apply them and see what remains)"
+    if diff:
+        return f"{found}; would make {made}, would fix {max(0, before - after)}, {after} would remain"
     return f"{found}; made {made}, fixed {max(0, before - after)}, {after} remain"
 
 

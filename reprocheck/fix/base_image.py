@@ -1,4 +1,6 @@
-"""RC101/RC102: pin image references by digest, keeping the tag for humans (``image:tag@sha256:...``).
+"""RC101/RC102: pin image references by digest, keeping the tag for humans (``image:tag@sha256:...``);
+RC105/RC106 the same for the images a build pulls outside FROM (``COPY --from``, ``RUN --mount=from=``,
+``# syntax=``), each edit filed under the rule whose finding it fixes.
 
 A tag pinned to the digest it points at today is safe: today's build pulls exactly that. A reference
 without a tag or with ``latest`` is unsafe: the digest freezes whatever ``latest`` happens to be now.
@@ -25,6 +27,7 @@ from reprocheck.model.finding import Finding
 from reprocheck.oci.distribution import RegistryClient, reference
 
 SAFE_RULE, UNSAFE_RULE = "RC102", "RC101"
+OTHER_SAFE_RULE, OTHER_UNSAFE_RULE = "RC106", "RC105"  # the same, for an image named outside FROM
 
 
 def digest_for(ctx: FixContext, image: ImageRef) -> str:
@@ -55,14 +58,16 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
     if target.dockerfile is None:
         return out
     flagged = {(f.location.line, f.rule): f for f in findings}
+    reached: set[tuple[int, str]] = set()
     for site in image_sites(target.dockerfile, target.source):
         image = site.image
         if image.digest or image.unresolved or image.is_scratch:
             continue
-        rule = UNSAFE_RULE if image.tag in (None, "latest") else SAFE_RULE
+        rule = _rule_of(site.kind, image)
         finding = flagged.get((site.instruction_line, rule))
-        if site.kind == "from" and finding is None:
+        if finding is None:
             continue  # suppressed, or not selected
+        reached.add((site.instruction_line, rule))
         if not ctx.allows(rule):
             continue
         try:
@@ -84,10 +89,32 @@ def fix_images(ctx: FixContext, target: Target, findings: Sequence[Finding]) -> 
                 f"{written} pinned to {digest[:19]}…",
             )
         )
+    for key, finding in flagged.items():
+        if key not in reached:
+            out.fail(finding, _not_editable(finding))
     return out
 
 
-DIGEST_FIXER = Fixer(frozenset({UNSAFE_RULE, SAFE_RULE}), fix_images, every_dockerfile=True)
+def _not_editable(finding: Finding) -> str:
+    """Why a reference the rules flag has no edit: fix pins only what it can tell is an image."""
+    if finding.rule in (OTHER_SAFE_RULE, OTHER_UNSAFE_RULE):
+        return (
+            "a bare name may be a build context given with --build-context, not an image, so fix leaves it: "
+            "write <image>:<version>@sha256:<digest>, or suppress the finding on that line if it is a context"
+        )
+    return "the reference is not written where fix can edit it (split over lines, or a variable): pin it by hand"
+
+
+def _rule_of(kind: str, image: ImageRef) -> str:
+    """The rule whose finding an unpinned reference at a site of ``kind`` is: FROM (or the ARG default it
+    reads) is RC101/RC102, any other image RC105/RC106."""
+    floating = image.tag in (None, "latest")
+    if kind in ("from", "arg"):
+        return UNSAFE_RULE if floating else SAFE_RULE
+    return OTHER_UNSAFE_RULE if floating else OTHER_SAFE_RULE
+
+
+DIGEST_FIXER = Fixer(frozenset({UNSAFE_RULE, SAFE_RULE, OTHER_UNSAFE_RULE, OTHER_SAFE_RULE}), fix_images)
 
 
 ARG_RULE = "RC103"

@@ -113,11 +113,27 @@ def outside(path: Path, root: Path | None) -> Unreadable | None:
     return Unreadable("outside the linted directory (and its repository): not read")
 
 
+# Texts read in place of files on disk, by resolved path: ``fix --diff`` lints the text it would write, to
+# count what would remain without writing a byte (``overlay``). Empty on every other run.
+_OVERLAY: dict[str, bytes] = {}
+
+
+def overlay(texts: dict[str, bytes]) -> None:
+    """From now on ``read_file`` answers these texts (keys: resolved paths of existing files) instead of the
+    disk; ``overlay({})`` ends it."""
+    _OVERLAY.clear()
+    _OVERLAY.update(texts)
+
+
 def read_file(path: Path, root: Path | None = None, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes | Unreadable:
     """The bytes of a regular file of at most ``limit`` bytes inside ``root`` (when given), else why not."""
     refused = outside(path, root)
     if refused is not None:
         return refused
+    if _OVERLAY:
+        text = _OVERLAY.get(os.path.realpath(path))
+        if text is not None:
+            return text
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)

@@ -127,6 +127,7 @@ def _other_image(node: ImageUse) -> bool:
     Severity.ERROR,
     "Image in `COPY --from`, `RUN --mount from=` or `# syntax=` without a tag, or with `latest`",
     on=ImageUse,
+    fix=FixKind.UNSAFE,
 )
 def unpinned_image_reference(node: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image
@@ -147,6 +148,7 @@ def unpinned_image_reference(node: ImageUse, ctx: RuleContext) -> Iterator[Findi
     Severity.WARNING,
     "Image in `COPY --from`, `RUN --mount from=` or `# syntax=` pinned by tag only, not by digest",
     on=ImageUse,
+    fix=FixKind.SAFE,
 )
 def image_reference_without_digest(node: ImageUse, ctx: RuleContext) -> Iterator[Finding]:
     image = node.image

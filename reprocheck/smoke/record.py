@@ -5,6 +5,7 @@ working directory) and whether the prediction is deterministic here (the keys th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -116,6 +117,31 @@ def locked_versions(spec: SmokeSpec) -> dict[str, str | None]:
     return dict(sorted(versions.items()))
 
 
+def _stop_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Stop the server and every process of its session (its workers, what its shell started): TERM, then
+    KILL to what is left after ``grace`` seconds."""
+    import signal
+    import time
+
+    def signal_group(sig: int) -> bool:
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    if not signal_group(signal.SIGTERM):
+        proc.poll()
+        return
+    deadline = time.monotonic() + grace
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    while time.monotonic() < deadline and signal_group(0):  # the session's other processes, if any
+        time.sleep(0.05)
+    signal_group(signal.SIGKILL)
+    proc.wait()
+
+
 def serve_on_host(
     spec: SmokeSpec,
     env: dict[str, str],
@@ -124,7 +150,6 @@ def serve_on_host(
 ) -> list[bytes]:
     """Start the server command on this machine, wait for readiness, send each case's request in turn (as the
     smoke test asks the container's one server; just ``spec``'s without ``cases``), stop the server."""
-    import signal
     import tempfile
     import time
 
@@ -149,7 +174,11 @@ def serve_on_host(
         )
     with tempfile.TemporaryFile() as log:
         try:
-            proc = subprocess.Popen(list(command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+            # a session of its own: stopping it stops what it started too (`sh -c "gunicorn ..."`, the form
+            # of many images' CMD, forks the server; a signal to the shell alone left it holding the port)
+            proc = subprocess.Popen(
+                list(command), cwd=spec.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         except FileNotFoundError:
             raise RecordError(
                 f"`{command[0]}` is not found on this machine", path=spec.config_path, line=spec.line_of("command")
@@ -204,13 +233,7 @@ def serve_on_host(
                 for case in cases or (spec,)
             ]
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            _stop_group(proc)
     return [_host_answer(case, reply) for case, reply in replies]
 
 

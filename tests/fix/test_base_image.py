@@ -219,3 +219,85 @@ def test_an_image_from_an_arg_default_is_pinned_in_the_arg(pushed: Pushed, tmp_p
     r = run_cli("fix", "--isolated", ".", cwd=project)
     assert r.code == 0, r.out + r.err
     assert (project / "Dockerfile").read_text() == text.replace(':1.0"', f':1.0@{pushed.tag_digest}"')
+
+
+def _summary(err: str) -> str:
+    return next(line for line in err.splitlines() if line.startswith("reprocheck fix: "))
+
+
+def test_images_outside_from_are_fixed_under_their_own_rules_and_diff_counts_as_the_write_does(
+    pushed: Pushed, tmp_path: Path
+):
+    # issue 26 point 9: RC105 (`COPY --from` an unpinned image) was fixed under RC101, so `--select RC105` left
+    # it neither fixed nor explained, and --diff's counts did not match those of the run that writes
+    import urllib.request
+
+    from tests.support.pushed import MANIFEST, _manifest
+
+    # `latest` is the 1.0 manifest, tagged in the registry itself (no image of the shared engine involved)
+    body, _digest = _manifest(pushed.registry, "reprocheck-fix/app", "1.0")
+    put = urllib.request.Request(
+        f"http://{pushed.registry}/v2/reprocheck-fix/app/manifests/latest",
+        data=body,
+        method="PUT",
+        headers={"Content-Type": MANIFEST},
+    )
+    with urllib.request.urlopen(put, timeout=30) as answer:
+        assert answer.status == 201
+    text = (
+        f"FROM {pushed.repo}:1.0 AS build\n"
+        f"COPY --from={pushed.repo}:latest /etc/os-release /tmp/\n"
+        f"COPY --from={pushed.repo}:other /etc/hostname /tmp/\n"
+        "USER root\n"
+    )
+    project = _project(tmp_path, text)
+    before = _rules(run_cli("lint", "--isolated", "--format", "json", ".", cwd=project).out)
+    assert sorted(before) == [("RC102", 1), ("RC105", 2), ("RC106", 3), ("RC107", 4)]
+
+    safe = run_cli("fix", "--isolated", "--diff", ".", cwd=project)
+    assert "RC105" not in safe.out and f"{pushed.repo}:other@{pushed.other_digest}" in safe.out, safe.out
+    assert "1 more fixable with --unsafe-fixes" in _summary(safe.err), safe.err
+
+    would = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project)
+    assert (project / "Dockerfile").read_text() == text
+    assert f"Dockerfile:2: RC105 {pushed.repo}:latest pinned to" in would.err, would.err
+    assert f"Dockerfile:3: RC106 {pushed.repo}:other pinned to" in would.err
+    n = len(before)
+    assert _summary(would.err) == f"reprocheck fix: {n} findings; would make 3 edits, would fix 3, {n - 3} would remain"
+    did = run_cli("fix", "--isolated", "--unsafe-fixes", "--format", "json", ".", cwd=project)
+    assert _summary(did.err) == f"reprocheck fix: {n} findings; made 3 edits, fixed 3, {n - 3} remain", did.err
+    after = _rules(did.out)
+    assert len(after) == n - 3 and not {rule for rule, _line in after} & {"RC102", "RC105", "RC106"}
+    lines = (project / "Dockerfile").read_text().splitlines()
+    assert lines[1] == f"COPY --from={pushed.repo}:latest@{pushed.tag_digest} /etc/os-release /tmp/"
+    again = run_cli("fix", "--isolated", "--unsafe-fixes", "--diff", ".", cwd=project)
+    assert again.out == "" and "would make 0 edits, would fix 0" in again.err, again.err
+
+
+def test_an_image_outside_from_that_cannot_be_pinned_says_why_under_its_own_rule(pushed: Pushed, tmp_path: Path):
+    # the registry answers, and has no such repository: the line stays, and RC105 (selected alone) says why
+    text = f"FROM scratch\nCOPY --from={pushed.registry}/reprocheck-fix/absent /a /a\n"
+    project = _project(tmp_path, text)
+    r = run_cli("fix", "--isolated", "--select", "RC105", "--unsafe-fixes", "--format", "json", ".", cwd=project)
+    assert r.code == 1 and (project / "Dockerfile").read_text() == text
+    (finding,) = json.loads(r.out)["findings"]
+    assert finding["rule"] == "RC105" and finding["hint"].startswith("not fixed: "), finding
+    assert "Dockerfile:2: RC105 not fixed: " in r.err, r.err
+    assert _summary(r.err) == "reprocheck fix: 1 finding; made 0 edits, fixed 0, 1 remain"
+    would = run_cli("fix", "--isolated", "--select", "RC105", "--unsafe-fixes", "--diff", ".", cwd=project)
+    assert would.out == "" and _summary(would.err) == (
+        "reprocheck fix: 1 finding; would make 0 edits, would fix 0, 1 would remain"
+    ), would.err
+
+
+def test_a_bare_name_outside_from_is_explained_not_guessed(tmp_path: Path):
+    # `--from=busybox` is flagged (RC105: no tag), but it may name a --build-context: fix leaves it and says why
+    # in one line, with or without --unsafe-fixes, and does not count it as fixable with them
+    text = "FROM scratch\nCOPY --from=busybox /bin/sh /sh\n"
+    project = _project(tmp_path, text)
+    for args in ((), ("--unsafe-fixes",)):
+        r = run_cli("fix", "--isolated", *args, ".", cwd=project)
+        assert r.code == 1 and (project / "Dockerfile").read_text() == text
+        (why,) = [line for line in r.err.splitlines() if "RC105 not fixed" in line]
+        assert why.startswith("Dockerfile:2: RC105 not fixed: a bare name may be a build context"), why
+        assert _summary(r.err) == "reprocheck fix: 1 finding; made 0 edits, fixed 0, 1 remain", r.err

@@ -43,6 +43,8 @@ class FixResult:
     notes: list[str] = field(default_factory=list)
     unsafe_hidden: int = 0  # findings with an unsafe fix not applied (no --unsafe-fixes)
     before: int = 0  # active findings before any fix
+    after: int | None = None  # active findings after the fixes (--diff: of the texts it would write), or unknown
+    texts: dict[str, bytes] = field(default_factory=dict)  # --diff: resolved path -> the bytes it would write
 
     @property
     def fixed(self) -> int:
@@ -177,6 +179,7 @@ class _FixRun:
         if diff:
             self.result.diff += unified_diff(_diff_path(shown, path), source.text, text)
             self.result.applied += applied
+            self.result.texts[os.path.realpath(path)] = source.encode(text)
             return
         try:
             _write(path, shown, source.encode(text), snapshot)
@@ -239,6 +242,8 @@ def fix_paths(paths: Sequence[str], lint: LintOptions, options: FixOptions, diff
         run.file(shown, by_path[shown], project_of.get(shown), diff)
     result = run.result
     fixed_places = {(e.rule, e.path, e.line) for e in result.applied}
+    # a finding fix tried and could not fix (and said why) is not "fixable with --unsafe-fixes"
+    fixed_places |= {(x.finding.rule, x.finding.location.path, x.finding.location.line) for x in result.failures}
     result.unsafe_hidden = sum(
         1
         for f in report.active
@@ -250,4 +255,24 @@ def fix_paths(paths: Sequence[str], lint: LintOptions, options: FixOptions, diff
     if result.written:
         report = lint_paths(targets, lint)
     result.report = _with_reasons(report, result.failures)
+    result.after = len(result.report.active)
+    if diff:
+        result.after = _would_remain(targets, lint, result)
     return result
+
+
+def _would_remain(targets: Sequence[str], lint: LintOptions, result: FixResult) -> int | None:
+    """The active findings a run without --diff would leave: lint again, reading the texts it would write in
+    place of the files, so that --diff and the run that writes count alike. None when it would also create
+    files (a lock): those are not on disk to be found, so what remains is not known without writing them."""
+    if result.created:
+        return None
+    if not result.texts:
+        return len(result.report.active)
+    from reprocheck.lint.files import overlay
+
+    overlay(result.texts)
+    try:
+        return len(lint_paths(targets, lint).active)
+    finally:
+        overlay({})
