@@ -54,7 +54,7 @@ def test_a_server_forked_by_its_shell_is_stopped_with_it(tmp_path: Path):
         f'[tool.reprocheck.smoke.serve]\nport = {port}\npath = "/predict"\nready-timeout = 20\n'
         f"record-command = {command!r}\n"
     )
-    body = serve_on_host(load_spec(None, tmp_path), dict(os.environ))
+    (body,) = serve_on_host(load_spec(None, tmp_path), dict(os.environ))
     pid = int(body.decode().split(":")[1].strip(" }"))
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
