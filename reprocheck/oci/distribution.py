@@ -81,13 +81,9 @@ def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
     return scheme.lower(), dict(_CHALLENGE.findall(rest))
 
 
-def tag_digest(text: str, timeout: float = 30.0) -> str | None:
-    """The digest a tag (``name:tag``) has on its registry now; None when the registry does not answer or lacks
-    it (verify's RC816 then has nothing to compare)."""
-    try:
-        return RegistryClient(timeout).digest(reference_of(text))
-    except LookupFailed:
-        return None
+def tag_digest(text: str, timeout: float = 30.0) -> str:
+    """The digest a tag (``name:tag``) has on its registry now. Raises LookupFailed with the reason."""
+    return RegistryClient(timeout).digest(reference_of(text))
 
 
 class RegistryClient:

@@ -82,8 +82,11 @@ class VerifyRunner:
             errors.append(f"{python}: {'timed out' if result.timed_out else last[:200]}")
         return inventory(None, None, files, user, python_error="; ".join(errors) or "no interpreter to try")
 
-    def base_digests(self, exp: Expectation) -> list[Finding]:
-        """A base image (RC816) whose registry digest differs from the pin, or from the engine's copy."""
+    def base_digests(self, exp: Expectation, notes: list[str]) -> list[Finding]:
+        """A base image (RC816) whose registry digest differs from the pin, or from the engine's copy; one not
+        compared (the registry did not answer, or lacks the tag) is a note with the reason."""
+        from reprocheck.errors import LookupFailed
+
         out: list[Finding] = []
         for ref, line in exp.bases:
             if ref.unresolved or (ref.digest and not ref.tag):
@@ -92,8 +95,10 @@ class VerifyRunner:
             if ":" not in name.rsplit("/", 1)[-1]:
                 name += ":latest"
             self.progress(f"asking the registry for {name}")
-            remote = tag_digest(name)  # the registry's answer (reprocheck.oci, as fix asks it), not the engine's
-            if remote is None:
+            try:  # the registry's answer (reprocheck.oci, as fix asks it), not the engine's
+                remote = tag_digest(name)
+            except LookupFailed as exc:
+                notes.append(f"base image {name} not compared with its registry: {exc}")
                 continue
             local: set[str] = set()
             if not ref.digest:
@@ -114,7 +119,7 @@ class VerifyRunner:
         findings += ml_findings
         notes += ml_notes
         if self.spec.online:
-            findings += self.base_digests(exp)
+            findings += self.base_digests(exp, notes)
         else:
             notes.append("base images not compared with their registries (set online = true or pass --online)")
         return VerifyOutcome(inv, exp, tuple(findings), tuple(notes))

@@ -119,3 +119,18 @@ def test_base_image_digests_against_a_real_registry(backend, tmp_path: Path):
         finally:
             for ref in created:
                 backend.remove_image(ref)
+
+
+def test_a_base_image_the_registry_does_not_answer_for_is_a_note_with_why(backend, tmp_path: Path):
+    """--online asks each base image's registry; one that does not answer leaves the image uncompared, and
+    verify says so with the reason instead of passing over it in silence."""
+    repo = f"127.0.0.1:9/reprocheck-fixture/python-{tmp_path.name[-8:].lower()}"  # port 9: nothing listens
+    backend.client.api.tag(BASE_IMAGE, repo, "3.11")
+    try:
+        (tmp_path / "Dockerfile").write_text(f"FROM {repo}:3.11\nUSER 65534\n")
+        r = run_cli("verify", "--online", "--progress", "quiet", "--format", "json", cwd=tmp_path)
+        assert r.code == 0 and _findings(r.out) == [], r.out + r.err
+        notes = json.loads(r.out)["notes"]
+        assert any(n.startswith(f"base image {repo}:3.11 not compared with its registry: ") for n in notes), notes
+    finally:
+        backend.remove_image(f"{repo}:3.11")
