@@ -8,17 +8,17 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reprocheck.backend.base import RUN_LABEL, BuildRequest
-from reprocheck.backend.docker_sdk import DockerBackend
-from tests.support.engine import BASE_IMAGE, engine_or_skip
+from tests.support.engine import BASE_IMAGE, engine_or_skip, new_backend
 
 pytestmark = pytest.mark.engine
 
 
-def images_of_step(backend: DockerBackend, marker: str, since: float) -> list[str]:
+def images_of_step(backend: Any, marker: str, since: float) -> list[str]:
     """Images created since ``since`` whose history holds a step naming ``marker`` (unique to this test, so
     other runs' images on the shared engine never match)."""
     api = backend.client.api
@@ -37,7 +37,7 @@ def images_of_step(backend: DockerBackend, marker: str, since: float) -> list[st
 
 def test_a_builder_stage_leaves_no_unlabelled_image(tmp_path: Path):
     engine_or_skip()
-    backend = DockerBackend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}")
+    backend = new_backend(project=tmp_path, run_id=f"test-{uuid.uuid4().hex[:8]}")
     builder, final = f"builder-{uuid.uuid4().hex}", f"final-{uuid.uuid4().hex}"
     (tmp_path / "Dockerfile").write_text(
         f"FROM {BASE_IMAGE} AS build\nRUN echo {builder} > /made\nRUN cp /made /made2\n"
