@@ -21,5 +21,5 @@ def record(
     for group in spec.starts:
         if group[0].case and progress is not None:
             progress(f"case{'s' if len(group) > 1 else ''} {', '.join(c.case for c in group)}")
-        results += record_served(group, progress) if spec.serve is not None else [record_spec(group[0], progress)]
+        results += record_served(group, progress) if len(group) > 1 else [record_spec(group[0], progress)]
     return results

@@ -266,13 +266,15 @@ def _host_answer(spec: SmokeSpec, reply: Reply) -> bytes:
 
 
 def record(spec: SmokeSpec, progress: Callable[[str], None] | None = None) -> RecordResult:
+    if spec.serve is not None:
+        return record_served((spec,), progress)[0]
     env = {**os.environ, **spec.env}
     started = datetime.now(UTC)
     outputs: list[bytes] = []
     seconds: list[float] = []
     for _ in range(max(1, spec.runs)):
         t0 = time.monotonic()
-        outputs.append(serve_on_host(spec, env, progress)[0] if spec.serve is not None else _run_once(spec, env))
+        outputs.append(_run_once(spec, env))
         seconds.append(round(time.monotonic() - t0, 3))
     return _write(spec, outputs, env, started, seconds)
 

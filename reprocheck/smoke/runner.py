@@ -241,7 +241,8 @@ class SmokeRunner:
         request = ServeRequest(
             image=image,
             port=serve.port,
-            calls=tuple(Call(c.serve.path, c.serve.method, c.serve.body, c.serve.headers) for c in cases if c.serve),
+            # one call per case, in the cases' order (a reply is matched to its case by position)
+            calls=tuple(Call(q.path, q.method, q.body, q.headers) for q in (c.serve or serve for c in cases)),
             sandbox=self.sandbox(image, None),
             command=self.spec.command,
             timeout=self.spec.timeout,
@@ -260,18 +261,18 @@ class SmokeRunner:
             result = self.backend.serve(request, relay)
         if self.spec.gpus and not result.ready and (why := gpu_refusal(result.stderr)):
             raise gpu_not_run(self.spec.gpus, why)  # the engine has no GPU to give: not run, not crashed
+        run = RunResult(  # the server's run, the same for every case it answered
+            result.exit_code,
+            result.stdout,
+            result.stderr,
+            not result.ready and not result.exited,
+            result.oom_killed,
+            result.seconds,
+        )
         outcomes = []
         for index, runner in enumerate(runners):
             reply = result.replies[index] if index < len(result.replies) else None
             answered = reply is not None and reply.status is not None
-            run = RunResult(
-                result.exit_code,
-                result.stdout,
-                result.stderr,
-                not result.ready and not result.exited,
-                result.oom_killed,
-                result.seconds,
-            )
             findings, comparison, explanation = runner.judge_serve(result, reply, image)
             body = reply.body if reply is not None and answered else None
             outcomes.append(
