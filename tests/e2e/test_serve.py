@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.support.engine import assert_nothing_left, engine_or_skip, project_filter, stage
 from tests.support.interrupt import default_sigint
+from tests.support.wheels import locked_venv
 
 pytestmark = pytest.mark.engine
 
@@ -122,24 +123,7 @@ def test_record_starts_the_server_on_the_host(backend, tmp_path: Path):
     project = stage("iris-serve", tmp_path)
     (project / "golden" / "response.json").unlink()
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "--find-links",
-            str(project / "wheels"),
-            "--require-hashes",
-            "-r",
-            str(project / "requirements.txt"),
-        ],
-        check=True,
-        env={**os.environ, "PIP_CONSTRAINT": ""},
-    )
+    locked_venv(project, venv)
     env = {"PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "PORT": "18080"}
     _set(project, "port = 8080", "port = 18080")
     rec = run_cli("record", cwd=project, env=env)

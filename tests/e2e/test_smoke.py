@@ -25,6 +25,7 @@ from tests.support.engine import (
     stage,
 )
 from tests.support.interrupt import default_sigint
+from tests.support.wheels import locked_venv
 
 pytestmark = pytest.mark.engine
 # the fixtures that run as they are (a golden beside them); the differential ones record theirs on the host first
@@ -101,22 +102,7 @@ def test_record_then_smoke_round_trip(backend, tmp_path: Path):
     assert run_cli("smoke", "--progress", "quiet", cwd=project).code == 0
     (project / "golden" / "predictions.json").unlink()
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [
-        str(venv / "bin" / "python"),
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--no-index",
-        "--find-links",
-        str(project / "wheels"),
-    ]
-    subprocess.run(
-        [*pip, "--require-hashes", "-r", str(project / "requirements.txt")],
-        check=True,
-        env={**os.environ, "PIP_CONSTRAINT": ""},
-    )
+    locked_venv(project, venv)
     env = {"PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
     rec = run_cli("record", cwd=project, env=env)
     assert rec.code == 0, rec.err

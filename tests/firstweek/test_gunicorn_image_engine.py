@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.support.engine import assert_nothing_left, engine_or_skip, remove_project, stage
+from tests.support.wheels import locked_venv
 
 pytestmark = pytest.mark.engine
 
@@ -35,14 +36,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         pytest.skip("the lock holds the wheels for CPython 3.11")
     root = tmp_path_factory.mktemp("gunicorn")
     project = stage("gunicorn-iris", root)
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links",
-         str(project / "wheels"), "--require-hashes", "-r", str(project / "requirements.txt")],
-        check=True, timeout=600, env={**os.environ, "PIP_CONSTRAINT": ""},
-    )  # fmt: skip
-    return project, venv / "bin"
+    return project, locked_venv(project, root / "venv")
 
 
 def _free_port() -> int:

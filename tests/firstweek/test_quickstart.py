@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.support.engine import WHEELHOUSE, download_locked_wheels, skip_without_engine
+from tests.support.wheels import locked_venv
 
 pytestmark = pytest.mark.engine
 
@@ -53,26 +54,8 @@ def _stage(dest: Path) -> Path:
 
 def _host_python(project: Path) -> Path:
     """A virtual environment with the model's lock installed (the quick start's `pip install --require-hashes`)."""
-    venv = project / ".venv"  # where a user makes it: ignored by the build (.dockerignore) and by record
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-index",
-            "--find-links",
-            str(project / "wheels"),
-            "--require-hashes",
-            "-r",
-            str(project / "requirements.txt"),
-        ],
-        check=True,
-        timeout=300,
-    )
-    return venv / "bin"
+    # where a user makes it: ignored by the build (.dockerignore) and by record
+    return locked_venv(project, project / ".venv")
 
 
 def _run(command: str, cwd: Path, bindir: Path) -> subprocess.CompletedProcess[str]:

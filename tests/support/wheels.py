@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -58,3 +61,15 @@ def make_wheel(
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
     return path
+
+
+def locked_venv(project: Path, venv: Path) -> Path:
+    """A virtual environment at ``venv`` with the project's hashed lock installed from its staged wheels (what
+    a team's developer has on the host for ``record``); its ``bin`` directory."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links",
+         str(project / "wheels"), "--require-hashes", "-r", str(project / "requirements.txt")],
+        check=True, timeout=600, env={**os.environ, "PIP_CONSTRAINT": ""},
+    )  # fmt: skip
+    return venv / "bin"
