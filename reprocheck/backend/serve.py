@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 NO_MASQUERADE = {"com.docker.network.bridge.enable_ip_masquerade": "false"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _POLL = 0.2
+_ENDED = frozenset({"exited", "dead", "removing"})  # the server's process is gone
 _LOOPBACK_GRACE = 3.0  # a server may bind loopback first: seconds of loopback only before it is the answer
 
 
@@ -123,7 +124,7 @@ class _Server:
         """The host port of the server's port, once checked to be on the bind address and our network only;
         None when the server has already exited (an exited container publishes nothing)."""
         attrs = self.api.inspect_container(self.container.id)
-        if attrs.get("State", {}).get("Status") in ("exited", "dead", "removing"):
+        if attrs.get("State", {}).get("Status") in _ENDED:
             return None
         mode = attrs["HostConfig"].get("NetworkMode")
         bind = bind_address(self.host)
@@ -141,7 +142,7 @@ class _Server:
             return True
         except APIError:
             return False
-        return state.get("Status") in ("exited", "dead", "removing")
+        return state.get("Status") in _ENDED
 
     def ready_check(self) -> Callable[[], bool]:
         request = self.request
@@ -209,7 +210,7 @@ class _Server:
         with contextlib.suppress(APIError, NotFound):
             state = self.api.inspect_container(self.container.id).get("State", {})
             oom = bool(state.get("OOMKilled", False))
-            if state.get("Status") in ("exited", "dead"):
+            if state.get("Status") in _ENDED:
                 exit_code, exited = int(state.get("ExitCode", -1)), True
         reader = self.reader
         assert reader is not None
