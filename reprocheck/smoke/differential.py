@@ -311,16 +311,26 @@ def modules(ev: Evidence) -> Iterable[Cause]:
             )
 
 
+def _missing_in_image(
+    ev: Evidence, kind: str, name: str, host_fam: str, img_fam: str
+) -> tuple[str, str, str | None, str] | None:
+    """A library or executable the image was probed for and lacks: (host path, host package, the image's
+    package for it, where that name comes from); None when the image has it or was not asked."""
+    img, host = _get(ev.image, kind, name), _get(ev.host, kind, name)
+    if img is None or img.get("path"):
+        return None
+    host_path = str(host.get("path") or "") if host else ""
+    host_pkg = str(host.get("package") or "") if host else ""
+    return (host_path, host_pkg, *os_package(name, host_pkg or None, host_fam, img_fam))
+
+
 def libraries(ev: Evidence) -> Iterable[Cause]:
     host_fam, _ = family(ev.host)
     img_fam, img_words = family(ev.image)
     for name in ev.resources.libraries:
-        img, host = _get(ev.image, "libraries", name), _get(ev.host, "libraries", name)
-        if img is None or img.get("path"):
+        if (missing := _missing_in_image(ev, "libraries", name, host_fam, img_fam)) is None:
             continue
-        host_path = str(host.get("path") or "") if host else ""
-        host_pkg = str(host.get("package") or "") if host else ""
-        package, source = os_package(name, host_pkg or None, host_fam, img_fam)
+        host_path, host_pkg, package, source = missing
         host_text = f"{host_path} (package {host_pkg})" if host_pkg else host_path or "not found either"
         if package:
             fix = f"install {package}, the {img_words} package that provides {name}: {install_line(img_fam, package)}"
@@ -340,12 +350,9 @@ def executables(ev: Evidence) -> Iterable[Cause]:
     host_fam, _ = family(ev.host)
     img_fam, img_words = family(ev.image)
     for name in ev.resources.executables:
-        img, host = _get(ev.image, "executables", name), _get(ev.host, "executables", name)
-        if img is None or img.get("path"):
+        if (missing := _missing_in_image(ev, "executables", name, host_fam, img_fam)) is None:
             continue
-        host_path = str(host.get("path") or "") if host else ""
-        host_pkg = str(host.get("package") or "") if host else ""
-        package, source = os_package(name, host_pkg or None, host_fam, img_fam)
+        host_path, host_pkg, package, source = missing
         path = str(_system(ev.image).get("path") or "")
         image_text = f"not on the image's PATH ({path})" if path else "not on the image's PATH"
         image_text += f"; {package} provides it ({source})" if package else " and no package known to provide it"
